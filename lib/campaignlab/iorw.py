@@ -1,0 +1,324 @@
+"""Everything that touches the disk: reading data sources, the cleaned-data cache and the run folder.
+
+Every other module is pure. Writes go to a temporary name first and are renamed into place, so a crash never
+leaves a half-written file where a good one was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from . import cleaning, completejourney, datamodel
+from .params import BUNDLED_DATA, CampaignParams, find_project_root
+
+CLEANING_VERSION = "1"
+SUMMARY_FILE = "summary.json"
+CLEAN_POINTER = "clean.json"
+
+
+# --------------------------------------------------------------------------------------------- json helpers
+def _finite(obj: Any) -> Any:
+    """Replace NaN and infinities by None, recursively, and make numpy/pandas scalars JSON-ready."""
+    if isinstance(obj, dict):
+        return {str(k): _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
+        try:
+            obj = obj.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, (dt.date, dt.datetime, pd.Timestamp)):
+        return obj.isoformat()
+    if obj is pd.NaT:
+        return None
+    return obj
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: str | Path, obj: Any) -> Path:
+    """Write JSON atomically; non-finite numbers become null."""
+    path = Path(path)
+    text = json.dumps(_finite(obj), indent=2, ensure_ascii=False, allow_nan=False)
+    _atomic_write(path, (text + "\n").encode("utf-8"))
+    return path
+
+
+def read_json(path: str | Path) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------------------------- sources
+def connect() -> ibis.BaseBackend:
+    """A fresh embedded DuckDB connection."""
+    return ibis.duckdb.connect()
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _folder_files(folder: Path) -> dict[str, Path]:
+    files = {}
+    for name in datamodel.TABLES:
+        found = [folder / f"{name}{ext}" for ext in (".parquet", ".csv") if (folder / f"{name}{ext}").is_file()]
+        if len(found) > 1:
+            raise datamodel.DataValidationError(
+                f"Both {found[0].name} and {found[1].name} exist in {folder}: keep one file per table."
+            )
+        if found:
+            files[name] = found[0]
+    return files
+
+
+def source_files(data: str) -> dict[str, Path]:
+    """The files a data source is read from (table name -> path)."""
+    if data == BUNDLED_DATA:
+        folder = completejourney.package_data_dir()
+        return {f.removesuffix(".parquet"): folder / f for f in completejourney.SOURCE_FILES}
+    folder = Path(data)
+    if not folder.is_dir():
+        raise datamodel.DataValidationError(
+            f"Data folder {folder} does not exist. Point 'data' in the params file at a folder of table files "
+            "(customers, transactions, campaigns, assignments; see docs/data-model.md)."
+        )
+    return _folder_files(folder)
+
+
+def fingerprint_source(data: str) -> str:
+    """SHA-256 over the source files' names and contents (and the adapter version for bundled data)."""
+    h = hashlib.sha256()
+    if data == BUNDLED_DATA:
+        h.update(f"completejourney-adapter-{completejourney.ADAPTER_VERSION}".encode())
+    for name, path in sorted(source_files(data).items()):
+        h.update(name.encode())
+        h.update(_file_digest(path).encode())
+    return h.hexdigest()
+
+
+def read_source(con: ibis.BaseBackend, data: str) -> dict[str, ibis.Table]:
+    """Read a data source into validated canonical Ibis tables (lazy; nothing is loaded into pandas).
+
+    Optional tables that are absent come back empty, so later steps need no special cases.
+    """
+    if data == BUNDLED_DATA:
+        raw = completejourney.read_completejourney(con)
+        origin = {name: f"the bundled Complete Journey data ({name})" for name in raw}
+    else:
+        files = source_files(data)
+        missing = [n for n, spec in datamodel.TABLES.items() if spec.required_table and n not in files]
+        if missing:
+            raise datamodel.DataValidationError(
+                f"Data folder {data} lacks the table(s) {', '.join(missing)}: add {', '.join(m + '.csv' for m in missing)} "
+                "(or .parquet) as described in docs/data-model.md."
+            )
+        raw, origin = {}, {}
+        for name, path in files.items():
+            try:
+                if path.suffix == ".csv":
+                    raw[name] = con.read_csv(path, all_varchar=True)
+                else:
+                    raw[name] = con.read_parquet(path)
+            except Exception as exc:  # the engine's own message says what is wrong with the file
+                raise datamodel.DataValidationError(f"Cannot read {path}: {exc}") from None
+            origin[name] = str(path)
+    tables = {}
+    for name, spec in datamodel.TABLES.items():
+        if name in raw:
+            table = datamodel.coerce_table(raw[name], spec, origin[name])
+            datamodel.validate_table(table, spec, origin[name])
+        else:
+            schema = ibis.schema({**spec.required, **spec.optional})
+            table = ibis.memtable(schema.to_pyarrow().empty_table())
+        tables[name] = table
+    datamodel.validate_campaign_windows(tables["campaigns"], origin.get("campaigns", "campaigns"))
+    return tables
+
+
+# --------------------------------------------------------------------------------------------- clean cache
+@dataclass(frozen=True)
+class CleanData:
+    """Where a cleaned data set lives and what it came from."""
+
+    path: Path
+    fingerprint: str
+    source: str
+    created: bool
+
+
+def default_cache_dir(start: Path | None = None) -> Path:
+    env = os.environ.get("CAMPAIGNLAB_CACHE")
+    if env:
+        return Path(env)
+    return find_project_root(start) / "outputs" / "_cache"
+
+
+def _clean_key(fingerprint: str, params: CampaignParams) -> str:
+    h = hashlib.sha256()
+    h.update(fingerprint.encode())
+    h.update(CLEANING_VERSION.encode())
+    h.update(json.dumps(params.cleaning.model_dump(mode="json"), sort_keys=True).encode())
+    return h.hexdigest()[:16]
+
+
+def prepare_clean_data(params: CampaignParams, cache_dir: Path | None = None) -> CleanData:
+    """Clean the params' data source once per fingerprint and cleaning rules; later calls reuse the cache.
+
+    The cache folder holds one Parquet file per cleaned table, ``rejected_<table>.parquet`` with every removed row
+    and its rule, and ``quality.csv``. It is written to a temporary folder and renamed, so it is complete or absent.
+    """
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+    fingerprint = fingerprint_source(params.data)
+    target = cache_dir / f"clean-{_clean_key(fingerprint, params)}"
+    if (target / "_SUCCESS").is_file():
+        return CleanData(target, fingerprint, params.data, created=False)
+    con = connect()
+    tables = read_source(con, params.data)
+    result = cleaning.compute_clean_tables(
+        tables, valid_from=params.cleaning.valid_from, valid_to=params.cleaning.valid_to
+    )
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=cache_dir, prefix=".staging-"))
+    try:
+        rows_in, rows_out, rejected_counts, flagged = {}, {}, {}, {}
+        for name, table in tables.items():
+            rows_in[name] = int(table.count().to_pyarrow().as_py())
+            clean = result.clean[name]
+            con.to_parquet(clean, staging / f"{name}.parquet")
+            rows_out[name] = int(con.read_parquet(staging / f"{name}.parquet").count().to_pyarrow().as_py())
+            if name in result.rejected:
+                path = staging / f"rejected_{name}.parquet"
+                con.to_parquet(result.rejected[name], path)
+                rej = con.read_parquet(path)
+                counts = rej.group_by("rule").agg(n=rej.count()).to_pandas()
+                rejected_counts[name] = dict(zip(counts["rule"], counts["n"].astype(int)))
+        stored_tx = con.read_parquet(staging / "transactions.parquet")
+        flagged["transactions"] = {
+            flag: int(stored_tx.filter(expr).count().to_pyarrow().as_py())
+            for flag, expr in cleaning.compute_kept_flags(stored_tx).items()
+        }
+        quality = cleaning.compute_quality_table(rows_in, rejected_counts, rows_out, result.rules, flagged)
+        quality.to_csv(staging / "quality.csv", index=False)
+        write_json(staging / "source.json", {"fingerprint": fingerprint, "source": params.data,
+                                             "cleaning": params.cleaning.model_dump(mode="json"),
+                                             "cleaning_version": CLEANING_VERSION})
+        (staging / "_SUCCESS").write_text("")
+        try:
+            os.replace(staging, target)
+        except OSError:
+            # Another process finished the same cache first; its copy is equivalent.
+            if not (target / "_SUCCESS").is_file():
+                raise
+            shutil.rmtree(staging, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return CleanData(target, fingerprint, params.data, created=True)
+
+
+def read_clean_tables(clean_dir: str | Path, con: ibis.BaseBackend | None = None) -> dict[str, ibis.Table]:
+    """Open every cleaned table of a cache folder as a lazy Ibis table."""
+    clean_dir = Path(clean_dir)
+    con = con or connect()
+    return {name: con.read_parquet(clean_dir / f"{name}.parquet") for name in datamodel.TABLES}
+
+
+def read_quality(clean_dir: str | Path) -> pd.DataFrame:
+    return pd.read_csv(Path(clean_dir) / "quality.csv")
+
+
+# --------------------------------------------------------------------------------------------- run folder
+def default_run_dir(campaign_id: str, start: Path | None = None) -> Path:
+    """Where an interactive session writes: ``outputs/_interactive/<campaign_id>``.
+
+    The published report in ``outputs/<campaign_id>`` is only ever replaced by the runner, whole.
+    """
+    return find_project_root(start) / "outputs" / "_interactive" / campaign_id
+
+
+def require_file(run_dir: Path, name: str, producer: str, params_path: str | None = None) -> Path:
+    """Path of an upstream file in the run folder, or an error naming the command that produces it."""
+    path = Path(run_dir) / name
+    if not path.exists():
+        hint = f"campaignlab run {params_path}" if params_path else "campaignlab run <params file>"
+        raise FileNotFoundError(
+            f"{path} is missing: it is written by notebook {producer}. Run that notebook first with the same "
+            f"parameters, or run the whole suite with `{hint}`."
+        )
+    return path
+
+
+def write_clean_pointer(run_dir: Path, clean: CleanData) -> Path:
+    return write_json(Path(run_dir) / CLEAN_POINTER, {"clean_dir": str(clean.path), "fingerprint": clean.fingerprint,
+                                                      "source": clean.source})
+
+
+def read_clean_pointer(run_dir: Path, params_path: str | None = None) -> dict[str, Any]:
+    return read_json(require_file(run_dir, CLEAN_POINTER, "01_clean", params_path))
+
+
+def read_summary(run_dir: str | Path) -> dict[str, Any]:
+    path = Path(run_dir) / SUMMARY_FILE
+    return read_json(path) if path.is_file() else {}
+
+
+def update_summary(run_dir: str | Path, section: str, value: Any) -> Path:
+    """Set one top-level section of the run's ``summary.json`` (created if absent)."""
+    summary = read_summary(run_dir)
+    summary[section] = value
+    return write_json(Path(run_dir) / SUMMARY_FILE, summary)
+
+
+def write_table(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a DataFrame as Parquet (or CSV when the name ends in .csv), atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    if path.suffix == ".csv":
+        df.to_csv(tmp, index=False)
+    else:
+        df.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+    return path
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    return pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
+
+
+def save_figure(fig, path: str | Path) -> Path:
+    """Save a matplotlib figure as PNG beside the report."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    return path

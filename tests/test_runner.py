@@ -1,0 +1,90 @@
+"""End-to-end runs of the suite with papermill: fixture campaign, bundled campaign, atomicity."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from campaignlab import iorw, runner
+from campaignlab.params import ParamsError
+from campaignlab.summary import validate_summary
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAMPAIGNLAB_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def run(params: Path, outputs: Path, **kw):
+    return runner.run_campaign(params, root=ROOT, outputs_dir=outputs, **kw)
+
+
+def test_fixture_campaign_runs_end_to_end_and_keeps_history(fixture_folder, tmp_path, cache):
+    outputs = tmp_path / "outputs"
+    first = run(fixture_folder / "fixture.yaml", outputs)
+    report = outputs / "fixture_sim1"
+    assert first.report_dir == report
+    for nb in runner.notebook_paths(ROOT / "notebooks"):
+        assert (report / nb.name).is_file() and (report / f"{nb.stem}.html").is_file()
+        html = (report / f"{nb.stem}.html").read_text()
+        assert "<script src=\"http" not in html and "cdn." not in html.lower()
+    summary = iorw.read_summary(report)
+    validate_summary(summary)
+    assert summary["campaign"]["id"] == "fixture_sim1" and summary["windows"]["clipped"] is False
+    meta = json.loads((report / "run.json").read_text())
+    assert meta["data_fingerprint"] == summary["data"]["fingerprint"]
+    assert meta["params"]["control_arm"] == "control"
+    assert [n["notebook"] for n in meta["notebooks"]] == [p.stem for p in runner.notebook_paths(ROOT / "notebooks")]
+    # a second run replaces the report and moves the first to history
+    run(fixture_folder / "fixture.yaml", outputs, notebooks=["01_clean"])
+    history = list((outputs / "_history" / "fixture_sim1").iterdir())
+    assert len(history) == 1 and (history[0] / "run.json").is_file()
+
+
+def test_misspelled_key_and_broken_input_leave_the_previous_report_intact(fixture_folder, tmp_path, cache):
+    outputs = tmp_path / "outputs"
+    params = fixture_folder / "fixture.yaml"
+    run(params, outputs, notebooks=["01_clean"])
+    report = outputs / "fixture_sim1"
+    before = (report / "summary.json").read_text()
+
+    good = params.read_text()
+    params.write_text(good + "post_period_dayz: 10\n")
+    with pytest.raises(ParamsError, match="did you mean 'post_period_days'"):
+        run(params, outputs, notebooks=["01_clean"])
+    params.write_text(good)
+
+    tx = fixture_folder / "transactions.csv"
+    lines = tx.read_text().splitlines()
+    head = lines[0].split(",")
+    row = lines[5].split(",")
+    row[head.index("amount")] = "twelve"
+    lines[5] = ",".join(row)
+    tx.write_text("\n".join(lines) + "\n")
+    with pytest.raises(runner.RunFailed) as err:
+        run(params, outputs, notebooks=["01_clean"])
+    msg = str(err.value)
+    assert "01_clean" in msg and "cell" in msg and "amount" in msg and "transactions.csv" in msg
+    failed = list((outputs / "_failed").iterdir())
+    assert len(failed) == 1 and (failed[0] / "01_clean.ipynb").is_file()
+    assert (report / "summary.json").read_text() == before
+
+
+def test_bundled_campaign_18_runs(tmp_path):
+    # shares the project's data cache (outputs/_cache) with the demo, so cleaning runs once per machine
+    outputs = tmp_path / "outputs"
+    res = run(ROOT / "params" / "cj_campaign_18.yaml", outputs)
+    summary = iorw.read_summary(res.report_dir)
+    validate_summary(summary)
+    assert summary["campaign"]["type"] == "A"
+    # the post-period runs past the end of the data: clipped and said
+    assert summary["windows"]["post"]["complete"] is False and summary["windows"]["notes"]
+    q = {row["table"]: row for row in summary["quality"]}
+    assert q["transactions"]["rows_in"] == 1_469_307
+    assert q["assignments"]["rows_out"] == 6_589
