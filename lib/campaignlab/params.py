@@ -63,7 +63,7 @@ class CampaignParams(_Model):
     economics: Economics
     cleaning: Cleaning
     segmentation: dict[str, Any] = Field(default_factory=dict)
-    response: dict[str, Any] = Field(default_factory=dict)
+    response: "ResponseConfig"
     retention: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("campaign", mode="before")
@@ -80,6 +80,11 @@ class CampaignParams(_Model):
                 f"cleaning.valid_from ({c.valid_from}) must be before cleaning.valid_to ({c.valid_to})"
             )
         return self
+
+
+from .response import ResponseConfig  # noqa: E402  (the section models live beside their analyses)
+
+CampaignParams.model_rebuild()
 
 
 def find_project_root(start: Path | None = None) -> Path:

@@ -1,0 +1,279 @@
+"""Notebook 03_response's steps: build the customer table, run the analysis, write the run folder's results.
+
+The statistics are in :mod:`campaignlab.response`, :mod:`campaignlab.effects` and :mod:`campaignlab.causal`; this
+module only wires them to a :class:`campaignlab.session.Run` and decides what goes into ``summary.json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import iorw, outcomes, response
+from .session import Run
+
+OUTCOMES_FILE = "customer_outcomes.parquet"
+SEGMENTS_FILE = "segments.parquet"
+
+
+@dataclass
+class ResponseResult:
+    """Everything 03_response shows and writes."""
+
+    design: str
+    control: str
+    frame: pd.DataFrame
+    info: dict[str, Any]
+    covariates: list[str]
+    arms: pd.DataFrame
+    effects: pd.DataFrame
+    headline: list[dict]
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    srm: dict[str, Any] | None = None
+    segments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    dimensions: list[str] = field(default_factory=list)
+    segment_table: pd.DataFrame | None = None
+    funnel: pd.DataFrame = field(default_factory=pd.DataFrame)
+    products: pd.DataFrame = field(default_factory=pd.DataFrame)
+    weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    roi: dict[str, Any] = field(default_factory=dict)
+    planning: dict[str, Any] = field(default_factory=dict)
+    winsorization: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def headline_for(self, metric: str) -> dict | None:
+        return next((h for h in self.headline if h["metric"] == metric), None)
+
+
+def build_customer_table(run: Run) -> pd.DataFrame:
+    """Customer-level outcomes joined with customer attributes (missing text attributes become ``unknown``)."""
+    p = run.params
+    out = outcomes.compute_customer_outcomes(run.tables, campaign_id=p.campaign, windows=run.windows,
+                                             response_event=p.response_event, funnel=p.funnel)
+    customers = run.tables["customers"].to_pandas()
+    attrs = attribute_columns(customers)
+    for col in attrs:
+        if not pd.api.types.is_numeric_dtype(customers[col]):
+            customers[col] = customers[col].astype("string").fillna("unknown")
+    return out.merge(customers[["customer_id", *attrs]], on="customer_id", how="left")
+
+
+def attribute_columns(customers: pd.DataFrame) -> list[str]:
+    return [c for c in customers.columns if c not in ("customer_id", "signup_date")]
+
+
+def analyse_response(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None) -> ResponseResult:
+    """Run the whole response analysis for the run's campaign."""
+    p, cfg = run.params, run.params.response
+    if run.windows["campaign"].covered_days == 0:
+        raise ValueError(f"The campaign window of {p.id} lies entirely outside the data: there is nothing to measure.")
+    design = response.choose_design(table, p.control_arm)
+    control = p.control_arm if design == "holdout" else response.COMPARISON
+    frame, info = response.compute_analysis_frame(table, design=design, control_arm=p.control_arm, config=cfg)
+    groups = set(frame["group"])
+    if control not in groups or len(groups) < 2:
+        raise ValueError(f"{p.id}: no {('control arm' if design == 'holdout' else 'eligible comparison group')} "
+                         "customers left to compare with; see the eligibility counts.")
+    notes = []
+    wins = response.apply_winsorization(frame, cfg.winsorize_quantile)
+    if wins["applied"]:
+        caps = ", ".join(f"{k} at {v:,.2f}" for k, v in wins["caps"].items())
+        notes.append(f"Revenue is winsorized at the pooled {cfg.winsorize_quantile:.0%} quantile ({caps}).")
+    attrs = attribute_columns(run.tables["customers"].to_pandas()) if cfg.use_attributes else []
+    covariates = response.covariate_columns(frame, attrs)
+    if run.windows["pre"].covered_days == 0:
+        covariates = [c for c in covariates if c not in response.NUMERIC_COVARIATES]
+        notes.append("The pre-period lies outside the data: no pre-period covariates; balance rests on attributes.")
+    w = run.windows
+    diagnostics: dict[str, Any] = {}
+    srm = None
+    if design == "holdout":
+        rows = response.compute_holdout_effects(frame, control_arm=control, covariates=covariates, alpha=cfg.alpha)
+        counts = frame["group"].value_counts().to_dict()
+        from . import effects as fx
+
+        srm = fx.compute_srm({k: int(v) for k, v in counts.items()}, cfg.planned_split, threshold=cfg.srm_threshold)
+        balanced = None
+    else:
+        if not covariates:
+            raise ValueError(f"{p.id}: the matched design needs pre-period behaviour or attributes to compare on.")
+        rows = response.compute_matched_effects(frame, covariates=covariates, alpha=cfg.alpha, trim=cfg.trim,
+                                                campaign_days=w["campaign"].covered_days,
+                                                pre_days=w["pre"].covered_days)
+        diagnostics = response.matched_diagnostics(frame, covariates=covariates, trim=cfg.trim,
+                                                   threshold=cfg.balance_threshold)
+        balanced = diagnostics["balanced"]
+        rows += _post_effects(frame, covariates, cfg, run)
+    effects_df = pd.DataFrame(rows)
+    headline = response.choose_headline(rows, design=design, balanced=balanced,
+                                        srm_passed=srm["passed"] if srm else None)
+    result = ResponseResult(design=design, control=control, frame=frame, info=info, covariates=covariates,
+                            arms=response.compute_arm_metrics(frame), effects=effects_df, headline=headline,
+                            diagnostics=diagnostics, srm=srm, winsorization=wins, notes=notes)
+    if segments is not None and not segments.empty:
+        dims = segment_dimensions(segments)
+        result.dimensions = dims
+        result.segment_table = segments
+        result.segments = response.compute_segment_effects(
+            frame, segments, dims, design=design, control=control, covariates=covariates, alpha=cfg.alpha,
+            trim=cfg.trim, min_size=cfg.min_segment_size)
+        if srm is not None:
+            srm["segments"] = _segment_srm(frame, segments, dims, cfg)
+    result.funnel = response.compute_funnel(frame, list(p.funnel))
+    result.products = _product_split(frame, control)
+    span_start = next((x.clipped_start for x in (w["pre"], w["campaign"]) if x.clipped_start), None)
+    span_end = next((x.clipped_end for x in (w["post"], w["campaign"]) if x.clipped_end), None)
+    result.weekly = outcomes.compute_weekly_series(run.tables["transactions"], frame[["customer_id", "group"]],
+                                                   start=span_start, end=span_end)
+    rev = result.headline_for("revenue_per_customer") or {}
+    treated_groups = sorted(set(frame["group"]) - {control})
+    treated = frame[frame["group"].isin(treated_groups)]
+    econ = p.economics
+    cpc = econ.cost_per_contact if econ.cost_per_contact is not None else _campaign_value(run, "cost_per_contact")
+    fixed = econ.fixed_cost if econ.fixed_cost is not None else _campaign_value(run, "fixed_cost")
+    result.roi = response.compute_campaign_roi(
+        rev, treated=len(treated), discount_cost=float(treated["discount_cost"].sum()),
+        gross_margin=econ.gross_margin, cost_per_contact=cpc, fixed_cost=fixed,
+        count_discount_cost=econ.count_discount_cost)
+    result.roi["window"] = "campaign window only" if not w["post"].complete else "campaign window"
+    result.planning = response.compute_planning(frame, treated_groups=treated_groups, control=control,
+                                                observed_lift=rev.get("estimate", float("nan")), alpha=cfg.alpha,
+                                                power=cfg.power)
+    return result
+
+
+def _campaign_value(run: Run, key: str) -> float:
+    value = run.campaign.get(key)
+    return float(value) if value is not None and not pd.isna(value) else 0.0
+
+
+def _post_effects(frame: pd.DataFrame, covariates: list[str], cfg, run: Run) -> list[dict]:
+    """Post-period revenue effect (pull-forward shows as a negative effect), only where the post-period is complete."""
+    from . import causal
+
+    if not run.windows["post"].complete or frame["post_revenue"].isna().all():
+        return []
+    rows = []
+    for arm in sorted(set(frame["group"]) - {response.COMPARISON}):
+        sub = frame[frame["group"].isin([arm, response.COMPARISON])].copy()
+        sub["_t"] = (sub["group"] == arm).astype(int)
+        r = causal.estimate_att_doubly_robust(sub, outcome="post_revenue", treatment="_t", covariates=covariates,
+                                              alpha=cfg.alpha, trim=cfg.trim, metric="post_revenue_per_customer")
+        rows.append({**r, "arm": arm, "versus": response.COMPARISON, "role": "post-period"})
+    return rows
+
+
+def _segment_srm(frame: pd.DataFrame, segments: pd.DataFrame, dims: list[str], cfg) -> list[dict]:
+    from . import effects as fx
+
+    data = frame.merge(segments[["customer_id", *dims]], on="customer_id", how="left")
+    out = []
+    for dim in dims:
+        for seg, sub in data.groupby(data[dim].astype("string").fillna("unknown")):
+            counts = sub["group"].value_counts().to_dict()
+            if len(counts) < 2 or sum(counts.values()) < cfg.min_segment_size:
+                continue
+            r = fx.compute_srm({k: int(v) for k, v in counts.items()}, cfg.planned_split, threshold=cfg.srm_threshold)
+            out.append({"dimension": dim, "segment": str(seg), "chi2": r["chi2"], "p_value": r["p_value"],
+                        "passed": r["passed"]})
+    return out
+
+
+def _product_split(frame: pd.DataFrame, control: str) -> pd.DataFrame:
+    """Promoted-product revenue and the rest of the basket per group, per customer (substitution or halo)."""
+    f = frame.assign(other_revenue=frame["revenue"] - frame["promoted_revenue"])
+    g = f.groupby("group")
+    out = pd.DataFrame({"customers": g.size(), "promoted_revenue_per_customer": g["promoted_revenue"].mean(),
+                        "other_revenue_per_customer": g["other_revenue"].mean()})
+    out["promoted_share"] = out["promoted_revenue_per_customer"] / (
+        out["promoted_revenue_per_customer"] + out["other_revenue_per_customer"])
+    return out.reset_index().rename(columns={"group": "arm"})
+
+
+def segment_dimensions(segments: pd.DataFrame) -> list[str]:
+    """Dimension columns of segments.parquet (documented in docs/run-folder.md)."""
+    dims = segments.attrs.get("dimensions")
+    if dims:
+        return list(dims)
+    fixed = ["rfm_segment", "value_tier", "lifecycle", "response_history"]
+    tags = [c for c in segments.columns if c.startswith("tag_")]
+    return [c for c in fixed if c in segments] + tags
+
+
+def read_segments(run: Run) -> pd.DataFrame | None:
+    path = run.path(SEGMENTS_FILE)
+    return iorw.read_table(path) if path.exists() else None
+
+
+def write_response(run: Run, result: ResponseResult) -> dict[str, Any]:
+    """Write the response tables and the ``response`` section of summary.json; returns that section."""
+    iorw.write_table(result.frame.drop(columns=[c for c in result.frame.columns if c.startswith("_")]),
+                     run.path(OUTCOMES_FILE))
+    iorw.write_table(result.effects, run.path("effects.csv"))
+    if not result.segments.empty:
+        iorw.write_table(result.segments, run.path("segment_effects.csv"))
+    effect_cols = ["arm", "versus", "metric", "method", "role", "estimate", "ci_low", "ci_high", "p_value", "relative"]
+    seg_cols = ["dimension", "segment", "arm", "metric", "customers", "response_rate", "lift", "ci_low", "ci_high",
+                "p_value", "q_value", "small"]
+    balance = None
+    if result.diagnostics:
+        d = result.diagnostics
+        balance = {"balanced": d["balanced"], "threshold": run.params.response.balance_threshold,
+                   "max_abs_smd_before": d["max_abs_smd_before"], "max_abs_smd_after": d["max_abs_smd_after"],
+                   "propensity_method": d["propensity_method"],
+                   "covariates": response.records(d["balance"])}
+    section = {
+        "design": result.design,
+        "control_arm": result.control,
+        "response_event": run.params.response_event,
+        "eligibility": result.info,
+        "covariates": result.covariates,
+        "arms": response.records(result.arms),
+        "effects": response.records(result.effects.reindex(columns=effect_cols)),
+        "headline": result.headline,
+        "segments": response.records(result.segments.reindex(columns=seg_cols)) if not result.segments.empty else [],
+        "srm": result.srm,
+        "balance": balance,
+        "overlap": result.diagnostics.get("overlap") if result.diagnostics else None,
+        "roi": result.roi,
+        "funnel": response.records(result.funnel),
+        "products": response.records(result.products),
+        "planning": result.planning,
+        "winsorization": result.winsorization,
+        "notes": result.notes,
+    }
+    run.write_section("response", section)
+    return section
+
+
+def naive_vs_adjusted(result: ResponseResult, metric: str = "revenue_per_customer") -> pd.DataFrame:
+    """The naive comparison next to every adjusted estimate of one metric."""
+    e = result.effects
+    e = e[e["metric"] == metric]
+    cols = ["arm", "versus", "role", "method", "estimate", "ci_low", "ci_high", "p_value"]
+    order = {"naive": 0, "headline": 1, "supporting": 2, "sensitivity": 3, "descriptive": 4, "post-period": 5}
+    return e[cols].sort_values("role", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def explain_naive_gap(result: ResponseResult) -> str:
+    """One plain sentence on why the naive and adjusted estimates differ, from the numbers."""
+    e = result.effects
+    rev = e[e["metric"] == "revenue_per_customer"]
+    naive = rev[rev["role"] == "naive"]
+    head = rev[rev["role"] == "headline"]
+    if result.design == "holdout":
+        return ("In a randomized holdout the arms are comparable by design: the unadjusted and adjusted estimates "
+                "differ only by chance, and the adjustment narrows the interval.")
+    if naive.empty or head.empty:
+        return ""
+    n, h = naive.iloc[0], head.iloc[0]
+    f = result.frame
+    pre = f.groupby(f["group"] != response.COMPARISON)["pre_revenue"].mean()
+    ratio = pre.get(True, np.nan) / pre.get(False, np.nan) if pre.get(False, 0) else np.nan
+    return (f"Before the campaign, targeted customers spent {ratio:.1f} times as much as the comparison group "
+            f"({pre.get(True, np.nan):,.0f} vs {pre.get(False, np.nan):,.0f} per customer in the pre-period), so the "
+            f"naive difference of {n['estimate']:,.2f} per customer mostly reflects who was targeted; comparing "
+            f"like with like leaves {h['estimate']:,.2f} ({h['ci_low']:,.2f} to {h['ci_high']:,.2f}).")
