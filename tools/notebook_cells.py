@@ -157,4 +157,204 @@ section = rr.write_response(run, result)
 """),
 ]
 
-NOTEBOOKS = {"01_clean": CLEAN, "03_response": RESPONSE}
+RETENTION = [
+    ("md", """
+# 04 · Do responders stay?
+
+A campaign is judged by whether customers keep buying after it. Customers are split into responders and
+non-responders among those the campaign reached, and the comparison (or control) group from 03_response. Time runs
+from the end of the campaign window; where the data ends before a window does, the figure is marked incomplete
+instead of being computed on partial data.
+"""),
+    ("params", ""),
+    ("code", """
+from campaignlab import report, retention, retention_report as rt, session
+
+run = session.open_run(params_path, run_dir)
+result = rt.analyse_retention(run)
+report.show_retention_notes(result)
+"""),
+    ("md", """
+## Repurchase within 30, 60 and 90 days
+
+Share of each group with an order within N days after the campaign, with Wilson 95% intervals.
+"""),
+    ("code", """
+report.show_repurchase(result)
+"""),
+    ("md", """
+## Time to next purchase
+
+Kaplan-Meier curves of the share not yet back, with 95% bands; customers who have not bought again by the end of the
+data are censored there. The log-rank test compares the groups.
+"""),
+    ("code", """
+report.show_km(result)
+"""),
+    ("md", """
+## Churn before and after
+
+Share of each group with no order in the churn threshold (params: segmentation.lifecycle.churned_days) before the
+campaign start and at the end of the post-period.
+"""),
+    ("code", """
+report.show_churn(result)
+"""),
+    ("md", """
+## Retention by segment
+"""),
+    ("code", """
+report.show_retention_by_segment(result)
+"""),
+    ("md", """
+## Cohorts
+
+Share of each cohort still buying in each later month: by month of first purchase, and by campaign group from the
+campaign start.
+"""),
+    ("code", """
+report.show_cohorts(result)
+"""),
+    ("md", """
+## Customer feedback
+
+Net promoter score and mean score per group, where the data has a feedback table for this campaign.
+"""),
+    ("code", """
+report.show_nps(result)
+"""),
+    ("code", """
+section = rt.write_retention(run, result)
+"""),
+]
+
+REVIEW = [
+    ("md", """
+# 05 · Campaign review
+
+What happened, why, and what to do next. Every sentence and number below is generated from this run's results
+(summary.json and the tables of the earlier notebooks); the method appendix says how each was produced.
+"""),
+    ("params", ""),
+    ("code", """
+from campaignlab import report, review_report as rv, session
+
+run = session.open_run(params_path, run_dir)
+summary = rv.load_summary(run)
+report.review_header(summary)
+"""),
+    ("md", """
+## Executive summary
+"""),
+    ("code", """
+report.executive_summary(summary)
+"""),
+    ("md", """
+## Recommendations for the next campaign
+
+Segments to target, to suppress, or to test again, each with its reason in numbers, and the holdout the next
+campaign needs to be measured cleanly.
+"""),
+    ("code", """
+report.recommendations(summary)
+"""),
+    ("md", """
+## Key charts
+"""),
+    ("code", """
+report.review_charts(run, summary)
+"""),
+    ("md", """
+## Method appendix
+"""),
+    ("code", """
+report.method_appendix(summary)
+"""),
+    ("md", """
+## Glossary
+"""),
+    ("code", """
+report.glossary()
+"""),
+    ("code", """
+exported = rv.export_tables(run, summary)
+"""),
+]
+
+SEGMENT = [
+    ("md", """
+# 02 · Customer segments and lifetime value
+
+Customers as they stood when the campaign started (the snapshot uses only orders before the campaign window), by
+every layer analysts target on: RFM segment, value tier, lifecycle stage, response to earlier campaigns, customer
+tags, and lifetime value. A second snapshot at the end of the post-period shows how the layers moved. Rule tables
+and thresholds come from the `segmentation:` section of the params.
+"""),
+    ("params", ""),
+    ("code", """
+from campaignlab import plotting, report, segment_report as sr, session
+
+run = session.open_run(params_path, run_dir)
+plotting.set_house_theme()
+result = sr.analyse_segments(run)
+report.show_segment_notes(result)
+"""),
+    ("md", """
+## RFM: recency x frequency
+
+Scores 1-5 by quintile over the look-back (5 = most recent, most frequent); each cell shows its customers and named
+segment. Customers without an order in the look-back are `no_purchase`, outside the grid.
+"""),
+    ("code", """
+plotting.plot_rfm_heatmap(result.segments);
+"""),
+    ("md", """
+## Segment sizes and revenue share
+"""),
+    ("code", """
+report.show_profiles(result, "rfm_segment")
+"""),
+    ("code", """
+report.show_profiles(result, "value_tier")
+"""),
+    ("md", """
+## Lifecycle and response history
+"""),
+    ("code", """
+report.show_lifecycle(result)
+"""),
+    ("md", """
+## Customer tags
+
+Every text attribute of the customers table is a dimension; a missing value is the explicit level `unknown`.
+"""),
+    ("code", """
+report.show_tags(result)
+"""),
+    ("md", """
+## Lifetime value
+
+BG/NBD for repeat purchasing and Gamma-Gamma for order value, fitted on the history before the snapshot; expected
+orders and value over the horizon in params, and the probability that a customer is still active.
+"""),
+    ("code", """
+report.show_clv(result)
+"""),
+    ("md", """
+## How the layers moved
+
+Migration from the snapshot at the campaign start to the end of the post-period, for targeted and not-targeted
+customers separately.
+"""),
+    ("code", """
+report.show_migration(result, "lifecycle")
+"""),
+    ("code", """
+report.show_migration(result, "rfm_segment")
+"""),
+    ("code", """
+section = sr.write_segments(run, result)
+"""),
+]
+
+NOTEBOOKS = {"01_clean": CLEAN, "02_segment": SEGMENT, "03_response": RESPONSE, "04_retention": RETENTION, "05_review": REVIEW}

@@ -48,6 +48,33 @@ class Cleaning(_Model):
     valid_to: dt.date | None = Field(default=None, description="Transactions on or after this date are out of range.")
 
 
+class ResponseConfig(_Model):
+    """The ``response:`` section of the params (defaults in params/defaults.yaml)."""
+
+    alpha: float = Field(gt=0, lt=0.5, description="1 - confidence level of every interval.")
+    min_pre_orders: int = Field(ge=0, description="Eligibility: orders in the pre-period (both groups, matched design).")
+    exclude_overlapping: bool = Field(description="Matched design: drop comparison customers assigned to another "
+                                                  "campaign overlapping the analysis windows.")
+    winsorize_quantile: float | None = Field(default=None, gt=0.5, le=1.0,
+                                             description="Cap revenue at this pooled quantile; null = no cap.")
+    trim: tuple[float, float] = Field(description="Propensity scores outside are trimmed (matched design).")
+    balance_threshold: float = Field(gt=0, description="|standardized mean difference| counted as balanced.")
+    min_segment_size: int = Field(ge=2, description="Segments with fewer customers in a group are flagged small.")
+    planned_split: dict[str, float] | None = Field(default=None, description="Planned share per arm (holdout SRM); "
+                                                                             "null = equal shares.")
+    srm_threshold: float = Field(gt=0, lt=1, description="SRM chi-square p-value below which the split fails.")
+    power: float = Field(gt=0, lt=1, description="Power for the planning section.")
+    use_attributes: bool = Field(description="Use customer attributes as covariates where present.")
+
+
+class RetentionConfig(_Model):
+    """The ``retention:`` section of the params (defaults in params/defaults.yaml)."""
+
+    windows_days: list[int] = Field(min_length=1, description="Repurchase windows after the campaign, in days.")
+    segment_window_days: int = Field(gt=0, description="Window used for retention by segment.")
+    segment_dimensions: list[str] = Field(description="Dimensions of 02_segment shown by retention.")
+
+
 class CampaignParams(_Model):
     """Everything one campaign run needs, validated before a kernel starts."""
 
@@ -62,9 +89,9 @@ class CampaignParams(_Model):
     funnel: list[str] = Field(description="Event order for the funnel; missing events are skipped.")
     economics: Economics
     cleaning: Cleaning
-    segmentation: dict[str, Any] = Field(default_factory=dict)
+    segmentation: "SegmentationConfig"
     response: "ResponseConfig"
-    retention: dict[str, Any] = Field(default_factory=dict)
+    retention: "RetentionConfig"
 
     @field_validator("campaign", mode="before")
     @classmethod
@@ -82,7 +109,8 @@ class CampaignParams(_Model):
         return self
 
 
-from .response import ResponseConfig  # noqa: E402  (the section models live beside their analyses)
+# The segmentation section's model lives beside its rules.
+from .segmentation import SegmentationConfig  # noqa: E402
 
 CampaignParams.model_rebuild()
 

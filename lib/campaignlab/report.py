@@ -5,6 +5,7 @@ Each helper computes nothing new: it calls a ``compute_*`` function and formats 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import assignments, iorw
@@ -235,3 +236,240 @@ def show_planning(result) -> pd.DataFrame:
         f"detect the effect seen here ({p['observed_lift']:,.2f}) with a 90/10 split, the next campaign needs a "
         f"holdout of {p['holdout_needed_at_9_to_1']:,} customers. Method: {p['method']}.")
     return pd.DataFrame([p]).T.rename(columns={0: "value"})
+
+
+# --------------------------------------------------------------------------------------------- 04_retention
+def show_retention_notes(result) -> None:
+    counts = result.groups["group"].value_counts().sort_index()
+    text = "Groups: " + ", ".join(f"{g} {n:,}" for g, n in counts.items()) + f". Time is counted from {result.anchor}."
+    if result.notes:
+        text += " " + " ".join(result.notes)
+    _display_markdown(text)
+
+
+def show_repurchase(result) -> pd.DataFrame:
+    from . import retention
+
+    if result.repurchase["complete"].any():
+        rep = result.repurchase.copy()
+        # Wilson bounds can sit a rounding error inside the rate (rate 0 -> lower bound 1e-17): keep error bars >= 0.
+        rep["ci_low"] = np.fmin(rep["ci_low"].astype(float), rep["rate"].astype(float))
+        rep["ci_high"] = np.fmax(rep["ci_high"].astype(float), rep["rate"].astype(float))
+        retention.plot_repurchase(rep)
+    r = result.repurchase.copy()
+    for c in ("rate", "ci_low", "ci_high"):
+        r[c] = (100 * r[c].astype(float)).round(1)
+    return r.rename(columns={"rate": "rate %", "ci_low": "95% CI low %", "ci_high": "95% CI high %"})
+
+
+def show_km(result) -> None:
+    from . import retention
+
+    lr = result.logrank
+    if result.km.empty:
+        _display_markdown("No customer can be followed after the campaign.")
+        return
+    retention.plot_km_curves(result.km)
+    if lr.get("p_value") is not None and not pd.isna(lr.get("p_value")):
+        _display_markdown(f"Log-rank test across groups: chi2 = {lr['statistic']:.2f} on {lr['df']} df, "
+                          f"p = {lr['p_value']:.4f} ({lr['method']}).")
+
+
+def show_churn(result) -> pd.DataFrame:
+    c = result.churn.copy()
+    for col in ("rate", "ci_low", "ci_high"):
+        c[col] = (100 * c[col].astype(float)).round(1)
+    return c.rename(columns={"rate": "churn %"})
+
+
+def show_retention_by_segment(result) -> pd.DataFrame:
+    if result.by_segment.empty:
+        _display_markdown("No segments: run 02_segment first to see retention by segment.")
+        return result.by_segment
+    b = result.by_segment.copy()
+    for col in ("rate", "ci_low", "ci_high"):
+        b[col] = (100 * b[col].astype(float)).round(1)
+    return b.drop(columns=["note"], errors="ignore")
+
+
+def show_cohorts(result) -> None:
+    import matplotlib.pyplot as plt
+
+    from . import retention
+
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [3, 2]})
+    retention.plot_cohort_heatmap(result.cohorts_first_month, ax=axes[0])
+    axes[0].set_title("by month of first purchase")
+    retention.plot_cohort_heatmap(result.cohorts_by_group, ax=axes[1])
+    axes[1].set_title("by campaign group, months from the campaign start")
+    fig.tight_layout()
+
+
+def show_nps(result) -> pd.DataFrame:
+    if result.nps.empty:
+        _display_markdown("No feedback for this campaign in the data.")
+    return result.nps.round(2)
+
+
+# --------------------------------------------------------------------------------------------- 05_review
+def review_header(summary: dict) -> None:
+    c = summary.get("campaign") or {}
+    r = summary.get("response") or {}
+    _display_markdown(f"### {c.get('title') or c.get('id')} · `{c.get('id')}`\n\nCampaign window {c.get('start_date')} "
+                      f"to {c.get('end_date')} (exclusive) · design: {r.get('design')} · data fingerprint "
+                      f"`{(summary.get('data') or {}).get('fingerprint', '')[:12]}`")
+
+
+def executive_summary(summary: dict) -> None:
+    from . import review
+
+    _display_markdown("\n\n".join(review.compose_executive_summary(summary)))
+
+
+def recommendations(summary: dict) -> pd.DataFrame:
+    from . import review
+
+    rec = review.compute_recommendations(summary)
+    nxt = review.compose_next_campaign(summary)
+    counts = rec["action"].value_counts().to_dict() if not rec.empty else {}
+    text = (f"{counts.get('target', 0)} segment(s) to target, {counts.get('suppress', 0)} to suppress, "
+            f"{counts.get('test with holdout', 0)} to test again." if not rec.empty else
+            "No per-segment results (run 02_segment and 03_response) to recommend from.")
+    _display_markdown(text + " " + nxt)
+    shown = rec.copy()
+    for col in ("lift", "ci_low", "ci_high"):
+        shown[col] = shown[col].astype(float).round(2)
+    shown["q_value"] = shown["q_value"].astype(float).round(4)
+    return shown
+
+
+def review_charts(run, summary: dict) -> None:
+    import matplotlib.pyplot as plt
+
+    from . import response_plots as rp
+    from . import retention
+    from .review_report import read_result_table
+
+    effects = read_result_table(run, "effects.csv")
+    rev = effects[effects["metric"] == "revenue_per_customer"]
+    order = {"naive": 0, "headline": 1, "supporting": 2, "sensitivity": 3, "descriptive": 4, "post-period": 5}
+    rev = rev.sort_values("role", key=lambda s: s.map(order))
+    rp.plot_estimates(rev, title="Effect on revenue per customer: naive versus adjusted")
+    plt.show()
+    segs = read_result_table(run, "segment_effects.csv")
+    if not segs.empty:
+        dims = [d for d in ("rfm_segment", "value_tier", "lifecycle") if d in set(segs["dimension"])]
+        if dims:
+            fig, axes = plt.subplots(1, len(dims), figsize=(6 * len(dims), 4))
+            for dim, ax in zip(dims, [axes] if len(dims) == 1 else axes):
+                rp.plot_segment_lift(segs, dim, ax=ax)
+            fig.tight_layout()
+            plt.show()
+    km = read_result_table(run, "km_curves.csv")
+    if not km.empty:
+        retention.plot_km_curves(km)
+        plt.show()
+
+
+def method_appendix(summary: dict) -> None:
+    r = summary.get("response") or {}
+    methods = sorted({e.get("method") for e in r.get("effects") or [] if e.get("method")})
+    lines = [
+        f"- **Design**: {r.get('design')}; comparison: `{r.get('control_arm')}`. Eligibility: "
+        f"{(r.get('eligibility') or {}).get('rule', 'all assigned customers')}.",
+        f"- **Covariates**: {', '.join(r.get('covariates') or []) or 'none'}.",
+        "- **Estimators used**: " + "; ".join(methods) + ".",
+        "- **Multiple testing**: Benjamini-Hochberg q-values, one family per arm and metric across all segments.",
+        f"- **Economics**: gross margin {100 * float((r.get('roi') or {}).get('gross_margin') or 0):.0f}%, costs = "
+        "campaign discounts + cost per contact x contacts + fixed cost; ROI interval from the incremental revenue "
+        "interval.",
+        f"- **Retention**: {(summary.get('retention') or {}).get('method', 'not run')}.",
+        "- **Data**: cleaning rules and windows in 01_clean; the data fingerprint identifies the input exactly.",
+    ]
+    if (r.get("winsorization") or {}).get("applied"):
+        lines.append(f"- **Winsorization**: revenue capped at the {r['winsorization']['quantile']:.0%} quantile.")
+    _display_markdown("\n".join(lines))
+
+
+def glossary() -> pd.DataFrame:
+    from . import review
+
+    return review.glossary_table().set_index("term")
+
+
+# --------------------------------------------------------------------------------------------- 02_segment
+def show_segment_notes(result) -> None:
+    text = (f"Snapshot on **{result.as_of}** (orders before the campaign start); {len(result.segments):,} customers. "
+            f"Dimensions: {', '.join(result.dimensions)}.")
+    if result.notes:
+        text += " " + " ".join(result.notes)
+    _display_markdown(text)
+
+
+def _profile_view(profile: pd.DataFrame) -> pd.DataFrame:
+    out = profile.copy()
+    for c in ("share", "revenue_share"):
+        if c in out:
+            out[c] = (100 * out[c]).round(1)
+    return out.rename(columns={"share": "share %", "revenue_share": "revenue share %"}).round(2)
+
+
+def show_profiles(result, dimension: str) -> pd.DataFrame:
+    from . import plotting
+
+    profile = result.profiles[dimension]
+    plotting.plot_segment_sizes(profile)
+    return _profile_view(profile)
+
+
+def show_lifecycle(result) -> pd.DataFrame:
+    import matplotlib.pyplot as plt
+
+    from . import plotting
+
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4))
+    plotting.plot_lifecycle(result.segments, ax=axes[0])
+    plotting.plot_segment_sizes(result.profiles["response_history"], ax=axes[1])
+    fig.tight_layout()
+    return _profile_view(result.profiles["lifecycle"])
+
+
+def show_tags(result) -> pd.DataFrame:
+    counts = result.tag_counts.copy()
+    counts["share"] = (100 * counts["share"]).round(1)
+    return counts.rename(columns={"share": "share %"})
+
+
+def show_clv(result) -> pd.DataFrame:
+    from . import plotting
+
+    if not result.clv_params:
+        _display_markdown("Lifetime value was not fitted (see the note above).")
+        return pd.DataFrame()
+    p = result.clv_params
+    bg, gg = p["bgnbd"], p["gamma_gamma"]
+    _display_markdown(
+        f"BG/NBD: r = {bg['r']:.3f}, alpha = {bg['alpha']:.3f}, a = {bg['a']:.3f}, b = {bg['b']:.3f} "
+        f"({bg['n_customers']:,} customers). Gamma-Gamma: p = {gg['p']:.3f}, q = {gg['q']:.3f}, v = {gg['v']:.3f} "
+        f"({gg['n_customers']:,} repeat buyers; {gg['n_excluded_no_repeat']:,} without a repeat purchase and "
+        f"{gg['n_excluded_nonpositive_spend']:,} with zero or negative spend left out of the fit). Method: "
+        f"{p['method']}. Horizon {p['horizon_days']} days.")
+    plotting.plot_clv_distribution(result.segments)
+    cols = ["expected_orders", "probability_alive", "expected_order_value", "expected_value"]
+    return result.segments[cols].describe().T.round(3)
+
+
+def show_migration(result, dimension: str) -> None:
+    import matplotlib.pyplot as plt
+
+    from . import plotting
+
+    by = result.migration.get(dimension)
+    if not by:
+        _display_markdown("No second snapshot: the data ends at the campaign start.")
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(15, 6))
+    for (group, matrix), ax in zip(by.items(), axes):
+        plotting.plot_migration(matrix, ax=ax)
+        ax.set_title(f"{dimension.replace('_', ' ')}: {group.replace('_', ' ')}")
+    fig.tight_layout()

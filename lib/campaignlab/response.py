@@ -24,36 +24,15 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
 
 from . import causal, effects
 from .outcomes import NOT_ASSIGNED
+from .params import ResponseConfig
 
 COMPARISON = "comparison"
 METRICS = ("response_rate", "conversion_rate", "revenue_per_customer")
 OUTCOME_OF = {"conversion_rate": "converted", "revenue_per_customer": "revenue", "response_rate": "responded"}
 NUMERIC_COVARIATES = ("pre_orders", "pre_revenue", "pre_recency_days")
-
-
-class ResponseConfig(BaseModel):
-    """The ``response:`` section of the params (defaults in params/defaults.yaml)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    alpha: float = Field(gt=0, lt=0.5, description="1 - confidence level of every interval.")
-    min_pre_orders: int = Field(ge=0, description="Eligibility: orders in the pre-period (both groups, matched design).")
-    exclude_overlapping: bool = Field(description="Matched design: drop comparison customers assigned to another "
-                                                  "campaign overlapping the analysis windows.")
-    winsorize_quantile: float | None = Field(default=None, gt=0.5, le=1.0,
-                                             description="Cap revenue at this pooled quantile; null = no cap.")
-    trim: tuple[float, float] = Field(description="Propensity scores outside are trimmed (matched design).")
-    balance_threshold: float = Field(gt=0, description="|standardized mean difference| counted as balanced.")
-    min_segment_size: int = Field(ge=2, description="Segments with fewer customers in a group are flagged small.")
-    planned_split: dict[str, float] | None = Field(default=None, description="Planned share per arm (holdout SRM); "
-                                                                             "null = equal shares.")
-    srm_threshold: float = Field(gt=0, lt=1, description="SRM chi-square p-value below which the split fails.")
-    power: float = Field(gt=0, lt=1, description="Power for the planning section.")
-    use_attributes: bool = Field(description="Use customer attributes as covariates where present.")
 
 
 # ------------------------------------------------------------------------------------------------ design

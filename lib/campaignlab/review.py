@@ -1,0 +1,276 @@
+"""The campaign review write-up, generated only from the run's results (``summary.json``).
+
+No sentence here carries a number that was not computed by the analysis notebooks; the wording follows the sign and
+the interval of each estimate, so it stays correct when a result is null or negative.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+GLOSSARY = {
+    "response rate": "Share of customers with the campaign's response event (params: response_event) in the "
+                     "campaign window.",
+    "conversion rate": "Share of customers with at least one order in the campaign window.",
+    "revenue per customer": "Revenue in the campaign window divided by the customers in the group (customers "
+                            "without an order count as zero).",
+    "average order value": "Revenue divided by distinct orders.",
+    "incremental revenue": "Effect on revenue per customer times the customers the campaign reached: revenue the "
+                           "campaign caused, by the headline method.",
+    "lift": "Difference between the campaign group and its comparison (control or matched) in a metric.",
+    "ROI": "(Incremental revenue x gross margin - costs) / costs, where costs are campaign discounts, cost per "
+           "contact x contacts and the fixed cost.",
+    "break-even lift": "Extra revenue per customer at which the incremental margin just pays the costs.",
+    "confidence interval (95% CI)": "Range that would contain the true value in 95% of repeated campaigns, "
+                                    "under the method's assumptions.",
+    "q-value": "p-value adjusted for testing many segments at once (Benjamini-Hochberg false discovery rate).",
+    "doubly robust ATT": "Effect on the treated estimated from a propensity model and an outcome model together; "
+                         "right if either model is right (Sant'Anna & Zhao 2020).",
+    "standardized mean difference": "Difference in a covariate's mean between groups, in standard deviations; "
+                                    "below 0.1 counts as balanced.",
+    "sample-ratio mismatch": "A split of customers between arms that differs from the planned split by more than "
+                             "chance: a sign of a broken assignment.",
+    "repurchase rate": "Share of a group with an order within N days after the campaign end.",
+    "churn rate": "Share of a group with no order in the churn threshold (days) before a date.",
+    "net promoter score": "Share of promoters (scores 9-10) minus share of detractors (0-6), in points.",
+    "minimum detectable effect": "Smallest true effect a campaign of the given size detects with the stated power.",
+}
+
+
+def _num(x: Any) -> float:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+    return v
+
+
+def _money(x: Any) -> str:
+    v = _num(x)
+    return "n/a" if math.isnan(v) else f"{v:,.0f}"
+
+
+def _amt(x: Any, digits: int = 2) -> str:
+    v = _num(x)
+    return "n/a" if math.isnan(v) else f"{v:,.{digits}f}"
+
+
+def _ci(d: dict | None, fmt=_amt) -> str:
+    if not d:
+        return "n/a"
+    return f"{fmt(d.get('estimate'))} (95% CI {fmt(d.get('ci_low'))} to {fmt(d.get('ci_high'))})"
+
+
+def _direction(lo: float, hi: float) -> str:
+    if math.isnan(lo) or math.isnan(hi):
+        return "unknown"
+    if lo > 0:
+        return "positive"
+    if hi < 0:
+        return "negative"
+    return "inconclusive"
+
+
+def headline_effect(summary: dict, metric: str = "revenue_per_customer") -> dict | None:
+    """The headline effect of ``metric`` for the first treatment arm, or None."""
+    for h in (summary.get("response") or {}).get("headline") or []:
+        if h.get("metric") == metric:
+            return h
+    return None
+
+
+def compose_executive_summary(summary: dict) -> list[str]:
+    """Plain-language paragraphs: what ran, the headline effect and its money, trust, segments, retention.
+
+    Examples
+    --------
+    >>> s = {"campaign": {"title": "Spring", "type": "A", "start_date": "2024-03-01", "end_date": "2024-03-29"},
+    ...      "windows": {"notes": []}, "quality": [],
+    ...      "response": {"design": "holdout", "control_arm": "control", "arms": [
+    ...          {"arm": "control", "customers": 100}, {"arm": "t", "customers": 900}],
+    ...        "headline": [{"arm": "t", "metric": "revenue_per_customer", "estimate": -1.0, "ci_low": -3.0,
+    ...                      "ci_high": 1.0, "method": "ANCOVA", "causal": True, "caveat": ""}],
+    ...        "roi": {"incremental_revenue": {"estimate": -900.0, "ci_low": -2700.0, "ci_high": 900.0},
+    ...                "roi": {"estimate": -1.2, "ci_low": -2.0, "ci_high": 0.1}, "total_cost": 500.0}}}
+    >>> print(compose_executive_summary(s)[1])  # doctest: +ELLIPSIS
+    **Headline.** We cannot tell whether the campaign changed revenue per customer: ...
+    """
+    c = summary.get("campaign") or {}
+    r = summary.get("response") or {}
+    paras = []
+    arms = {a.get("arm"): a for a in r.get("arms") or []}
+    control = r.get("control_arm")
+    treated = sum(int(a.get("customers") or 0) for k, a in arms.items() if k != control)
+    n_control = int((arms.get(control) or {}).get("customers") or 0)
+    design = r.get("design")
+    design_text = {"holdout": f"a randomized holdout of {n_control:,} customers",
+                   "matched": f"a matched comparison group of {n_control:,} eligible customers the campaign did "
+                              "not target (the campaign had no holdout)"}.get(design, "no comparison group")
+    paras.append(
+        f"**What ran.** {c.get('title', c.get('id', 'The campaign'))} (type {c.get('type') or 'n/a'}) ran from "
+        f"{c.get('start_date')} until {c.get('end_date')} (exclusive) and reached {treated:,} customers in the "
+        f"analysis. It is measured against {design_text}.")
+    h = headline_effect(summary)
+    roi = r.get("roi") or {}
+    if h is None:
+        paras.append("**Headline.** No effect could be estimated for this campaign (see the response notebook).")
+    else:
+        lo, hi, est = _num(h.get("ci_low")), _num(h.get("ci_high")), _num(h.get("estimate"))
+        direction = _direction(lo, hi)
+        verb = {"positive": "raised", "negative": "lowered"}.get(direction)
+        inc = roi.get("incremental_revenue") or {}
+        if verb:
+            text = (f"The campaign {verb} revenue per customer by {_amt(abs(est))} in the campaign window "
+                    f"(95% CI {_amt(lo)} to {_amt(hi)}; {h.get('method')}).")
+        else:
+            text = (f"We cannot tell whether the campaign changed revenue per customer: the estimate is {_amt(est)} "
+                    f"but the 95% interval runs from {_amt(lo)} to {_amt(hi)} and includes zero ({h.get('method')}).")
+        text += (f" In money: {_ci(inc, _money)} of incremental revenue; against costs of "
+                 f"{_money(roi.get('total_cost'))}, the ROI is {_ci(roi.get('roi'))} per unit spent.")
+        roi_ci = roi.get("roi") or {}
+        if _num(roi_ci.get("ci_high")) < 0:
+            text += " Even the optimistic end of the interval loses money."
+        elif _num(roi_ci.get("ci_low")) > 0:
+            text += " The campaign paid for itself even at the pessimistic end of the interval."
+        paras.append("**Headline.** " + text)
+    paras.append("**Can we trust it?** " + _trust_text(summary, h))
+    seg = _segment_text(summary)
+    if seg:
+        paras.append("**Segments.** " + seg)
+    ret = _retention_text(summary)
+    if ret:
+        paras.append("**Do responders stay?** " + ret)
+    return paras
+
+
+def _trust_text(summary: dict, h: dict | None) -> str:
+    r = summary.get("response") or {}
+    parts = []
+    if r.get("design") == "matched":
+        b = r.get("balance") or {}
+        if b.get("balanced"):
+            parts.append("Targeted and comparison customers are balanced on every covariate after weighting, so the "
+                         "estimate can be read as the campaign's effect, assuming targeting depended only on them.")
+        else:
+            parts.append(f"Targeted customers differ strongly from the rest (largest standardized difference "
+                         f"{_amt(b.get('max_abs_smd_before'))} before and {_amt(b.get('max_abs_smd_after'))} after "
+                         "weighting, against 0.1): **the estimate is the best available comparison but not a proven "
+                         "causal effect**. A holdout in the next campaign would settle it.")
+        naive = next((e for e in r.get("effects") or [] if e.get("role") == "naive"
+                      and e.get("metric") == "revenue_per_customer"), None)
+        if naive and h:
+            parts.append(f"A naive targeted-versus-rest comparison would claim {_amt(naive.get('estimate'))} per "
+                         f"customer instead of {_amt(h.get('estimate'))}: most of that gap is who was targeted, "
+                         "not what the campaign did.")
+    elif r.get("design") == "holdout":
+        srm = r.get("srm") or {}
+        parts.append("Customers were split at random into the arms; " + (
+            "the split matches the plan (sample-ratio check passed)." if srm.get("passed")
+            else f"**but the split differs from the plan (sample-ratio check p = {_amt(srm.get('p_value'), 4)})**: "
+                 "check how customers were assigned before acting on these numbers."))
+    notes = (summary.get("windows") or {}).get("notes") or []
+    if notes:
+        parts.append("Data coverage: " + " ".join(notes))
+    removed = sum(int(v) for q in summary.get("quality") or [] for k, v in q.items() if k.startswith("removed_"))
+    if removed:
+        parts.append(f"Cleaning set aside {removed:,} rows (see 01_clean).")
+    return " ".join(parts) or "No diagnostics are available."
+
+
+def _segment_text(summary: dict) -> str:
+    segs = pd.DataFrame((summary.get("response") or {}).get("segments") or [])
+    if segs.empty:
+        return ""
+    segs = segs[(segs["metric"] == "revenue_per_customer") & ~segs["small"].astype(bool)]
+    sig = segs[segs["q_value"].astype(float) < 0.05]
+    up = sig[sig["lift"].astype(float) > 0].sort_values("lift", ascending=False)
+    down = sig[sig["lift"].astype(float) < 0].sort_values("lift")
+    if up.empty and down.empty:
+        return (f"No segment's lift differs from zero after correcting for the {len(segs)} segment comparisons "
+                "(Benjamini-Hochberg, q < 0.05).")
+    out = []
+    if not up.empty:
+        out.append("Responded: " + "; ".join(
+            f"{r.dimension} = {r.segment} ({_amt(r.lift)} per customer, q = {_amt(r.q_value, 3)})"
+            for r in up.head(5).itertuples()) + ".")
+    if not down.empty:
+        out.append("Lost revenue: " + "; ".join(
+            f"{r.dimension} = {r.segment} ({_amt(r.lift)} per customer, q = {_amt(r.q_value, 3)})"
+            for r in down.head(5).itertuples()) + ".")
+    return " ".join(out)
+
+
+def _retention_text(summary: dict) -> str:
+    rep = pd.DataFrame((summary.get("retention") or {}).get("repurchase") or [])
+    if rep.empty:
+        return ""
+    done = rep[rep["complete"].astype(bool)]
+    if done.empty:
+        return ("The data ends too soon after the campaign to measure repurchase "
+                f"within {', '.join(str(w) for w in sorted(rep['window_days'].unique()))} days.")
+    w = int(done["window_days"].max())
+    part = done[done["window_days"] == w]
+    return f"Within {w} days after the campaign: " + "; ".join(
+        f"{r.group} {100 * _num(r.rate):.1f}% bought again (95% CI {100 * _num(r.ci_low):.1f}-"
+        f"{100 * _num(r.ci_high):.1f}%)" for r in part.itertuples()) + "."
+
+
+def compute_recommendations(summary: dict) -> pd.DataFrame:
+    """Segments to target, to suppress, or to test again, each with its reason in numbers.
+
+    Target: the lift's interval lies above the break-even lift per customer (pays for itself) or, failing a known
+    break-even, above zero with q < 0.05. Suppress: the interval lies below the break-even lift (even the optimistic
+    end does not pay). Otherwise: test again with a holdout.
+    """
+    r = summary.get("response") or {}
+    segs = pd.DataFrame(r.get("segments") or [])
+    cols = ["action", "dimension", "segment", "customers", "lift", "ci_low", "ci_high", "q_value", "reason"]
+    if segs.empty:
+        return pd.DataFrame(columns=cols)
+    be = _num((r.get("roi") or {}).get("break_even_lift_per_customer"))
+    segs = segs[(segs["metric"] == "revenue_per_customer") & ~segs["small"].astype(bool)].copy()
+    rows = []
+    for s in segs.itertuples():
+        lo, hi, q = _num(s.ci_low), _num(s.ci_high), _num(s.q_value)
+        if math.isnan(lo):
+            continue
+        if not math.isnan(be) and lo > be and q < 0.05:
+            action, why = "target", f"lift {_amt(s.lift)} (CI {_amt(lo)} to {_amt(hi)}) is above the break-even {_amt(be)}"
+        elif math.isnan(be) and lo > 0 and q < 0.05:
+            action, why = "target", f"lift {_amt(s.lift)} (CI {_amt(lo)} to {_amt(hi)}) is above zero, q = {_amt(q, 3)}"
+        elif not math.isnan(be) and hi < be:
+            action, why = "suppress", f"even the upper bound {_amt(hi)} is below the break-even lift {_amt(be)}"
+        else:
+            action, why = "test with holdout", f"interval {_amt(lo)} to {_amt(hi)} is too wide to decide"
+        rows.append({"action": action, "dimension": s.dimension, "segment": s.segment, "customers": s.customers,
+                     "lift": s.lift, "ci_low": lo, "ci_high": hi, "q_value": q, "reason": why})
+    out = pd.DataFrame(rows, columns=cols)
+    order = {"target": 0, "suppress": 1, "test with holdout": 2}
+    return out.sort_values(["action", "lift"], key=lambda c: c.map(order) if c.name == "action" else -c).reset_index(
+        drop=True)
+
+
+def compose_next_campaign(summary: dict) -> str:
+    """What the next campaign needs to be measurable: holdout size and detectable effect, from the planning step."""
+    p = (summary.get("response") or {}).get("planning") or {}
+    if not p:
+        return ""
+    need = _num(p.get("holdout_needed_at_9_to_1"))
+    mde = _num(p.get("mde_revenue_per_customer"))
+    lift = _num(p.get("observed_lift"))
+    text = (f"With this campaign's group sizes the smallest detectable effect on revenue per customer is {_amt(mde)} "
+            f"({100 * _num(p.get('power')):.0f}% power). ")
+    if math.isnan(need) or math.isinf(need):
+        text += "The observed effect is zero or unknown, so no holdout size can be derived from it; plan on the " \
+                "smallest effect worth acting on instead."
+    else:
+        text += (f"To detect an effect of the size seen here ({_amt(abs(lift))} per customer) the next campaign "
+                 f"should keep a random holdout of at least {need:,.0f} customers (90/10 split).")
+    return text
+
+
+def glossary_table() -> pd.DataFrame:
+    return pd.DataFrame({"term": list(GLOSSARY), "definition": list(GLOSSARY.values())})
