@@ -7,7 +7,6 @@ STAMP  := $(VENV)/.installed
 DEMO   := params/cj_campaign_8.yaml params/cj_campaign_13.yaml params/cj_campaign_18.yaml params/cj_campaign_27.yaml
 # pytensor's compile cache (lifetime-value models) persists here, so repeated runs start warm.
 export PYTENSOR_FLAGS ?= base_compiledir=$(CURDIR)/.cache/pytensor
-export MPLBACKEND ?= Agg
 
 .PHONY: setup demo all test lab golden benchmark clean
 
@@ -27,7 +26,7 @@ all: setup
 	$(BIN)/campaignlab run --all --jobs 2
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 lab: setup
 	$(BIN)/jupyter lab --allow-root --no-browser --ServerApp.root_dir=$(CURDIR) notebooks/

@@ -9,7 +9,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "data" / "fixture_shop"
 
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Draw off-screen in this process only: an MPLBACKEND variable would leak into notebook kernels (nbval, papermill)
+# and turn their inline figures off.
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
 
 
 @pytest.fixture

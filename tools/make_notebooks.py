@@ -31,14 +31,14 @@ def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
         "language_info": {"name": "python"},
     }
     out = []
-    for kind, text in cells:
+    for kind, text, *tags in cells:
         text = text.strip("\n")
         if kind == "md":
             out.append(new_markdown_cell(text))
         elif kind == "params":
             out.append(new_code_cell(PARAMS_CELL, metadata={"tags": ["parameters"]}))
         else:
-            out.append(new_code_cell(text))
+            out.append(new_code_cell(text, metadata={"tags": tags[0]} if tags else {}))
     for i, cell in enumerate(out):
         cell["id"] = f"cell-{i:02d}"
     nb.cells = out

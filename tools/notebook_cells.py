@@ -59,7 +59,7 @@ a 95% confidence interval and the name of the method that produced it.
 """),
     ("params", ""),
     ("code", """
-from campaignlab import report, response_plots as rp, response_report as rr, session
+from campaignlab import report, response_report as rr, session
 
 run = session.open_run(params_path, run_dir)
 table = rr.build_customer_table(run)
@@ -83,8 +83,7 @@ The naive row compares everyone targeted with everyone else. The adjusted rows e
 would have spent without the campaign. The sentence under the chart says why they differ.
 """),
     ("code", """
-rp.plot_estimates(rr.naive_vs_adjusted(result), title="Revenue per customer in the campaign window");
-report.say(rr.explain_naive_gap(result))
+report.show_naive_vs_adjusted(result)
 """),
     ("code", """
 report.effects_table(result)
@@ -132,7 +131,7 @@ report.show_funnel(result)
 result.products
 """),
     ("code", """
-rp.plot_weekly(result.weekly, run.windows);
+report.show_weekly(result, run)
 """),
     ("md", """
 ## Return on investment
@@ -306,7 +305,7 @@ Scores 1-5 by quintile over the look-back (5 = most recent, most frequent); each
 segment. Customers without an order in the look-back are `no_purchase`, outside the grid.
 """),
     ("code", """
-plotting.plot_rfm_heatmap(result.segments);
+report.show_rfm(result)
 """),
     ("md", """
 ## Segment sizes and revenue share
@@ -357,4 +356,46 @@ section = sr.write_segments(run, result)
 """),
 ]
 
-NOTEBOOKS = {"01_clean": CLEAN, "02_segment": SEGMENT, "03_response": RESPONSE, "04_retention": RETENTION, "05_review": REVIEW}
+PORTFOLIO = [
+    ("md", """
+# 06 · Campaign portfolio
+
+Every published campaign report side by side: campaigns ranked by incremental revenue and ROI with their intervals,
+campaign types compared, and the week's highlights. Numbers are read from each run's summary.json; a campaign whose
+headline is not causal (failed balance) says so in its note.
+"""),
+    ("code", """
+# The outputs folder with the campaign reports (empty: the project's outputs/)
+outputs_dir = ""
+""", ["parameters"]),
+    ("code", """
+from campaignlab import portfolio, portfolio_report as pr, report
+
+result = pr.analyse_portfolio(pr.resolve_outputs(outputs_dir))
+report.portfolio_overview(result)
+"""),
+    ("md", """
+## Ranking by incremental revenue
+"""),
+    ("code", """
+report.portfolio_ranking(result)
+"""),
+    ("md", """
+## Campaign types
+
+Per type: campaigns, mean and median effect per customer, share with an interval excluding zero, and a pooled
+fixed-effect (inverse-variance) estimate where at least two campaigns of the type have an interval.
+"""),
+    ("code", """
+result.types.round(3)
+"""),
+    ("md", """
+## Highlights
+"""),
+    ("code", """
+report.portfolio_highlights(result)
+"""),
+]
+
+NOTEBOOKS = {"01_clean": CLEAN, "02_segment": SEGMENT, "03_response": RESPONSE, "04_retention": RETENTION, "05_review": REVIEW,
+             "06_portfolio": PORTFOLIO}

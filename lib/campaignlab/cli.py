@@ -26,10 +26,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                                         outputs_dir=Path(args.outputs) if args.outputs else None,
                                         notebooks=args.notebooks or None)
     for r in results:
-        html = r.report_dir / "05_review.html"
+        html = r.report_dir / "05_review_report.html"
         print(f"{r.campaign_id}: {html if html.exists() else r.report_dir} ({r.seconds:.0f} s)")
     for f in failures:
         print(f"\n{f}", file=sys.stderr)
+    outputs = Path(args.outputs) if args.outputs else root / "outputs"
+    if (outputs / "index.html").exists():
+        print(f"index of all reports: {outputs / 'index.html'}")
     print(f"{len(results)} campaign(s) ran, {len(failures)} failed.")
     return 1 if failures else 0
 
@@ -91,6 +94,24 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_targets(args: argparse.Namespace) -> int:
+    from .segment_report import export_targets
+
+    root = find_project_root()
+    params = load_params(args.params)
+    run_dir = Path(args.run) if args.run else root / "outputs" / params.id
+    share = args.holdout_share if args.holdout_share is not None else params.segmentation.holdout_share
+    try:
+        paths = export_targets(run_dir, dimension=args.dimension, segments=args.segments, holdout_share=share,
+                               seed=params.segmentation.seed, out_dir=Path(args.out) if args.out else None)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return 1
+    for p in paths:
+        print(f"wrote {p}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="campaignlab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -116,6 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--control-arm", help="arm name of the holdout group, if any")
     new.add_argument("--output", help="where to write (default params/<id>.yaml)")
     new.set_defaults(func=cmd_new)
+
+    tgt = sub.add_parser("export-targets", help="write CRM target lists (send / holdout) for chosen segments")
+    tgt.add_argument("params", help="the campaign's params file (its report gives the segments)")
+    tgt.add_argument("--dimension", required=True, help="e.g. rfm_segment, value_tier, lifecycle, tag_income")
+    tgt.add_argument("--segments", nargs="+", required=True, help="segment values to export, e.g. champions at_risk")
+    tgt.add_argument("--holdout-share", type=float, help="share kept as holdout (default: params segmentation.holdout_share)")
+    tgt.add_argument("--run", help="run folder (default outputs/<campaign_id>)")
+    tgt.add_argument("--out", help="folder for the CSV files (default <run folder>/targets)")
+    tgt.set_defaults(func=cmd_export_targets)
 
     diff = sub.add_parser("diff", help="compare two runs' summary.json")
     diff.add_argument("a", help="a run folder or summary.json")

@@ -473,3 +473,64 @@ def show_migration(result, dimension: str) -> None:
         plotting.plot_migration(matrix, ax=ax)
         ax.set_title(f"{dimension.replace('_', ' ')}: {group.replace('_', ' ')}")
     fig.tight_layout()
+
+
+# --------------------------------------------------------------------------------------------- 06_portfolio
+def portfolio_overview(result) -> None:
+    t = result.table
+    if t.empty:
+        _display_markdown("No published campaign reports yet: run `campaignlab run --all` first.")
+        return
+    n_sig = int(t["significant"].fillna(False).astype(bool).sum())
+    _display_markdown(f"{len(t)} campaign report(s); {n_sig} with an incremental revenue effect whose 95% interval "
+                      "excludes zero.")
+
+
+def portfolio_ranking(result) -> pd.DataFrame:
+    import matplotlib.pyplot as plt
+
+    from . import portfolio
+
+    t = result.table
+    if t.empty:
+        return t
+    fig, axes = plt.subplots(1, 2, figsize=(14, 0.45 * len(t) + 2))
+    portfolio.plot_campaign_ranking(t, ax=axes[0])
+    portfolio.plot_roi(t, ax=axes[1])
+    fig.tight_layout()
+    cols = ["rank", "campaign_id", "type", "design", "customers", "revenue_per_customer",
+            "revenue_per_customer_ci_low", "revenue_per_customer_ci_high", "incremental_revenue", "roi", "roi_ci_low",
+            "roi_ci_high", "significant", "headline_caveat"]
+    return t[[c for c in cols if c in t]].round(2)
+
+
+def portfolio_highlights(result) -> None:
+    h = result.highlights
+    if h.empty:
+        _display_markdown("No highlights: no effect or segment lift has an interval that excludes zero.")
+        return
+    _display_markdown("\n".join(f"- {s}" for s in h["sentence"]))
+
+
+def show_rfm(result) -> None:
+    from . import plotting
+
+    plotting.plot_rfm_heatmap(result.segments)
+
+
+def show_weekly(result, run) -> None:
+    from . import response_plots as rp
+
+    rp.plot_weekly(result.weekly, run.windows)
+
+
+def show_naive_vs_adjusted(result) -> None:
+    """The forest plot of naive versus adjusted estimates, and the sentence on why they differ."""
+    import matplotlib.pyplot as plt
+
+    from . import response_plots as rp
+    from .response_report import explain_naive_gap, naive_vs_adjusted
+
+    rp.plot_estimates(naive_vs_adjusted(result), title="Revenue per customer in the campaign window")
+    plt.show()
+    say(explain_naive_gap(result))

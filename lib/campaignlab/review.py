@@ -200,6 +200,11 @@ def _segment_text(summary: dict) -> str:
         out.append("Lost revenue: " + "; ".join(
             f"{r.dimension} = {r.segment} ({_amt(r.lift)} per customer, q = {_amt(r.q_value, 3)})"
             for r in down.head(5).itertuples()) + ".")
+    r = summary.get("response") or {}
+    if r.get("design") == "matched" and not (r.get("balance") or {}).get("balanced"):
+        out.append("These segment lifts compare targeted and untargeted customers within each segment, adjusted for "
+                   "pre-period behaviour only, and carry the same caveat as the headline: treat them as leads to "
+                   "test with a holdout, not as proven effects.")
     return " ".join(out)
 
 

@@ -84,9 +84,11 @@ def export_html(notebook: Path, target: Path, *, hide_code: bool = False) -> Pat
 
 
 def _strip_remote_scripts(html: str) -> str:
+    """Remove every script block: reports are static (tables and embedded images), and the lab template's scripts
+    (MathJax, a Mermaid loader importing from a CDN) would reach the internet from a mailed report."""
     import re
 
-    return re.sub(r"<script[^>]+src=\"(https?:)?//[^\"]+\"[^>]*>\s*</script>", "", html)
+    return re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.DOTALL | re.IGNORECASE)
 
 
 def _pe_message(exc: Exception) -> tuple[str, str]:
@@ -168,6 +170,9 @@ def run_campaign(
             ) from None
         seconds = time.perf_counter() - t0
         export_html(out_nb, out_nb.with_suffix(".html"))
+        if nb.stem == "05_review":
+            # The stakeholder version: code hidden, reads on its own.
+            export_html(out_nb, staging / "05_review_report.html", hide_code=True)
         metadata["notebooks"].append({"notebook": nb.stem, "seconds": round(seconds, 2)})
         say(f"[{cid}] {nb.stem} done in {seconds:.1f} s")
     metadata["seconds"] = round(time.perf_counter() - started, 2)
@@ -210,6 +215,39 @@ def publish(staging: Path, outputs_dir: Path, cid: str) -> Path:
             shutil.rmtree(stale, ignore_errors=True)
     os.replace(staging, report_dir)
     return report_dir
+
+
+def build_portfolio(root: Path, outputs_dir: Path, progress: Callable[[str], None] = print) -> Path:
+    """Execute 06_portfolio over every published report, then write ``outputs/index.html``."""
+    import papermill as pm
+
+    from .portfolio_report import PORTFOLIO_DIR, PORTFOLIO_HTML, write_index
+
+    nb = root / "notebooks" / "06_portfolio.ipynb"
+    target = outputs_dir / PORTFOLIO_DIR
+    if nb.exists():
+        staging = outputs_dir / "_staging" / f"portfolio-{_stamp()}"
+        staging.mkdir(parents=True)
+        out_nb = staging / nb.name
+        try:
+            pm.execute_notebook(str(nb), str(out_nb), parameters={"outputs_dir": str(outputs_dir)},
+                                kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False)
+        except Exception as exc:
+            where, what = _pe_message(exc)
+            failed = outputs_dir / "_failed" / f"portfolio-{_stamp()}"
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(staging), failed)
+            raise RunFailed(f"portfolio: notebook 06_portfolio failed at {where}: {what}\n"
+                            f"The failed notebook is kept at {failed / nb.name}.") from None
+        export_html(out_nb, out_nb.with_suffix(".html"))
+        export_html(out_nb, staging / PORTFOLIO_HTML, hide_code=True)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    index = write_index(outputs_dir)
+    progress(f"portfolio: {target / PORTFOLIO_HTML}")
+    progress(f"index: {index}")
+    return index
 
 
 def _run_one(args: dict[str, Any]) -> RunResult:
@@ -256,6 +294,7 @@ def run_many(
             except RunFailed as exc:
                 failures.append(str(exc))
                 progress(f"FAILED {exc}")
+        _finish_many(root, outputs_dir, progress, failures)
         return results, failures
     # Spawned workers (not forked): the parent holds DuckDB threads, which fork does not copy safely.
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
@@ -268,7 +307,16 @@ def run_many(
             except RunFailed as exc:
                 failures.append(str(exc))
                 progress(f"campaign {i}/{total} FAILED: {exc}")
+    _finish_many(root, outputs_dir, progress, failures)
     return results, failures
+
+
+def _finish_many(root: Path, outputs_dir: Path | None, progress: Callable[[str], None], failures: list[str]) -> None:
+    try:
+        build_portfolio(root, Path(outputs_dir) if outputs_dir else root / "outputs", progress)
+    except RunFailed as exc:
+        failures.append(str(exc))
+        progress(f"FAILED {exc}")
 
 
 def peak_memory_mb() -> float:

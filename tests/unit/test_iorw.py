@@ -1,0 +1,225 @@
+"""Tests for campaignlab.iorw and campaignlab.datamodel: JSON and atomic writes, fingerprints, reading and
+validating a data folder, and the cleaned-data cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from campaignlab import iorw
+from campaignlab.datamodel import TABLES, DataValidationError
+from campaignlab.params import load_params
+
+
+# ------------------------------------------------------------------------------------------------ json
+def test_write_json_turns_non_finite_numbers_into_null(tmp_path):
+    obj = {"nan": float("nan"), "inf": [1.5, float("inf"), -math.inf], "np_nan": np.float64("nan"),
+           "np_int": np.int64(3), "np_float": np.float32(0.5), "day": dt.date(2024, 1, 2),
+           "nested": {"x": (np.nan, 2)}, 7: "key made text"}
+    path = iorw.write_json(tmp_path / "out" / "s.json", obj)
+    text = path.read_text(encoding="utf-8")
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text) == {"nan": None, "inf": [1.5, None, None], "np_nan": None, "np_int": 3, "np_float": 0.5,
+                                "day": "2024-01-02", "nested": {"x": [None, 2]}, "7": "key made text"}
+
+
+def test_write_json_replaces_atomically_and_leaves_no_temp_file(tmp_path):
+    target = tmp_path / "summary.json"
+    iorw.write_json(target, {"v": 1})
+    iorw.write_json(target, {"v": 2})
+    assert iorw.read_json(target) == {"v": 2}
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+def test_failed_write_keeps_the_old_file_and_removes_the_temp_file(tmp_path, monkeypatch):
+    target = tmp_path / "summary.json"
+    iorw.write_json(target, {"v": 1})
+
+    def crash(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(iorw.os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        iorw.write_json(target, {"v": 2})
+    monkeypatch.undo()
+    assert iorw.read_json(target) == {"v": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+# ------------------------------------------------------------------------------------------------ fingerprint
+def test_fingerprint_follows_content_not_modification_time(fixture_folder):
+    before = iorw.fingerprint_source(str(fixture_folder))
+    tx = fixture_folder / "transactions.csv"
+    later = tx.stat().st_mtime + 3600
+    os.utime(tx, (later, later))  # touched: same bytes
+    assert iorw.fingerprint_source(str(fixture_folder)) == before
+    with tx.open("a") as fh:
+        fh.write("C00001,O99999999,2024-05-01 10:00:00,1.00,1,P001,0.0\n")
+    changed = iorw.fingerprint_source(str(fixture_folder))
+    assert changed != before and len(changed) == 64
+
+
+def test_fingerprint_changes_when_an_optional_table_appears(fixture_folder):
+    before = iorw.fingerprint_source(str(fixture_folder))
+    (fixture_folder / "campaign_products.csv").write_text("campaign_id,product_id\nSIM1,P001\n")
+    assert iorw.fingerprint_source(str(fixture_folder)) != before
+
+
+# ------------------------------------------------------------------------------------------------ read_source
+def _csv(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def _write(folder: Path, name: str, frame: pd.DataFrame) -> None:
+    frame.to_csv(folder / f"{name}.csv", index=False)
+
+
+def test_fixture_folder_reads_into_canonical_types(fixture_folder):
+    tables = iorw.read_source(iorw.connect(), str(fixture_folder))
+    tx = tables["transactions"].schema()
+    assert str(tx["amount"]) == "decimal(18, 2)" and tx["ts"].is_timestamp() and tx["customer_id"].is_string()
+    assert tables["campaigns"].schema()["start_date"].is_date()
+    assert tables["transactions"].count().execute() == len(_csv(fixture_folder, "transactions"))
+    # customers: extra columns are kept as attributes
+    assert {"age_band", "income_band", "region"} <= set(tables["customers"].columns)
+
+
+def test_absent_optional_tables_come_back_empty_with_their_columns(fixture_folder):
+    tables = iorw.read_source(iorw.connect(), str(fixture_folder))
+    for name in ("campaign_products", "feedback"):
+        spec = TABLES[name]
+        assert list(tables[name].columns) == [*spec.required, *spec.optional]
+        assert tables[name].count().execute() == 0
+    assert tables["events"].count().execute() == len(_csv(fixture_folder, "events"))
+
+
+def test_parquet_folder_reads_like_csv(fixture_folder, tmp_path):
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    for csv in fixture_folder.glob("*.csv"):
+        frame = pd.read_csv(csv)
+        for col in ("ts", "start_date", "end_date", "signup_date"):
+            if col in frame:
+                frame[col] = pd.to_datetime(frame[col])
+        frame.to_parquet(folder / f"{csv.stem}.parquet", index=False)
+    tables = iorw.read_source(iorw.connect(), str(folder))
+    assert str(tables["transactions"].schema()["amount"]) == "decimal(18, 2)"
+    assert tables["campaigns"].schema()["start_date"].is_date()
+    camp = tables["campaigns"].to_pandas()
+    assert camp.loc[0, "campaign_id"] == "SIM1" and pd.Timestamp(camp.loc[0, "start_date"]).date() == dt.date(2024, 4, 30)
+    revenue = float(tables["transactions"].amount.sum().execute())
+    assert revenue == pytest.approx(pd.read_csv(fixture_folder / "transactions.csv")["amount"].sum(), abs=0.005)
+
+
+def test_missing_required_table_is_named(fixture_folder):
+    (fixture_folder / "assignments.csv").unlink()
+    with pytest.raises(DataValidationError, match=r"lacks the table\(s\) assignments: add assignments.csv"):
+        iorw.read_source(iorw.connect(), str(fixture_folder))
+
+
+def test_missing_column_names_the_file_the_column_and_the_columns_found(fixture_folder):
+    tx = _csv(fixture_folder, "transactions").rename(columns={"order_id": "order"})
+    _write(fixture_folder, "transactions", tx)
+    with pytest.raises(DataValidationError) as err:
+        iorw.read_source(iorw.connect(), str(fixture_folder))
+    msg = str(err.value)
+    assert "Required column 'order_id' missing from" in msg and "transactions.csv" in msg
+    assert "(found: customer_id, order, ts, amount, quantity, product_id, discount)" in msg
+
+
+def test_amount_that_is_not_a_number_names_the_column_and_shows_the_row(fixture_folder):
+    tx = _csv(fixture_folder, "transactions")
+    tx.loc[4, "amount"] = "12,50 EUR"
+    _write(fixture_folder, "transactions", tx)
+    with pytest.raises(DataValidationError) as err:
+        iorw.read_source(iorw.connect(), str(fixture_folder))
+    msg = str(err.value)
+    assert "Column 'amount' of" in msg and "transactions.csv" in msg and "has 1 value(s)" in msg
+    assert "12,50 EUR" in msg
+
+
+def test_duplicate_campaign_ids_are_refused(fixture_folder):
+    camp = _csv(fixture_folder, "campaigns")
+    _write(fixture_folder, "campaigns", pd.concat([camp, camp.assign(name="copy")], ignore_index=True))
+    with pytest.raises(DataValidationError) as err:
+        iorw.read_source(iorw.connect(), str(fixture_folder))
+    msg = str(err.value)
+    assert "campaigns.csv" in msg and "campaign_id occur more than once" in msg and "SIM1" in msg
+
+
+def test_campaign_ending_before_it_starts_is_refused(fixture_folder):
+    camp = _csv(fixture_folder, "campaigns")
+    camp.loc[0, "end_date"] = "2024-04-01"  # starts 2024-04-30
+    _write(fixture_folder, "campaigns", camp)
+    with pytest.raises(DataValidationError) as err:
+        iorw.read_source(iorw.connect(), str(fixture_folder))
+    msg = str(err.value)
+    assert "1 campaign(s) end on or before they start" in msg and "SIM1" in msg and "2024-04-01" in msg
+
+
+def test_both_csv_and_parquet_for_one_table_is_refused(fixture_folder):
+    pd.read_csv(fixture_folder / "transactions.csv").to_parquet(fixture_folder / "transactions.parquet")
+    with pytest.raises(DataValidationError, match="Both transactions.parquet and transactions.csv exist"):
+        iorw.read_source(iorw.connect(), str(fixture_folder))
+
+
+def test_missing_data_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(DataValidationError, match="does not exist"):
+        iorw.read_source(iorw.connect(), str(tmp_path / "nowhere"))
+
+
+# ------------------------------------------------------------------------------------------------ clean cache
+def _params(tmp_path: Path, folder: Path):
+    path = tmp_path / "shop_test.yaml"
+    path.write_text(f"id: shop_test\ncampaign: SIM1\ndata: {folder.name}\ncontrol_arm: control\n")
+    return load_params(path)
+
+
+def test_prepare_clean_data_is_cached_per_fingerprint_and_accounts_for_every_row(fixture_folder, tmp_path):
+    tx = _csv(fixture_folder, "transactions")
+    exact_copies = int(tx.duplicated().sum())  # the fixture's own repeated lines
+    extra = pd.DataFrame([
+        tx.iloc[10].to_dict(),                                                         # one more duplicate
+        {**tx.iloc[11].to_dict(), "order_id": "R1", "amount": "-3.00"},                # a return
+        {**tx.iloc[12].to_dict(), "order_id": "U1", "customer_id": "NOBODY"},          # unknown customer
+    ])
+    tx = pd.concat([tx, extra], ignore_index=True)
+    _write(fixture_folder, "transactions", tx)
+    params = _params(tmp_path, fixture_folder)
+    assert Path(params.data) == fixture_folder.resolve()
+    cache = tmp_path / "cache"
+
+    first = iorw.prepare_clean_data(params, cache_dir=cache)
+    assert first.created and (first.path / "_SUCCESS").is_file()
+    assert first.fingerprint == iorw.fingerprint_source(params.data)
+    q = iorw.read_quality(first.path).set_index("table")
+    t = q.loc["transactions"]
+    assert t["rows_in"] == len(tx)
+    assert (t["removed_duplicate"], t["removed_return"], t["removed_unknown_customer"]) == (exact_copies + 1, 1, 1)
+    assert t["rows_out"] == len(tx) - exact_copies - 3
+    for name, row in q.iterrows():  # every row is kept or removed by exactly one rule
+        removed = row[[c for c in q.columns if c.startswith("removed_")]].sum()
+        assert row["rows_in"] == row["rows_out"] + removed, name
+    assert q.loc["customers", "rows_in"] == len(_csv(fixture_folder, "customers"))
+    clean_tx = pd.read_parquet(first.path / "transactions.parquet")
+    assert len(clean_tx) == t["rows_out"] and "NOBODY" not in set(clean_tx["customer_id"])
+    assert len(pd.read_parquet(first.path / "rejected_transactions.parquet")) == exact_copies + 3
+
+    second = iorw.prepare_clean_data(params, cache_dir=cache)
+    assert not second.created and second.path == first.path
+    assert [p.name for p in cache.iterdir()] == [first.path.name]  # no staging folder left behind
+
+    # new data: a new fingerprint and a new cache folder, with the new row in it
+    with (fixture_folder / "transactions.csv").open("a") as fh:
+        fh.write("C00001,O99999999,2024-05-01 10:00:00,1.00,1,P001,0.0\n")
+    third = iorw.prepare_clean_data(params, cache_dir=cache)
+    assert third.created and third.path != first.path and third.fingerprint != first.fingerprint
+    assert iorw.read_quality(third.path).set_index("table").loc["transactions", "rows_out"] == t["rows_out"] + 1
+
