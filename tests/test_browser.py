@@ -115,14 +115,17 @@ def test_chromium_check_flags_a_broken_copy(browser, outputs, tmp_path):
     assert any("plotLift is not defined" in e for e in res.errors)
     assert check_dom(res.dom, report).problems == ["missing image file: figures/lift.png"]
 
+    report.unlink()  # and _portfolio/ was not copied: the index now links two missing reports
     index = broken / "index.html"
     res = browser.open(index)
-    assert check_dom(res.dom, index).problems == [f"link to a missing file: {PORTFOLIO}"]  # _portfolio not copied
+    assert sorted(check_dom(res.dom, index).problems) == [f"link to a missing file: {PORTFOLIO}",
+                                                          f"link to a missing file: {STAKEHOLDER}"]
 
 
 # -- the checker itself, no browser needed ----------------------------------------------------------------------
 
-PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+PNG = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAA"
+       "AfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")  # a 1x1 PNG
 
 
 def test_check_dom_flags_a_missing_image_and_a_link_to_a_missing_report(tmp_path):
@@ -137,8 +140,8 @@ def test_check_dom_flags_a_missing_image_and_a_link_to_a_missing_report(tmp_path
         <link rel="stylesheet" href="style.css"></body></html>"""
     report = check_dom(html, tmp_path / "index.html")
     assert report.problems == [
-        "image loaded from the network (breaks offline): https://cdn.example.org/x.png",
         "missing image file: figures/lift.png",
+        "image loaded from the network (breaks offline): https://cdn.example.org/x.png",
         "link to a missing file: c2/05_review_report.html",
         "script or stylesheet loaded from the network (breaks offline): https://cdn.example.org/require.js",
         "missing script or stylesheet file: style.css",
@@ -165,3 +168,12 @@ def test_page_errors_keeps_errors_and_ignores_logs_warnings_and_cancelled_loads(
     ]
     assert page_errors(events) == ["uncaught exception: TypeError: x is undefined (file:///r.html:3)",
                                    "Script failed to load: net::ERR_X"]
+
+
+def test_without_chromium_and_without_root_the_reason_is_given(monkeypatch, tmp_path):
+    import browser_check
+
+    monkeypatch.setattr(browser_check, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setattr(browser_check.os, "geteuid", lambda: 1000)
+    with pytest.raises(ChromiumUnavailable, match="not root"):
+        find_or_install_chromium()

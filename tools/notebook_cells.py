@@ -134,6 +134,15 @@ result.products
 report.show_weekly(result, run)
 """),
     ("md", """
+Per period and group: daily revenue per customer, customers whose first-ever order fell in the period, repurchase
+rate (of those who bought in the period, the share who bought again in the following window of the same length)
+and churn rate (of those active in the previous window, the share with no order in the period). Empty where the
+data does not cover the period or the following window.
+"""),
+    ("code", """
+report.show_periods(result)
+"""),
+    ("md", """
 ## Return on investment
 
 Incremental revenue is the per-customer headline effect times the customers targeted; margin and costs follow the
@@ -387,7 +396,7 @@ Per type: campaigns, mean and median effect per customer, share with an interval
 fixed-effect (inverse-variance) estimate where at least two campaigns of the type have an interval.
 """),
     ("code", """
-result.types.round(3)
+report.portfolio_types(result)
 """),
     ("md", """
 ## Highlights

@@ -70,11 +70,15 @@ def cmd_new(args: argparse.Namespace) -> int:
     if target.exists():
         print(f"{target} exists already; choose another id or edit that file.", file=sys.stderr)
         return 1
-    lines = [f"id: {slug}", f'campaign: "{args.campaign}"']
+    import yaml
+
+    fields = {"id": slug, "campaign": args.campaign}
     if args.data:
-        lines.append(f"data: {args.data}")
+        fields["data"] = args.data
     if args.control_arm:
-        lines.append(f"control_arm: {args.control_arm}")
+        fields["control_arm"] = args.control_arm
+    # safe_dump quotes what YAML would misread (a '#' in a path, 'no' as an arm name, 'a: b').
+    lines = [yaml.safe_dump(fields, sort_keys=False, allow_unicode=True).rstrip()]
     lines.append("# Everything else comes from params/defaults.yaml; copy a key here to change it for this campaign.")
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     try:

@@ -181,11 +181,16 @@ def compute_weekly_series(
         active_customers=tx.customer_id.nunique(),
     ).to_pandas()
     sizes = groups.groupby("group").size().rename("customers")
+    agg["week"] = pd.to_datetime(agg["week"])
+    # A week in which a group bought nothing is a zero, not a gap for the chart to draw across.
+    weeks = pd.date_range(pd.Timestamp(start) - pd.Timedelta(days=pd.Timestamp(start).weekday()), pd.Timestamp(end),
+                          freq="W-MON", inclusive="left")
+    full = pd.MultiIndex.from_product([weeks, sorted(sizes.index)], names=["week", "group"])
+    agg = agg.set_index(["week", "group"]).reindex(full, fill_value=0).reset_index()
     agg = agg.merge(sizes, left_on="group", right_index=True)
     agg["revenue"] = agg["revenue"].astype(float)
     for col in ("revenue", "orders", "active_customers"):
         agg[f"{col}_per_customer"] = agg[col] / agg["customers"]
-    agg["week"] = pd.to_datetime(agg["week"])
     return agg.sort_values(["group", "week"]).reset_index(drop=True)
 
 

@@ -354,6 +354,8 @@ def compute_highlights(
                 continue
             if e.get("role") == "naive" and not include_naive:
                 continue
+            if e.get("role") in ("sensitivity", "supporting", "descriptive"):
+                continue  # highlights lead with each campaign's headline estimates, not its robustness checks
             metric = _text(e.get("metric"), "unknown")
             effects.append({
                 "kind": "effect", "campaign_id": cid, "arm": e.get("arm"), "versus": e.get("versus"),
@@ -368,13 +370,16 @@ def compute_highlights(
                 continue
             lo, hi = _num(s.get("ci_low")), _num(s.get("ci_high"))
             customers = _num(s.get("customers"))
+            # Segment rows name their metric (conversion_rate, revenue_per_customer, ...); older summaries without
+            # one measured the response rate.
+            seg_metric = _text(s.get("metric"), "response_rate")
             segments.append({
-                "kind": "segment", "campaign_id": cid, "arm": s.get("arm"), "metric": "response_rate",
+                "kind": "segment", "campaign_id": cid, "arm": s.get("arm"), "metric": seg_metric,
                 "dimension": s.get("dimension"), "segment": s.get("segment"), "estimate": lift, "ci_low": lo,
                 "ci_high": hi, "q_value": q,
                 "sentence": (f"{title} ({cid}): segment {_text(s.get('segment'), '?')} ({_pretty(s.get('dimension'))}),"
-                             f" arm {_text(s.get('arm'), '?')}: response-rate lift {_fmt(lift, 'rate')} (95% CI "
-                             f"{_fmt(lo, 'rate')} to {_fmt(hi, 'rate')}; q = {q:.3g}; "
+                             f" arm {_text(s.get('arm'), '?')}: {_pretty(seg_metric)} lift {_fmt(lift, seg_metric)} (95% CI "
+                             f"{_fmt(lo, seg_metric)} to {_fmt(hi, seg_metric)}; q = {q:.3g}; "
                              f"{'?' if math.isnan(customers) else f'{customers:,.0f}'} customers)."),
             })
     eff = pd.DataFrame(effects, columns=list(HIGHLIGHT_COLUMNS))

@@ -85,6 +85,9 @@ def _fmt_ci(est, lo, hi, pct=False) -> str:
 def show_design(result) -> None:
     """Say which design was used, who is compared with whom, and who was left out and why."""
     i = result.info
+    if not result.estimable:
+        _display_markdown(f"**No effect estimate for this campaign.** {i['reason']}")
+        return
     if result.design == "holdout":
         text = (f"**Design: randomized holdout.** Arms are compared with the control arm `{result.control}` "
                 f"({i['customers']:,} customers assigned).")
@@ -133,6 +136,9 @@ def show_trust(result):
     """Balance and overlap (matched) or the sample-ratio check (holdout), with a verdict in words."""
     from . import response_plots as rp
 
+    if not result.estimable:
+        _display_markdown("Not applicable: no effect was estimated (see above).")
+        return None
     if result.design == "holdout":
         s = result.srm
         verdict = ("passes" if s["passed"] else "**FAILS: the split is not as planned; effects may be biased**")
@@ -214,8 +220,11 @@ def show_funnel(result):
     return result.funnel.round(3)
 
 
-def show_roi(result) -> pd.DataFrame:
+def show_roi(result) -> pd.DataFrame | None:
     r = result.roi
+    if not r:
+        _display_markdown("No ROI: there is no effect estimate to turn into money (see above).")
+        return None
     inc, roi = r["incremental_revenue"], r["roi"]
     _display_markdown(
         f"Incremental revenue ({r['window']}): {_fmt_ci(inc['estimate'], inc['ci_low'], inc['ci_high'])}, from a "
@@ -227,8 +236,12 @@ def show_roi(result) -> pd.DataFrame:
     return pd.DataFrame(rows).T.astype(float).round(2)
 
 
-def show_planning(result) -> pd.DataFrame:
+def show_planning(result) -> pd.DataFrame | None:
     p = result.planning
+    if not p:
+        _display_markdown("A holdout in the next campaign is the only way to measure it: keep a random 10% of the "
+                          "targeted customers out of the campaign.")
+        return None
     _display_markdown(
         f"With {p['n_treat']:,} treated and {p['n_control']:,} comparison customers and a revenue spread of "
         f"{p['sd_revenue']:,.2f} per customer, the smallest detectable effect on revenue per customer is "
@@ -340,7 +353,11 @@ def recommendations(summary: dict) -> pd.DataFrame:
     for col in ("lift", "ci_low", "ci_high"):
         shown[col] = shown[col].astype(float).round(2)
     shown["q_value"] = shown["q_value"].astype(float).round(4)
-    return shown
+    shown = shown.rename(columns={"ci_low": "95% CI low", "ci_high": "95% CI high", "q_value": "q-value",
+                                  "lift": "lift per customer"})
+    return (shown.style.hide(axis="index").format(precision=2, subset=["lift per customer", "95% CI low",
+                                                                      "95% CI high"])
+            .format(precision=4, subset=["q-value"]).set_properties(subset=["reason"], **{"text-align": "left"}))
 
 
 def review_charts(run, summary: dict) -> None:
@@ -358,7 +375,8 @@ def review_charts(run, summary: dict) -> None:
     plt.show()
     segs = read_result_table(run, "segment_effects.csv")
     if not segs.empty:
-        dims = [d for d in ("rfm_segment", "value_tier", "lifecycle") if d in set(segs["dimension"])]
+        est = segs[(segs["metric"] == "revenue_per_customer") & ~segs["small"].astype(bool)]
+        dims = [d for d in ("rfm_segment", "value_tier", "lifecycle") if d in set(est["dimension"])]
         if dims:
             fig, axes = plt.subplots(1, len(dims), figsize=(6 * len(dims), 4))
             for dim, ax in zip(dims, [axes] if len(dims) == 1 else axes):
@@ -367,7 +385,8 @@ def review_charts(run, summary: dict) -> None:
             plt.show()
     km = read_result_table(run, "km_curves.csv")
     if not km.empty:
-        retention.plot_km_curves(km)
+        ax = retention.plot_km_curves(km)
+        ax.set_title("Time to next purchase after the campaign (share not yet back)")
         plt.show()
 
 
@@ -391,10 +410,10 @@ def method_appendix(summary: dict) -> None:
     _display_markdown("\n".join(lines))
 
 
-def glossary() -> pd.DataFrame:
+def glossary() -> None:
     from . import review
 
-    return review.glossary_table().set_index("term")
+    _display_markdown("\n".join(f"- **{t}**: {d}" for t, d in review.GLOSSARY.items()))
 
 
 # --------------------------------------------------------------------------------------------- 02_segment
@@ -494,14 +513,34 @@ def portfolio_ranking(result) -> pd.DataFrame:
     t = result.table
     if t.empty:
         return t
+    from matplotlib.ticker import MaxNLocator
+
     fig, axes = plt.subplots(1, 2, figsize=(14, 0.45 * len(t) + 2))
     portfolio.plot_campaign_ranking(t, ax=axes[0])
     portfolio.plot_roi(t, ax=axes[1])
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.tick_params(axis="x", labelrotation=20)
     fig.tight_layout()
-    cols = ["rank", "campaign_id", "type", "design", "customers", "revenue_per_customer",
-            "revenue_per_customer_ci_low", "revenue_per_customer_ci_high", "incremental_revenue", "roi", "roi_ci_low",
-            "roi_ci_high", "significant", "headline_caveat"]
-    return t[[c for c in cols if c in t]].round(2)
+    view = pd.DataFrame({
+        "rank": t["rank"], "campaign": t["campaign_id"], "type": t["type"], "design": t["design"],
+        "customers": t["customers"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
+        "effect per customer (95% CI)": [_fmt_ci(e, lo, hi) for e, lo, hi in zip(
+            t["revenue_per_customer"], t["revenue_per_customer_ci_low"], t["revenue_per_customer_ci_high"])],
+        "incremental revenue (95% CI)": [_fmt_ci(e, lo, hi) for e, lo, hi in zip(
+            t["incremental_revenue"], t["incremental_revenue_ci_low"], t["incremental_revenue_ci_high"])],
+        "ROI (95% CI)": [_fmt_ci(e, lo, hi) for e, lo, hi in zip(t["roi"], t["roi_ci_low"], t["roi_ci_high"])],
+        "caveat": t["headline_caveat"].fillna(""),
+    })
+    return view.style.hide(axis="index")
+
+
+def portfolio_types(result):
+    t = result.types
+    if t.empty:
+        return t
+    view = t.rename(columns=lambda c: c.replace("_", " ")).drop(columns=["method"], errors="ignore")
+    return view.style.hide(axis="index").format(precision=2, na_rep="n/a (fewer than two campaigns)")
 
 
 def portfolio_highlights(result) -> None:
@@ -521,6 +560,9 @@ def show_rfm(result) -> None:
 def show_weekly(result, run) -> None:
     from . import response_plots as rp
 
+    if result.weekly.empty:
+        _display_markdown("No weekly series (no effect analysis for this campaign).")
+        return
     rp.plot_weekly(result.weekly, run.windows)
 
 
@@ -531,6 +573,19 @@ def show_naive_vs_adjusted(result) -> None:
     from . import response_plots as rp
     from .response_report import explain_naive_gap, naive_vs_adjusted
 
+    if result.effects.empty:
+        _display_markdown("No estimates (see above).")
+        return
     rp.plot_estimates(naive_vs_adjusted(result), title="Revenue per customer in the campaign window")
     plt.show()
     say(explain_naive_gap(result))
+
+
+def show_periods(result) -> pd.DataFrame | None:
+    if result.periods.empty:
+        return None
+    p = result.periods.copy()
+    for c in ("repurchase_rate", "churn_rate"):
+        if c in p:
+            p[c] = (100 * p[c].astype(float)).round(1)
+    return p.rename(columns={"repurchase_rate": "repurchase %", "churn_rate": "churn %"}).round(2)

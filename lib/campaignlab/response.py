@@ -112,8 +112,9 @@ def compute_arm_metrics(frame: pd.DataFrame, group: str = "group") -> pd.DataFra
     --------
     >>> d = pd.DataFrame({"group": ["a", "a", "b"], "responded": [1, 0, 0], "converted": [1, 1, 0],
     ...                   "orders": [2, 1, 0], "revenue": [30.0, 10.0, 0.0], "discount_cost": [1.0, 0.0, 0.0]})
-    >>> compute_arm_metrics(d).loc[0, ["arm", "customers", "response_rate", "aov"]].tolist()
-    ['a', 2, 0.5, 13.333333333333334]
+    >>> r = compute_arm_metrics(d).iloc[0]
+    >>> r["arm"], int(r["customers"]), float(r["response_rate"]), round(float(r["aov"]), 2)
+    ('a', 2, 0.5, 13.33)
     """
     g = frame.groupby(group, sort=True)
     out = pd.DataFrame({
@@ -235,6 +236,10 @@ def matched_diagnostics(frame: pd.DataFrame, *, covariates: list[str], trim: tup
     ps, info = causal.fit_propensity(sub, treatment="_t", covariates=covariates)
     overlap = causal.compute_overlap(ps, sub["_t"].to_numpy())
     inside = (ps >= trim[0]) & (ps <= trim[1])
+    t = sub["_t"].to_numpy() == 1
+    if (inside & t).sum() < 2 or (inside & ~t).sum() < 2:
+        # Trimming would leave one group empty (tiny campaigns, separated propensities): judge balance on everyone.
+        inside = np.ones(len(sub), dtype=bool)
     w = np.where(sub["_t"] == 1, 1.0, ps / (1 - ps))
     bal = causal.compute_balance(sub[inside], treatment="_t", covariates=covariates, weights=w[inside],
                                  threshold=threshold)

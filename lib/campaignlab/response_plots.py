@@ -19,10 +19,26 @@ def _ax(ax, size=(8, 4)):
     return ax
 
 
+def short_method(method: str) -> str:
+    """A method name short enough for an axis label: no parentheses, up to the first comma or semicolon.
+
+    Examples
+    --------
+    >>> short_method("doubly robust ATT (Sant'Anna & Zhao 2020); ridge-penalized propensity, influence-function SE")
+    'doubly robust ATT'
+    >>> short_method("naive difference in means, Welch two-sample t-test (unequal variances, scipy)")
+    'naive difference in means'
+    """
+    import re
+
+    text = re.sub(r"\s*\([^()]*\)", "", str(method))
+    return re.split(r"[,;]", text)[0].strip()
+
+
 def plot_estimates(estimates: pd.DataFrame, *, ax=None, title: str | None = None):
     """Point estimates with confidence intervals, one row per method (a forest plot); zero marked."""
     ax = _ax(ax, (8, 0.6 * len(estimates) + 1.2))
-    labels = [f"{ROLE_LABEL.get(r, r)}: {m.split(',')[0]}" for r, m in zip(estimates["role"], estimates["method"])]
+    labels = [f"{ROLE_LABEL.get(r, r)}:\n{short_method(m)}" for r, m in zip(estimates["role"], estimates["method"])]
     y = np.arange(len(estimates))[::-1]
     err = np.vstack([estimates["estimate"] - estimates["ci_low"], estimates["ci_high"] - estimates["estimate"]])
     colors = ["#b0b0b0" if r == "naive" else ("#1f5f8b" if r == "headline" else "#6a9fc0") for r in estimates["role"]]

@@ -39,10 +39,12 @@ class ResponseResult:
     funnel: pd.DataFrame = field(default_factory=pd.DataFrame)
     products: pd.DataFrame = field(default_factory=pd.DataFrame)
     weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    periods: pd.DataFrame = field(default_factory=pd.DataFrame)
     roi: dict[str, Any] = field(default_factory=dict)
     planning: dict[str, Any] = field(default_factory=dict)
     winsorization: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    estimable: bool = True
 
     def headline_for(self, metric: str) -> dict | None:
         return next((h for h in self.headline if h["metric"] == metric), None)
@@ -72,6 +74,12 @@ def analyse_response(run: Run, table: pd.DataFrame, segments: pd.DataFrame | Non
         raise ValueError(f"The campaign window of {p.id} lies entirely outside the data: there is nothing to measure.")
     design = response.choose_design(table, p.control_arm)
     control = p.control_arm if design == "holdout" else response.COMPARISON
+    if design == "matched" and run.windows["pre"].covered_days == 0:
+        return _not_estimable(run, table, design, (
+            f"The pre-period ({run.windows['pre'].start} to {run.windows['campaign'].start}) lies entirely outside the "
+            "data, so there is no pre-campaign behaviour to compare targeted and untargeted customers on. Without a "
+            "holdout, the effect of this campaign cannot be estimated from this data; the arm table below is "
+            "descriptive only."))
     frame, info = response.compute_analysis_frame(table, design=design, control_arm=p.control_arm, config=cfg)
     groups = set(frame["group"])
     if control not in groups or len(groups) < 2:
@@ -128,7 +136,15 @@ def analyse_response(run: Run, table: pd.DataFrame, segments: pd.DataFrame | Non
     span_end = next((x.clipped_end for x in (w["post"], w["campaign"]) if x.clipped_end), None)
     result.weekly = outcomes.compute_weekly_series(run.tables["transactions"], frame[["customer_id", "group"]],
                                                    start=span_start, end=span_end)
+    result.periods = compute_period_table(run, frame)
     rev = result.headline_for("revenue_per_customer") or {}
+    total = next((r for r in rows if r.get("metric") == "revenue_incl_post_per_customer" and r.get("role") == "headline"),
+                 None)
+    if total is not None:
+        # The post-period is complete: count sales pulled forward (a dip after the campaign) in the ROI.
+        rev = total
+        notes.append("ROI counts the campaign window and the post-period together, so sales pulled forward from the "
+                     "post-period reduce the effect.")
     treated_groups = sorted(set(frame["group"]) - {control})
     treated = frame[frame["group"].isin(treated_groups)]
     econ = p.economics
@@ -138,10 +154,57 @@ def analyse_response(run: Run, table: pd.DataFrame, segments: pd.DataFrame | Non
         rev, treated=len(treated), discount_cost=float(treated["discount_cost"].sum()),
         gross_margin=econ.gross_margin, cost_per_contact=cpc, fixed_cost=fixed,
         count_discount_cost=econ.count_discount_cost)
-    result.roi["window"] = "campaign window only" if not w["post"].complete else "campaign window"
+    result.roi["window"] = ("campaign window and post-period" if total is not None else
+                            "campaign window only (the post-period is not complete in the data)")
     result.planning = response.compute_planning(frame, treated_groups=treated_groups, control=control,
                                                 observed_lift=rev.get("estimate", float("nan")), alpha=cfg.alpha,
                                                 power=cfg.power)
+    return result
+
+
+def compute_period_table(run: Run, frame: pd.DataFrame) -> pd.DataFrame:
+    """Pre / during / post per group: daily revenue per customer, new customers, repurchase and churn rates.
+
+    Repurchase and churn come from :mod:`campaignlab.retention` (the same functions as 04_retention), so one
+    number has one definition.
+    """
+    from . import retention
+
+    tx = run.tables["transactions"]
+    first = outcomes.compute_first_orders(tx).set_index("customer_id")["first_ts"]
+    data_end = run.data_range[1]
+    rows = []
+    for group, sub in frame.groupby("group", sort=True):
+        ids = sub["customer_id"].tolist()
+        for name, col in (("pre", "pre_revenue"), ("campaign", "revenue"), ("post", "post_revenue")):
+            w = run.windows[name]
+            row = {"group": group, "period": name, "days_with_data": w.covered_days, "customers": len(ids)}
+            if w.covered_days == 0:
+                rows.append(row)
+                continue
+            lo, hi = pd.Timestamp(w.clipped_start), pd.Timestamp(w.clipped_end)
+            f = first.reindex(ids)
+            row["daily_revenue_per_customer"] = float(sub[col].sum()) / len(ids) / w.covered_days
+            row["new_customers"] = int(((f >= lo) & (f < hi)).sum())
+            rep = retention.compute_repurchase_rate(tx, ids, start=w.clipped_start, end=w.clipped_end, data_end=data_end)
+            churn = retention.compute_period_churn(tx, ids, start=w.clipped_start, end=w.clipped_end, data_end=data_end)
+            row.update(repurchase_rate=rep["rate"], churn_rate=churn["rate"])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _not_estimable(run: Run, table: pd.DataFrame, design: str, reason: str) -> ResponseResult:
+    """A result that shows who was reached but makes no claim of effect, saying why."""
+    frame = table.copy()
+    frame["group"] = np.where(frame["arm"] == outcomes.NOT_ASSIGNED, response.COMPARISON, frame["arm"])
+    empty = pd.DataFrame(columns=["arm", "versus", "metric", "method", "role", "estimate", "ci_low", "ci_high",
+                                  "p_value", "relative"])
+    result = ResponseResult(design=design, control=response.COMPARISON, frame=frame,
+                            info={"design": design, "estimable": False, "reason": reason}, covariates=[],
+                            arms=response.compute_arm_metrics(frame), effects=empty, headline=[], notes=[reason],
+                            estimable=False)
+    result.funnel = response.compute_funnel(frame, list(run.params.funnel))
+    result.products = _product_split(frame, response.COMPARISON)
     return result
 
 
@@ -163,6 +226,10 @@ def _post_effects(frame: pd.DataFrame, covariates: list[str], cfg, run: Run) -> 
         r = causal.estimate_att_doubly_robust(sub, outcome="post_revenue", treatment="_t", covariates=covariates,
                                               alpha=cfg.alpha, trim=cfg.trim, metric="post_revenue_per_customer")
         rows.append({**r, "arm": arm, "versus": response.COMPARISON, "role": "post-period"})
+        sub["_total"] = sub["revenue"] + sub["post_revenue"]
+        r = causal.estimate_att_doubly_robust(sub, outcome="_total", treatment="_t", covariates=covariates,
+                                              alpha=cfg.alpha, trim=cfg.trim, metric="revenue_incl_post_per_customer")
+        rows.append({**r, "arm": arm, "versus": response.COMPARISON, "role": "headline"})
     return rows
 
 
@@ -241,6 +308,7 @@ def write_response(run: Run, result: ResponseResult) -> dict[str, Any]:
         "roi": result.roi,
         "funnel": response.records(result.funnel),
         "products": response.records(result.products),
+        "periods": response.records(result.periods),
         "planning": result.planning,
         "winsorization": result.winsorization,
         "notes": result.notes,

@@ -106,9 +106,13 @@ def compose_executive_summary(summary: dict) -> list[str]:
     treated = sum(int(a.get("customers") or 0) for k, a in arms.items() if k != control)
     n_control = int((arms.get(control) or {}).get("customers") or 0)
     design = r.get("design")
+    not_estimable = (r.get("eligibility") or {}).get("estimable") is False
+    if not_estimable:
+        design = None
     design_text = {"holdout": f"a randomized holdout of {n_control:,} customers",
                    "matched": f"a matched comparison group of {n_control:,} eligible customers the campaign did "
-                              "not target (the campaign had no holdout)"}.get(design, "no comparison group")
+                              "not target (the campaign had no holdout)"}.get(
+        design, "nothing: no comparison group could be formed")
     paras.append(
         f"**What ran.** {c.get('title', c.get('id', 'The campaign'))} (type {c.get('type') or 'n/a'}) ran from "
         f"{c.get('start_date')} until {c.get('end_date')} (exclusive) and reached {treated:,} customers in the "
@@ -149,7 +153,10 @@ def compose_executive_summary(summary: dict) -> list[str]:
 def _trust_text(summary: dict, h: dict | None) -> str:
     r = summary.get("response") or {}
     parts = []
-    if r.get("design") == "matched":
+    reason = (r.get("eligibility") or {}).get("reason")
+    if (r.get("eligibility") or {}).get("estimable") is False and reason:
+        parts.append(reason)
+    elif r.get("design") == "matched":
         b = r.get("balance") or {}
         if b.get("balanced"):
             parts.append("Targeted and comparison customers are balanced on every covariate after weighting, so the "
@@ -248,6 +255,9 @@ def compute_recommendations(summary: dict) -> pd.DataFrame:
             action, why = "target", f"lift {_amt(s.lift)} (CI {_amt(lo)} to {_amt(hi)}) is above zero, q = {_amt(q, 3)}"
         elif not math.isnan(be) and hi < be:
             action, why = "suppress", f"even the upper bound {_amt(hi)} is below the break-even lift {_amt(be)}"
+        elif lo > 0 and q < 0.05:
+            action, why = "test with holdout", (f"lift {_amt(s.lift)} is above zero (q = {_amt(q, 3)}) but its lower "
+                                                f"bound {_amt(lo)} is below the break-even {_amt(be)}: it may not pay")
         else:
             action, why = "test with holdout", f"interval {_amt(lo)} to {_amt(hi)} is too wide to decide"
         rows.append({"action": action, "dimension": s.dimension, "segment": s.segment, "customers": s.customers,

@@ -166,4 +166,7 @@ def open_run(params_path: str, run_dir: str = "") -> Run:
     if not folder.is_absolute():
         folder = resolve_path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    # Reports show whole sentences in tables (reasons, definitions, methods): no "..." truncation.
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_columns", 40)
     return Run(params_path=path, params=params, run_dir=folder)

@@ -17,6 +17,8 @@ from campaignlab import iorw
 from campaignlab.datamodel import TABLES, DataValidationError
 from campaignlab.params import load_params
 
+FIXTURE = Path(__file__).resolve().parents[1] / "data" / "fixture_shop"
+
 
 # ------------------------------------------------------------------------------------------------ json
 def test_write_json_turns_non_finite_numbers_into_null(tmp_path):
@@ -81,23 +83,27 @@ def _write(folder: Path, name: str, frame: pd.DataFrame) -> None:
     frame.to_csv(folder / f"{name}.csv", index=False)
 
 
-def test_fixture_folder_reads_into_canonical_types(fixture_folder):
-    tables = iorw.read_source(iorw.connect(), str(fixture_folder))
-    tx = tables["transactions"].schema()
+@pytest.fixture(scope="module")
+def fixture_tables():
+    # read-only use of the shared fixture folder, read once for the tests below
+    return iorw.read_source(iorw.connect(), str(FIXTURE))
+
+
+def test_fixture_folder_reads_into_canonical_types(fixture_tables):
+    tx = fixture_tables["transactions"].schema()
     assert str(tx["amount"]) == "decimal(18, 2)" and tx["ts"].is_timestamp() and tx["customer_id"].is_string()
-    assert tables["campaigns"].schema()["start_date"].is_date()
-    assert tables["transactions"].count().execute() == len(_csv(fixture_folder, "transactions"))
+    assert fixture_tables["campaigns"].schema()["start_date"].is_date()
+    assert fixture_tables["transactions"].count().execute() == len(_csv(FIXTURE, "transactions"))
     # customers: extra columns are kept as attributes
-    assert {"age_band", "income_band", "region"} <= set(tables["customers"].columns)
+    assert {"age_band", "income_band", "region"} <= set(fixture_tables["customers"].columns)
 
 
-def test_absent_optional_tables_come_back_empty_with_their_columns(fixture_folder):
-    tables = iorw.read_source(iorw.connect(), str(fixture_folder))
+def test_absent_optional_tables_come_back_empty_with_their_columns(fixture_tables):
     for name in ("campaign_products", "feedback"):
         spec = TABLES[name]
-        assert list(tables[name].columns) == [*spec.required, *spec.optional]
-        assert tables[name].count().execute() == 0
-    assert tables["events"].count().execute() == len(_csv(fixture_folder, "events"))
+        assert list(fixture_tables[name].columns) == [*spec.required, *spec.optional]
+        assert fixture_tables[name].count().execute() == 0
+    assert fixture_tables["events"].count().execute() == len(_csv(FIXTURE, "events"))
 
 
 def test_parquet_folder_reads_like_csv(fixture_folder, tmp_path):
@@ -113,7 +119,8 @@ def test_parquet_folder_reads_like_csv(fixture_folder, tmp_path):
     assert str(tables["transactions"].schema()["amount"]) == "decimal(18, 2)"
     assert tables["campaigns"].schema()["start_date"].is_date()
     camp = tables["campaigns"].to_pandas()
-    assert camp.loc[0, "campaign_id"] == "SIM1" and pd.Timestamp(camp.loc[0, "start_date"]).date() == dt.date(2024, 4, 30)
+    assert camp.loc[0, "campaign_id"] == "SIM1"
+    assert pd.Timestamp(camp.loc[0, "start_date"]).date() == dt.date(2024, 4, 30)
     revenue = float(tables["transactions"].amount.sum().execute())
     assert revenue == pytest.approx(pd.read_csv(fixture_folder / "transactions.csv")["amount"].sum(), abs=0.005)
 

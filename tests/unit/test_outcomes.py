@@ -187,7 +187,11 @@ def test_weekly_series_is_per_customer_of_the_whole_group():
                            "group": ["treatment", "treatment", "treatment", "control", "control"]})
     out = compute_weekly_series(ibis.memtable(tx), groups, start=D(2024, 3, 4), end=D(2024, 3, 18))
     got = {(r.group, r.week.date()): r for r in out.itertuples()}
-    assert set(got) == {("treatment", D(2024, 3, 4)), ("treatment", D(2024, 3, 11)), ("control", D(2024, 3, 4))}
+    assert set(got) == {("treatment", D(2024, 3, 4)), ("treatment", D(2024, 3, 11)), ("control", D(2024, 3, 4)),
+                        ("control", D(2024, 3, 11))}
+    # a week in which a group bought nothing is a zero, not a missing point
+    c2 = got[("control", D(2024, 3, 11))]
+    assert (c2.customers, c2.revenue, c2.orders, c2.revenue_per_customer) == (2, 0.0, 0, 0.0)
     t1 = got[("treatment", D(2024, 3, 4))]
     assert (t1.customers, t1.revenue, t1.orders, t1.active_customers) == (3, 15.0, 2, 2)
     assert t1.revenue_per_customer == pytest.approx(5.0)
