@@ -37,6 +37,11 @@ def test_fixture_campaign_runs_end_to_end_and_keeps_history(fixture_folder, tmp_
     summary = iorw.read_summary(report)
     validate_summary(summary)
     assert summary["campaign"]["id"] == "fixture_sim1" and summary["windows"]["clipped"] is False
+    # reports are for people: no raw customer id in any HTML page (ids look like C00042 in the fixture)
+    import re
+
+    for page in report.glob("*.html"):
+        assert not re.search(r"\bC\d{5}\b", page.read_text()), f"raw customer id in {page.name}"
     meta = json.loads((report / "run.json").read_text())
     assert meta["data_fingerprint"] == summary["data"]["fingerprint"]
     assert meta["params"]["control_arm"] == "control"

@@ -128,7 +128,7 @@ basket shows substitution or halo. The weekly series runs from the pre-period th
 report.show_funnel(result)
 """),
     ("code", """
-result.products
+report.show_products(result)
 """),
     ("code", """
 report.show_weekly(result, run)

@@ -69,6 +69,13 @@ def write_json(path: str | Path, obj: Any) -> Path:
     return path
 
 
+def write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text atomically (HTML pages, for example)."""
+    path = Path(path)
+    _atomic_write(path, text.encode("utf-8"))
+    return path
+
+
 def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 

@@ -12,7 +12,7 @@ import datetime as dt
 import difflib
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -285,5 +285,3 @@ def slugify(text: str) -> str:
         raise ParamsError(f"Cannot make a campaign slug from {text!r}: use letters or digits.")
     return slug
 
-
-Design = Literal["holdout", "matched"]

@@ -56,6 +56,4 @@ def write_index(outputs_dir: Path, *, title: str = "Campaign reports") -> Path:
     html = portfolio.build_index_html(entries, title=title,
                                       portfolio_href=f"{PORTFOLIO_DIR}/{PORTFOLIO_HTML}" if has_portfolio else None,
                                       generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
-    target = outputs_dir / "index.html"
-    iorw._atomic_write(target, html.encode("utf-8"))
-    return target
+    return iorw.write_text(outputs_dir / "index.html", html)

@@ -213,7 +213,7 @@ def show_funnel(result):
     from . import response_plots as rp
 
     drop = resp.biggest_drop(result.funnel)
-    if drop:
+    if drop and drop["step_conversion"] < 1:
         _display_markdown(f"Biggest drop-off: to **{drop['step']}** in arm `{drop['arm']}` "
                           f"({100 * drop['step_conversion']:.1f}% of the previous step).")
     rp.plot_funnel(result.funnel)
@@ -589,3 +589,25 @@ def show_periods(result) -> pd.DataFrame | None:
         if c in p:
             p[c] = (100 * p[c].astype(float)).round(1)
     return p.rename(columns={"repurchase_rate": "repurchase %", "churn_rate": "churn %"}).round(2)
+
+
+def show_products(result) -> pd.DataFrame:
+    """Promoted products against the rest of the basket: per-customer revenue, and the effect on each."""
+    e = result.effects
+    prod = e[e["role"] == "products"] if not e.empty else e
+    if not prod.empty:
+        lines = []
+        for r in prod.itertuples():
+            what = "the campaign's products" if r.metric.startswith("promoted") else "the rest of the basket"
+            lines.append(f"- {what} ({r.arm}): {_fmt_ci(r.estimate, r.ci_low, r.ci_high)} per customer ({r.method})")
+        promoted = prod[prod["metric"].str.startswith("promoted")]["ci_low"].astype(float)
+        other = prod[prod["metric"].str.startswith("other")]
+        verdict = ""
+        if len(promoted) and promoted.iloc[0] > 0 and len(other):
+            o_lo, o_hi = float(other["ci_low"].iloc[0]), float(other["ci_high"].iloc[0])
+            verdict = (" Promoted products gained while the rest of the basket fell: **substitution**." if o_hi < 0 else
+                       " Promoted products gained and so did the rest of the basket: **halo**." if o_lo > 0 else
+                       " Promoted products gained; the effect on the rest of the basket is inconclusive.")
+        _display_markdown("Effect on revenue per customer in the campaign window:\n" + "\n".join(lines) + verdict)
+    out = result.products.copy()
+    return out.round(2)

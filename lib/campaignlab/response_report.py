@@ -115,6 +115,7 @@ def analyse_response(run: Run, table: pd.DataFrame, segments: pd.DataFrame | Non
                                                    threshold=cfg.balance_threshold)
         balanced = diagnostics["balanced"]
         rows += _post_effects(frame, covariates, cfg, run)
+    rows += _product_effects(frame, design, control, covariates, cfg)
     effects_df = pd.DataFrame(rows)
     headline = response.choose_headline(rows, design=design, balanced=balanced,
                                         srm_passed=srm["passed"] if srm else None)
@@ -157,7 +158,8 @@ def analyse_response(run: Run, table: pd.DataFrame, segments: pd.DataFrame | Non
     result.roi["window"] = ("campaign window and post-period" if total is not None else
                             "campaign window only (the post-period is not complete in the data)")
     result.planning = response.compute_planning(frame, treated_groups=treated_groups, control=control,
-                                                observed_lift=rev.get("estimate", float("nan")), alpha=cfg.alpha,
+                                                observed_lift=(result.headline_for("revenue_per_customer") or {}).get(
+                                                    "estimate", float("nan")), alpha=cfg.alpha,
                                                 power=cfg.power)
     return result
 
@@ -191,6 +193,35 @@ def compute_period_table(run: Run, frame: pd.DataFrame) -> pd.DataFrame:
             row.update(repurchase_rate=rep["rate"], churn_rate=churn["rate"])
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _product_effects(frame: pd.DataFrame, design: str, control: str, covariates: list[str], cfg) -> list[dict]:
+    """Effect on the campaign's promoted products and on the rest of the basket, by the headline method.
+
+    A positive effect on promoted products with a negative one on the rest is substitution; positive on both is halo.
+    """
+    from . import causal, effects as fx
+
+    if frame["promoted_revenue"].fillna(0).eq(0).all():
+        return []
+    data = frame.assign(other_revenue=frame["revenue"] - frame["promoted_revenue"])
+    rows = []
+    for arm in sorted(set(data["group"]) - {control}):
+        sub = data[data["group"].isin([arm, control])].copy()
+        sub["_t"] = (sub["group"] == arm).astype(int)
+        for y in ("promoted_revenue", "other_revenue"):
+            metric = f"{y}_per_customer"
+            if design == "matched":
+                r = causal.estimate_att_doubly_robust(sub, outcome=y, treatment="_t", covariates=covariates,
+                                                      alpha=cfg.alpha, trim=cfg.trim, metric=metric)
+            elif covariates:
+                r = fx.compute_adjusted_effect(sub, outcome=y, treatment="_t", covariates=covariates, metric=metric,
+                                               alpha=cfg.alpha)
+            else:
+                r = fx.compute_mean_effect(sub.loc[sub["_t"] == 1, y], sub.loc[sub["_t"] == 0, y], metric=metric,
+                                           alpha=cfg.alpha)
+            rows.append({**r, "arm": arm, "versus": control, "role": "products"})
+    return rows
 
 
 def _not_estimable(run: Run, table: pd.DataFrame, design: str, reason: str) -> ResponseResult:

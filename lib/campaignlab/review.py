@@ -132,8 +132,12 @@ def compose_executive_summary(summary: dict) -> list[str]:
         else:
             text = (f"We cannot tell whether the campaign changed revenue per customer: the estimate is {_amt(est)} "
                     f"but the 95% interval runs from {_amt(lo)} to {_amt(hi)} and includes zero ({h.get('method')}).")
-        text += (f" In money: {_ci(inc, _money)} of incremental revenue; against costs of "
-                 f"{_money(roi.get('total_cost'))}, the ROI is {_ci(roi.get('roi'))} per unit spent.")
+        pce = roi.get("per_customer_effect") or {}
+        if "post-period" in str(roi.get("window", "")) and "not complete" not in str(roi.get("window", "")):
+            text += (f" Counting the post-period as well, so that sales pulled forward from after the campaign are "
+                     f"netted out, the effect is {_ci(pce)} per customer.")
+        text += (f" In money ({roi.get('window', 'campaign window')}): {_ci(inc, _money)} of incremental revenue; "
+                 f"against costs of {_money(roi.get('total_cost'))}, the ROI is {_ci(roi.get('roi'))} per unit spent.")
         roi_ci = roi.get("roi") or {}
         if _num(roi_ci.get("ci_high")) < 0:
             text += " Even the optimistic end of the interval loses money."

@@ -317,15 +317,3 @@ def _finish_many(root: Path, outputs_dir: Path | None, progress: Callable[[str],
     except RunFailed as exc:
         failures.append(str(exc))
         progress(f"FAILED {exc}")
-
-
-def peak_memory_mb() -> float:
-    """Peak resident memory of this process and its finished children, in MB (Linux)."""
-    import resource
-
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, kids) / 1024
-
-
-

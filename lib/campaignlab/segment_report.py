@@ -180,3 +180,17 @@ def export_targets(run_dir: Path, *, dimension: str, segments: list[str], holdou
         split = seg.compute_holdout_split(ids, holdout_share=holdout_share, seed=seed)
         written.append(iorw.write_table(split, out_dir / f"{dimension}={s}.csv"))
     return written
+
+
+ID_KEY_VARIABLE = "CAMPAIGNLAB_ID_KEY"
+
+
+def pseudonymize_for_people(ids: pd.Series) -> pd.Series:
+    """Keyed pseudonyms for any id a person-facing table must show; the key comes from ``CAMPAIGNLAB_ID_KEY``.
+
+    Keeping the key out of the repository means a leaked report cannot be joined back to customers without it.
+    """
+    key = os.environ.get(ID_KEY_VARIABLE)
+    if not key:
+        raise RuntimeError(f"Set the environment variable {ID_KEY_VARIABLE} to a secret to pseudonymize customer ids.")
+    return seg.pseudonymize_ids(ids, key=key.encode("utf-8"))

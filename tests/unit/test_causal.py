@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 from campaignlab.causal import (

@@ -230,3 +230,18 @@ def test_prepare_clean_data_is_cached_per_fingerprint_and_accounts_for_every_row
     assert third.created and third.path != first.path and third.fingerprint != first.fingerprint
     assert iorw.read_quality(third.path).set_index("table").loc["transactions", "rows_out"] == t["rows_out"] + 1
 
+
+
+def test_pseudonyms_need_the_environment_key(monkeypatch):
+    import pandas as pd
+
+    from campaignlab.segment_report import pseudonymize_for_people
+
+    monkeypatch.delenv("CAMPAIGNLAB_ID_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="CAMPAIGNLAB_ID_KEY"):
+        pseudonymize_for_people(pd.Series(["C1"]))
+    monkeypatch.setenv("CAMPAIGNLAB_ID_KEY", "secret-a")
+    a = pseudonymize_for_people(pd.Series(["C1", "C2"]))
+    monkeypatch.setenv("CAMPAIGNLAB_ID_KEY", "secret-b")
+    b = pseudonymize_for_people(pd.Series(["C1", "C2"]))
+    assert a.iloc[0] != "C1" and a.iloc[0] != a.iloc[1] and a.iloc[0] != b.iloc[0]
