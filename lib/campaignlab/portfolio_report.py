@@ -7,6 +7,7 @@ Reads each published run's ``summary.json`` (never re-runs an analysis); the sta
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +42,12 @@ def analyse_portfolio(outputs_dir: Path) -> PortfolioResult:
     runs = [r for r in portfolio.read_runs(outputs_dir) if r.get("summary")]
     summaries = [r["summary"] for r in runs]
     table = portfolio.compute_campaign_table(summaries)
-    return PortfolioResult(runs, table, portfolio.compute_type_comparison(table),
-                           portfolio.compute_highlights(summaries))
+    with warnings.catch_warnings():
+        # statsmodels' meta-analysis also computes a random-effects variant (sqrt of a negative variance when the
+        # campaigns agree); only the fixed-effect pool is reported, so its warning is noise in the report.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        types = portfolio.compute_type_comparison(table)
+    return PortfolioResult(runs, table, types, portfolio.compute_highlights(summaries))
 
 
 def write_index(outputs_dir: Path, *, title: str = "Campaign reports") -> Path:

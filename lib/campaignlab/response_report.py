@@ -92,6 +92,13 @@ def analyse_response(run: Run, table: pd.DataFrame, segments: pd.DataFrame | Non
         notes.append(f"Revenue is winsorized at the pooled {cfg.winsorize_quantile:.0%} quantile ({caps}).")
     attrs = attribute_columns(run.tables["customers"].to_pandas()) if cfg.use_attributes else []
     covariates = response.covariate_columns(frame, attrs)
+    if design == "matched":
+        covariates, dropped = response.limit_covariates(frame, covariates)
+        if dropped:
+            notes.append(f"With {min(frame['group'].value_counts()):,} customers in the smaller group, the propensity "
+                         f"model keeps to pre-period behaviour: the attributes {', '.join(dropped)} would give fewer "
+                         f"than {response.EVENTS_PER_VARIABLE} customers per model term (Peduzzi et al. 1996), which "
+                         "makes the weights and intervals unstable.")
     if run.windows["pre"].covered_days == 0:
         covariates = [c for c in covariates if c not in response.NUMERIC_COVARIATES]
         notes.append("The pre-period lies outside the data: no pre-period covariates; balance rests on attributes.")
