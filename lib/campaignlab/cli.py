@@ -43,16 +43,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     root = find_project_root()
     paths = _all_params(root) if args.all else [Path(p) for p in args.params]
     bad = 0
-    checked_data: dict[str, str] = {}
+    campaign_ids: dict[str, set[str]] = {}  # data source -> its campaign ids (each source is read once)
     for path in paths:
         try:
             params = load_params(path)
-            if args.data and params.data not in checked_data:
-                con = iorw.connect()
-                tables = iorw.read_source(con, params.data)
-                camp = tables["campaigns"]
-                ids = set(camp.campaign_id.to_pandas().astype(str))
-                checked_data[params.data] = "ok"
+            if args.data:
+                if params.data not in campaign_ids:
+                    tables = iorw.read_source(iorw.connect(), params.data)
+                    campaign_ids[params.data] = set(tables["campaigns"].campaign_id.to_pandas().astype(str))
+                ids = campaign_ids[params.data]
                 if params.campaign not in ids:
                     raise ParamsError(f"{path}: campaign '{params.campaign}' is not in the campaigns table of "
                                       f"{params.data} (known: {', '.join(sorted(ids)[:20])}).")

@@ -116,3 +116,13 @@ def test_new_keeps_a_data_path_with_a_hash_sign(fixture_folder, tmp_path):
     assert main(["new", "hash", "--campaign", "SIM1", "--data", str(folder), "--output", str(target)]) == 0
     # today the file says `data: .../shop #2` and the data folder is read as `.../shop`
     assert Path(load_params(target).data) == folder
+
+
+def test_validate_with_data_checks_the_campaign_of_every_file_sharing_a_source(fixture_folder, capsys):
+    # the data is read once per source, but each file's campaign id is still checked against it
+    good = fixture_folder / "fixture.yaml"
+    other = fixture_folder / "other.yaml"
+    other.write_text('id: other\ncampaign: "NOPE"\ndata: .\n')
+    assert main(["validate", str(good), str(other), "--data"]) == 1
+    err = capsys.readouterr().err
+    assert "campaign 'NOPE' is not in the campaigns table" in err and "SIM1" in err
