@@ -68,7 +68,8 @@ def set_house_theme(context: str = "notebook") -> None:
     sns.set_theme(context=context, style="whitegrid", palette=list(HOUSE_PALETTE), font_scale=1.0)
 
 
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+def axes_or_new(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    """The Axes to draw on: ``ax`` as given, or a new figure's of ``figsize`` (every ``plot_*`` takes ``ax=None``)."""
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax
@@ -117,7 +118,7 @@ def plot_rfm_heatmap(result: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         names = scored.assign(r=r, f=f).groupby(["r", "f"])["segment"].first()
         for (ri, fi), name in names.items():
             annot.loc[ri, fi] = f"{_pretty(name)}\n{counts.loc[ri, fi]}"
-    ax = _axes(ax, (7, 5.5))
+    ax = axes_or_new(ax, (7, 5.5))
     sns.heatmap(
         counts,
         annot=annot.to_numpy(),
@@ -165,7 +166,7 @@ def plot_segment_sizes(profile: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     )
     long["measure"] = long["measure"].map({"share": "customers", "revenue_share": "revenue"})
     long[dimension] = long[dimension].map(_pretty)
-    ax = _axes(ax, (7, 0.5 * len(profile) + 1.5))
+    ax = axes_or_new(ax, (7, 0.5 * len(profile) + 1.5))
     sns.barplot(
         data=long,
         y=dimension,
@@ -222,7 +223,7 @@ def plot_lifecycle(
         known = [s for s in LIFECYCLE_STATES if s in counts.index]
         order = known + sorted(set(counts.index) - set(known))
     counts = counts.reindex(list(order), fill_value=0)
-    ax = _axes(ax, (7, 4))
+    ax = axes_or_new(ax, (7, 4))
     sns.barplot(x=[_pretty(s) for s in counts.index], y=counts.to_numpy(), color=HOUSE_PALETTE[0], ax=ax)
     for container in ax.containers:
         ax.bar_label(container, fmt="%d")
@@ -266,7 +267,7 @@ def plot_clv_distribution(
     (5, 2)
     """
     values = pd.to_numeric(predictions[column]).dropna()
-    ax = _axes(ax, (7, 4))
+    ax = axes_or_new(ax, (7, 4))
     sns.histplot(x=values.to_numpy(), bins=bins, color=HOUSE_PALETTE[0], ax=ax)
     mean, median = float(np.mean(values)), float(np.median(values))
     ax.axvline(mean, color=HOUSE_PALETTE[3], linestyle="-", label=f"mean {mean:,.2f}")
@@ -301,7 +302,7 @@ def plot_migration(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     >>> len(plot_migration(m).texts)
     4
     """
-    ax = _axes(ax, (0.8 * matrix.shape[1] + 3, 0.6 * matrix.shape[0] + 2))
+    ax = axes_or_new(ax, (0.8 * matrix.shape[1] + 3, 0.6 * matrix.shape[0] + 2))
     pretty = matrix.rename(index=_pretty, columns=_pretty)
     sns.heatmap(pretty, annot=True, fmt="d", cmap=SEQUENTIAL_CMAP, linewidths=0.5, cbar=False, ax=ax)
     ax.set_xlabel("after")

@@ -845,11 +845,9 @@ def diff_runs(a: str | Path, b: str | Path, *, show_all: bool = False) -> pd.Dat
 
 # --------------------------------------------------------------------------------------------- plots
 def _axes(ax, n_rows: int):
-    import matplotlib.pyplot as plt
+    from .plotting import axes_or_new
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, max(2.5, 0.4 * n_rows + 1.2)))
-    return ax
+    return axes_or_new(ax, (8, max(2.5, 0.4 * n_rows + 1.2)))
 
 
 def _labels(table: pd.DataFrame) -> list[str]:

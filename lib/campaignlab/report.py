@@ -5,7 +5,6 @@ Each helper computes nothing new: it calls a ``compute_*`` function and formats 
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from . import assignments, iorw
@@ -264,11 +263,7 @@ def show_repurchase(result) -> pd.DataFrame:
     from . import retention
 
     if result.repurchase["complete"].any():
-        rep = result.repurchase.copy()
-        # Wilson bounds can sit a rounding error inside the rate (rate 0 -> lower bound 1e-17): keep error bars >= 0.
-        rep["ci_low"] = np.fmin(rep["ci_low"].astype(float), rep["rate"].astype(float))
-        rep["ci_high"] = np.fmax(rep["ci_high"].astype(float), rep["rate"].astype(float))
-        retention.plot_repurchase(rep)
+        retention.plot_repurchase(result.repurchase)
     r = result.repurchase.copy()
     for c in ("rate", "ci_low", "ci_high"):
         r[c] = (100 * r[c].astype(float)).round(1)

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from .plotting import axes_or_new
 from .windows import Window
 
 ROLE_LABEL = {"naive": "naive (biased by targeting)", "headline": "headline", "supporting": "supporting",
               "sensitivity": "sensitivity", "descriptive": "descriptive", "post-period": "post-period"}
-
-
-def _ax(ax, size=(8, 4)):
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def short_method(method: str) -> str:
@@ -37,7 +31,7 @@ def short_method(method: str) -> str:
 
 def plot_estimates(estimates: pd.DataFrame, *, ax=None, title: str | None = None):
     """Point estimates with confidence intervals, one row per method (a forest plot); zero marked."""
-    ax = _ax(ax, (8, 0.6 * len(estimates) + 1.2))
+    ax = axes_or_new(ax, (8, 0.6 * len(estimates) + 1.2))
     labels = [f"{ROLE_LABEL.get(r, r)}:\n{short_method(m)}" for r, m in zip(estimates["role"], estimates["method"])]
     y = np.arange(len(estimates))[::-1]
     err = np.vstack([estimates["estimate"] - estimates["ci_low"], estimates["ci_high"] - estimates["estimate"]])
@@ -56,7 +50,7 @@ def plot_estimates(estimates: pd.DataFrame, *, ax=None, title: str | None = None
 
 def plot_balance(balance: pd.DataFrame, *, threshold: float = 0.1, ax=None):
     """Standardized mean differences before and after weighting, per covariate (a love plot)."""
-    ax = _ax(ax, (7, 0.3 * len(balance) + 1.5))
+    ax = axes_or_new(ax, (7, 0.3 * len(balance) + 1.5))
     y = np.arange(len(balance))[::-1]
     ax.scatter(balance["smd_before"].abs(), y, marker="o", facecolors="none", edgecolors="#b0b0b0", label="before")
     ax.scatter(balance["smd_after"].abs(), y, marker="o", color="#1f5f8b", label="after weighting")
@@ -69,7 +63,7 @@ def plot_balance(balance: pd.DataFrame, *, threshold: float = 0.1, ax=None):
 
 def plot_weekly(weekly: pd.DataFrame, windows: dict[str, Window], *, value: str = "revenue_per_customer", ax=None):
     """Weekly series per group across pre, campaign and post, with the campaign window shaded."""
-    ax = _ax(ax, (9, 3.5))
+    ax = axes_or_new(ax, (9, 3.5))
     sns.lineplot(data=weekly, x="week", y=value, hue="group", marker="o", ax=ax)
     camp = windows["campaign"]
     ax.axvspan(pd.Timestamp(camp.start), pd.Timestamp(camp.end), color="#f2c14e", alpha=0.25, label="campaign window")
@@ -81,7 +75,7 @@ def plot_weekly(weekly: pd.DataFrame, windows: dict[str, Window], *, value: str 
 
 def plot_funnel(funnel: pd.DataFrame, *, ax=None):
     """Share of each arm reaching each funnel step."""
-    ax = _ax(ax, (7, 3.5))
+    ax = axes_or_new(ax, (7, 3.5))
     sns.barplot(data=funnel, x="step", y="share_of_arm", hue="arm", ax=ax)
     ax.set_ylabel("share of arm")
     ax.set_xlabel("")
@@ -91,7 +85,7 @@ def plot_funnel(funnel: pd.DataFrame, *, ax=None):
 def plot_segment_lift(segments: pd.DataFrame, dimension: str, *, metric: str = "revenue_per_customer", ax=None):
     """Lift per segment of one dimension with intervals; segments significant after BH correction are filled."""
     sub = segments[(segments["dimension"] == dimension) & (segments["metric"] == metric) & ~segments["small"]]
-    ax = _ax(ax, (7, 0.45 * max(len(sub), 1) + 1.2))
+    ax = axes_or_new(ax, (7, 0.45 * max(len(sub), 1) + 1.2))
     if sub.empty:
         ax.text(0.5, 0.5, "no segment large enough to estimate", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()

@@ -902,11 +902,9 @@ def compute_nps(feedback: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------------------------- plots
 def _axes(ax, figsize: tuple[float, float]):
-    import matplotlib.pyplot as plt
+    from .plotting import axes_or_new
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
+    return axes_or_new(ax, figsize)
 
 
 def plot_km_curves(km: pd.DataFrame, *, ax=None):
@@ -1038,7 +1036,9 @@ def plot_repurchase(repurchase: pd.DataFrame, *, ax=None):
         rate = part["rate"].to_numpy(float)
         ok = np.isfinite(rate)
         ax.bar(x[ok], rate[ok], width=width * 0.95, color=palette[group], label=str(group))
-        err = np.vstack([rate - part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float) - rate])
+        # Wilson bounds can sit a rounding error inside the rate (rate 0, lower bound 1e-17): bar lengths are >= 0.
+        err = np.clip(np.vstack([rate - part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float) - rate]),
+                      0, None)
         err_ok = ok & np.isfinite(err).all(axis=0)
         if err_ok.any():
             ax.errorbar(x[err_ok], rate[err_ok], yerr=err[:, err_ok], fmt="none", ecolor="black", capsize=3,
