@@ -343,8 +343,13 @@ def recommendations(summary: dict) -> pd.DataFrame:
     text = (f"{counts.get('target', 0)} segment(s) to target, {counts.get('suppress', 0)} to suppress, "
             f"{counts.get('test with holdout', 0)} to test again." if not rec.empty else
             "No per-segment results (run 02_segment and 03_response) to recommend from.")
-    _display_markdown(text + " " + nxt)
     shown = rec.copy()
+    tests = shown["action"] == "test with holdout"
+    if tests.sum() > 5:
+        # A manager reads the decisions; the long tail of inconclusive segments is in tables.xlsx.
+        shown = pd.concat([shown[~tests], shown[tests].head(5)])
+        text += f" The table shows the decisions and the 5 largest inconclusive lifts; all {len(rec)} are in tables.xlsx."
+    _display_markdown(text + " " + nxt)
     for col in ("lift", "ci_low", "ci_high"):
         shown[col] = shown[col].astype(float).round(2)
     shown["q_value"] = shown["q_value"].astype(float).round(4)
