@@ -32,9 +32,11 @@ import pandas as pd
 __all__ = [
     "BGNBD_PARAMS",
     "GAMMA_GAMMA_PARAMS",
+    "DEGENERATE_BOUNDS",
     "SUMMARY_COLUMNS",
     "LifetimeValueModel",
     "compute_clv_summary",
+    "find_degenerate_fit",
     "fit_bgnbd",
     "fit_gamma_gamma",
 ]
@@ -52,6 +54,11 @@ _PERIOD_DAYS = 30
 _DAYS_PER_YEAR = 365.0
 
 Priors = Literal["flat", "default"]
+
+#: BG/NBD's dropout parameters a and b outside these bounds mean the fit ran off to the edge of its range: the
+#: history holds no dropout signal (nobody visibly went quiet), the likelihood is flat in that direction, and the
+#: digits of the estimate depend on the optimiser's path (they differ between processors with the same packages).
+DEGENERATE_BOUNDS = (1e-3, 1e3)
 
 
 def compute_clv_summary(snapshot: pd.DataFrame) -> pd.DataFrame:
@@ -264,6 +271,51 @@ def fit_gamma_gamma(summary: pd.DataFrame, *, priors: Priors = "flat", method: s
     return _fit_gamma_gamma_model(summary, priors, method)[1]
 
 
+def find_degenerate_fit(bgnbd_params: dict[str, float], *, history_days: float | None = None,
+                        min_history_days: float = 0) -> str | None:
+    """Why a BG/NBD fit cannot be used for predictions, or None when it can.
+
+    A fit is degenerate when the dropout parameters ``a`` or ``b`` leave :data:`DEGENERATE_BOUNDS`
+    (the optimiser ran towards 0 or infinity: there is no dropout signal in the history), or when
+    the history before the snapshot is shorter than ``min_history_days`` (too short to see customers
+    go quiet, whatever the optimiser returns).
+
+    Parameters
+    ----------
+    bgnbd_params : dict
+        ``a`` and ``b`` as returned by :func:`fit_bgnbd` (an empty dict checks the history only).
+    history_days : float, optional
+        Days of history before the snapshot.
+    min_history_days : float
+        Shortest history that can show dropout.
+
+    Returns
+    -------
+    str or None
+        One plain sentence for the reader, without the estimate's digits (they are noise), or None.
+
+    Examples
+    --------
+    >>> find_degenerate_fit({"r": 2.3, "alpha": 39.0, "a": 1e-6, "b": 1407.2})
+    'no dropout signal in this history (the BG/NBD dropout parameters ran to the edge of their range: a < 0.001, b > 1,000)'
+    >>> find_degenerate_fit({"a": 0.79, "b": 2.43}, history_days=38, min_history_days=90)
+    'only 38 days of history before the snapshot; lifetime value needs at least 90 to see customers go quiet'
+    >>> find_degenerate_fit({"a": 0.79, "b": 2.43}, history_days=300, min_history_days=90) is None
+    True
+    """
+    if history_days is not None and history_days < min_history_days:
+        return (f"only {history_days:,.0f} days of history before the snapshot; lifetime value needs at least "
+                f"{min_history_days:,.0f} to see customers go quiet")
+    lo, hi = DEGENERATE_BOUNDS
+    edges = [f"{name} < {lo:g}" if value < lo else f"{name} > {hi:,.0f}"
+             for name in ("a", "b") if name in bgnbd_params
+             for value in [bgnbd_params[name]] if not lo <= value <= hi]
+    if edges:
+        return ("no dropout signal in this history (the BG/NBD dropout parameters ran to the edge of their range: "
+                + ", ".join(edges) + ")")
+    return None
+
+
 # --------------------------------------------------------------------------------------
 # Estimator
 # --------------------------------------------------------------------------------------
@@ -306,6 +358,9 @@ class LifetimeValueModel:
         As returned by :func:`fit_gamma_gamma`.
     bgnbd_model_, gg_model_ : pymc_marketing.clv models
         The fitted pymc-marketing models used for prediction.
+    degenerate_ : str or None
+        Why the BG/NBD fit is unusable (see :func:`find_degenerate_fit`), or None. Predictions from
+        a degenerate fit are refused.
 
     Examples
     --------
@@ -360,6 +415,11 @@ class LifetimeValueModel:
         self._check_settings()
         _check_summary(summary, monetary=True)
         self.bgnbd_model_, self.bgnbd_params_ = _fit_bgnbd_model(summary, self.priors, self.method)
+        self.degenerate_ = find_degenerate_fit(self.bgnbd_params_)
+        if self.degenerate_ is not None:
+            # Gamma-Gamma is not needed: nothing will be predicted from this fit.
+            self.gg_model_, self.gg_params_ = None, {}
+            return self
         self.gg_model_, self.gg_params_ = _fit_gamma_gamma_model(summary, self.priors, self.method)
         if self.gg_params_["q"] <= 1:
             # The population mean order value p * v / (q - 1) is infinite for q <= 1.
@@ -388,6 +448,8 @@ class LifetimeValueModel:
         """
         if not hasattr(self, "bgnbd_model_"):
             raise ValueError("LifetimeValueModel is not fitted yet: call fit(summary) first")
+        if self.degenerate_ is not None:
+            raise ValueError(f"the BG/NBD fit is degenerate ({self.degenerate_}): it cannot predict lifetime value")
         self._check_settings()
         has_monetary = "monetary_value" in summary.columns
         data = _check_summary(summary, monetary=has_monetary)

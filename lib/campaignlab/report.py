@@ -430,6 +430,11 @@ def _profile_view(profile: pd.DataFrame) -> pd.DataFrame:
     for c in ("share", "revenue_share"):
         if c in out:
             out[c] = (100 * out[c]).round(1)
+    if "mean_expected_value" in out:
+        # Lifetime value comes from a fit: three significant digits; no column when it was not estimated.
+        ev = out.pop("mean_expected_value")
+        if ev.notna().any():
+            out["mean_expected_value"] = ev.map(lambda v: float(f"{v:.3g}"))
     return out.rename(columns={"share": "share %", "revenue_share": "revenue share %"}).round(2)
 
 
@@ -459,23 +464,31 @@ def show_tags(result) -> pd.DataFrame:
     return counts.rename(columns={"share": "share %"})
 
 
-def show_clv(result) -> pd.DataFrame:
+def _sig(value: float, digits: int = 3) -> str:
+    """A fitted parameter with the precision its estimate has (optimiser digits beyond it are noise)."""
+    return f"{value:#.{digits}g}".rstrip(".") if abs(value) < 10 ** digits else f"{value:,.0f}"
+
+
+def show_clv(result) -> pd.DataFrame | None:
+    """Lifetime value: the fitted models and the predicted distribution, or one sentence saying why there is none."""
     from . import plotting
 
-    if not result.clv_params:
-        _display_markdown("Lifetime value was not fitted (see the note above).")
-        return pd.DataFrame()
     p = result.clv_params
+    if not p.get("estimated"):
+        reason = p.get("reason") or "it was not fitted"
+        _display_markdown(f"Lifetime value is not estimated: {reason}.")
+        return None
     bg, gg = p["bgnbd"], p["gamma_gamma"]
     _display_markdown(
-        f"BG/NBD: r = {bg['r']:.3f}, alpha = {bg['alpha']:.3f}, a = {bg['a']:.3f}, b = {bg['b']:.3f} "
-        f"({bg['n_customers']:,} customers). Gamma-Gamma: p = {gg['p']:.3f}, q = {gg['q']:.3f}, v = {gg['v']:.3f} "
-        f"({gg['n_customers']:,} repeat buyers; {gg['n_excluded_no_repeat']:,} without a repeat purchase and "
-        f"{gg['n_excluded_nonpositive_spend']:,} with zero or negative spend left out of the fit). Method: "
-        f"{p['method']}. Horizon {p['horizon_days']} days.")
+        f"BG/NBD: r = {_sig(bg['r'])}, alpha = {_sig(bg['alpha'])}, a = {_sig(bg['a'])}, b = {_sig(bg['b'])} "
+        f"({bg['n_customers']:,} customers). Gamma-Gamma: p = {_sig(gg['p'])}, q = {_sig(gg['q'])}, "
+        f"v = {_sig(gg['v'])} ({gg['n_customers']:,} repeat buyers; {gg['n_excluded_no_repeat']:,} without a repeat "
+        f"purchase and {gg['n_excluded_nonpositive_spend']:,} with zero or negative spend left out of the fit). "
+        f"Method: {p['method']}. Horizon {p['horizon_days']} days. Parameters to three significant digits.")
     plotting.plot_clv_distribution(result.segments)
     cols = ["expected_orders", "probability_alive", "expected_order_value", "expected_value"]
-    return result.segments[cols].describe().T.round(3)
+    # Predictions inherit the fit's precision: three significant digits.
+    return result.segments[cols].describe().T.map(lambda v: float(f"{v:.3g}"))
 
 
 def show_migration(result, dimension: str) -> None:

@@ -75,10 +75,41 @@ def compute_segments_at(run: Run, as_of: dt.date, customers: pd.DataFrame) -> pd
     return out.reset_index(drop=True)
 
 
+LIFETIME_COLUMNS = ("expected_orders", "probability_alive", "expected_order_value", "expected_value")
+_CLV_METHOD = ("BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma, MAP fit with pymc-marketing, "
+               "on the history before the snapshot")
+
+
+def fit_lifetime_value(summary: pd.DataFrame, cfg: seg.ClvConfig, *, history_days: int) -> dict[str, Any]:
+    """Fit lifetime value when the history can support it; say why not otherwise.
+
+    Returns the ``segments.clv`` section of summary.json: ``estimated`` (bool), ``degenerate`` (bool: a fit or a
+    history that cannot show dropout), ``reason`` (one sentence, or None), the fitted parameters when there are any,
+    and, when estimated, ``predictions`` (one row per customer; the caller takes it out before writing).
+    """
+    from .clv import LifetimeValueModel, find_degenerate_fit
+
+    section: dict[str, Any] = {"estimated": False, "degenerate": False, "reason": None,
+                               "horizon_days": cfg.horizon_days, "priors": cfg.priors, "method": _CLV_METHOD}
+    repeaters = int((summary["frequency"] > 0).sum())
+    short = find_degenerate_fit({}, history_days=history_days, min_history_days=cfg.min_history_days)
+    if short is not None:
+        return section | {"degenerate": True, "reason": short}
+    if repeaters < 20:
+        return section | {"reason": f"only {repeaters} customers have a repeat purchase before the snapshot "
+                                    "(lifetime value needs at least 20)"}
+    model = LifetimeValueModel(horizon_days=cfg.horizon_days, priors=cfg.priors,
+                               discount_rate=cfg.discount_rate).fit(summary)
+    section["bgnbd"] = model.bgnbd_params_
+    if model.degenerate_ is not None:
+        return section | {"degenerate": True, "reason": model.degenerate_}
+    return section | {"estimated": True, "gamma_gamma": model.gg_params_, "predictions": model.predict(summary)}
+
+
 def analyse_segments(run: Run) -> SegmentResult:
     """Segment at the campaign start (the pre-period snapshot), fit lifetime value, and re-segment after."""
     _compile_cache()
-    from .clv import LifetimeValueModel, compute_clv_summary
+    from .clv import compute_clv_summary
 
     cfg = run.params.segmentation
     customers = run.tables["customers"].to_pandas()
@@ -96,19 +127,12 @@ def analyse_segments(run: Run) -> SegmentResult:
     tx = run.tables["transactions"]
     full = seg.compute_customer_snapshot(tx, as_of=max(as_of, lo + dt.timedelta(days=1)),
                                          lookback_days=max((as_of - lo).days, 1))
-    summary = compute_clv_summary(full)
-    clv_params: dict[str, Any] = {}
-    if (summary["frequency"] > 0).sum() >= 20:
-        model = LifetimeValueModel(horizon_days=cfg.clv.horizon_days, priors=cfg.clv.priors,
-                                   discount_rate=cfg.clv.discount_rate).fit(summary)
-        pred = model.predict(summary)
-        segments = segments.merge(pred, on="customer_id", how="left")
-        clv_params = {"bgnbd": model.bgnbd_params_, "gamma_gamma": model.gg_params_,
-                      "horizon_days": cfg.clv.horizon_days, "priors": cfg.clv.priors,
-                      "method": "BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma, MAP fit with pymc-marketing, "
-                                "on the history before the snapshot"}
+    clv_params = fit_lifetime_value(compute_clv_summary(full), cfg.clv, history_days=(as_of - lo).days)
+    if clv_params["estimated"]:
+        segments = segments.merge(clv_params.pop("predictions"), on="customer_id", how="left")
     else:
-        notes.append("Fewer than 20 customers have a repeat purchase before the snapshot: lifetime value is not fitted.")
+        # Empty rather than numbers from a meaningless fit: the columns exist so every reader finds them.
+        segments = segments.assign(**{c: float("nan") for c in LIFETIME_COLUMNS})
     dims = [d for d in DIMENSIONS if d in segments] + [c for c in segments.columns if c.startswith("tag_")]
     profiles = {d: seg.compute_segment_profile(segments.assign(expected_value=segments.get("expected_value")), d)
                 for d in dims}

@@ -253,6 +253,7 @@ class ClvConfig(BaseModel):
     horizon_days: int
     priors: Literal["flat", "default"]
     discount_rate: float
+    min_history_days: int
 
     @field_validator("horizon_days")
     @classmethod
@@ -266,6 +267,13 @@ class ClvConfig(BaseModel):
     def _rate(cls, value: float) -> float:
         if not 0 <= value < 1:
             raise ValueError(f"clv.discount_rate is an annual rate in [0, 1), got {value}")
+        return value
+
+    @field_validator("min_history_days")
+    @classmethod
+    def _history(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError(f"clv.min_history_days must be >= 0, got {value}")
         return value
 
 
@@ -285,7 +293,7 @@ class SegmentationConfig(BaseModel):
     ...   - {name: lapsed, r: [1, 2], f: [1, 5]}
     ... value_tiers: {method: share, tiers: [{name: top, share: 0.2}, {name: rest, share: 0.8}]}
     ... lifecycle: {new_days: 30, sleeping_days: 90, churned_days: 180}
-    ... clv: {horizon_days: 365, priors: flat, discount_rate: 0.1}
+    ... clv: {horizon_days: 365, priors: flat, discount_rate: 0.1, min_history_days: 90}
     ... holdout_share: 0.1
     ... seed: 1
     ... '''

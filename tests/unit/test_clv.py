@@ -257,3 +257,56 @@ def test_summary_validation_messages(change, message):
     summary = pd.DataFrame({"customer_id": ["a", "b"], "frequency": [1, 0], "recency": [3.0, 0.0], "T": [9.0, 9.0]})
     with pytest.raises(ValueError, match=message):
         clv.fit_bgnbd(change(summary))
+
+
+# --------------------------------------------------------------------------------------
+# Degenerate fits
+# --------------------------------------------------------------------------------------
+
+
+def _no_dropout_summary(n: int, seed: int) -> pd.DataFrame:
+    """Everyone keeps buying until the end of observation: the history holds no dropout signal."""
+    rng = np.random.default_rng(seed)
+    T = rng.uniform(100, 120, n).round()
+    frequency = rng.poisson(12, n) + 1
+    recency = T - rng.uniform(0, 3, n).round()
+    return pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "frequency": frequency.astype(float),
+                         "recency": recency, "T": T, "monetary_value": rng.gamma(5.0, 6.0, n)})
+
+
+def test_fit_without_dropout_signal_is_degenerate_and_refuses_to_predict():
+    summary = _no_dropout_summary(300, seed=sum(map(ord, "no_dropout")))
+    model = clv.LifetimeValueModel(horizon_days=365).fit(summary)
+    lo, hi = clv.DEGENERATE_BOUNDS
+    assert not lo <= model.bgnbd_params_["a"] <= hi or not lo <= model.bgnbd_params_["b"] <= hi
+    assert model.degenerate_ is not None and model.degenerate_.startswith("no dropout signal")
+    with pytest.raises(ValueError, match="degenerate"):
+        model.predict(summary)
+
+
+def test_well_identified_fit_is_not_degenerate(cdnow_model):
+    assert cdnow_model.degenerate_ is None
+    assert clv.find_degenerate_fit(cdnow_model.bgnbd_params_) is None
+
+
+@pytest.mark.parametrize("a, b, flagged", [(0.5, 2.0, False), (1e-4, 2.0, True), (0.5, 2e3, True),
+                                            (1e-3, 1e3, False)])
+def test_degenerate_bounds(a, b, flagged):
+    assert (clv.find_degenerate_fit({"a": a, "b": b}) is not None) is flagged
+
+
+def test_short_history_is_flagged_before_any_fit():
+    reason = clv.find_degenerate_fit({}, history_days=38, min_history_days=90)
+    assert reason is not None and "38 days" in reason and "90" in reason
+    assert clv.find_degenerate_fit({}, history_days=90, min_history_days=90) is None
+
+
+def test_lifetime_value_section_says_why_not_estimated():
+    from campaignlab import segment_report, segmentation as seg
+
+    cfg = seg.ClvConfig(horizon_days=365, priors="flat", discount_rate=0.1, min_history_days=90)
+    summary = _no_dropout_summary(50, seed=sum(map(ord, "short_history")))
+    section = segment_report.fit_lifetime_value(summary, cfg, history_days=38)
+    assert section["estimated"] is False and section["degenerate"] is True
+    assert "38 days of history" in section["reason"]
+    assert "bgnbd" not in section and "predictions" not in section
