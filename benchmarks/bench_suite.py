@@ -60,8 +60,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "lib"))
     t0 = time.perf_counter()
     import papermill as pm
-
-    from campaignlab import runner
+    from campaignlab.run import runner
 
     print(f"import papermill + campaignlab: {time.perf_counter() - t0:.1f} s")
     outputs = tmp / "outputs"

@@ -21,7 +21,7 @@ RUN_DIR = "tests/golden/_run"
 
 def main() -> int:
     sys.path.insert(0, str(ROOT / "lib"))
-    from campaignlab.runner import KERNEL_NAME, notebook_paths
+    from campaignlab.run.runner import KERNEL_NAME, notebook_paths
 
     shutil.rmtree(ROOT / RUN_DIR, ignore_errors=True)
     for old in GOLDEN.glob("*.ipynb"):

@@ -15,9 +15,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from browser_check import Browser, ChromiumUnavailable, check_dom, find_or_install_chromium, page_errors
-from campaignlab import runner
+from browser_check import (
+    Browser,
+    ChromiumUnavailable,
+    check_dom,
+    find_or_install_chromium,
+    page_errors,
+)
+from campaignlab.run import runner
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "data" / "fixture_shop"

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import papermill as pm
 import pytest
-
 from campaignlab import iorw
-from campaignlab.runner import KERNEL_NAME, notebook_paths
-from campaignlab.summary import validate_summary
+from campaignlab.run.runner import KERNEL_NAME, notebook_paths
+from campaignlab.run.summary import validate_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-
-from campaignlab import iorw, runner
+from campaignlab import iorw
 from campaignlab.params import ParamsError
-from campaignlab.summary import validate_summary
+from campaignlab.run import runner
+from campaignlab.run.summary import validate_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -97,7 +97,7 @@ def test_bundled_campaign_18_runs(tmp_path):
 
 def test_short_customer_level_experiment_with_attributes(tmp_path, cache):
     """A randomized test over a few days of transactions, with customer attributes as covariates."""
-    from campaignlab.simulate import simulate_dataset
+    from campaignlab.data.simulate import simulate_dataset
 
     data = simulate_dataset(600, n_days=14, campaign_start_day=5, campaign_days=6, true_lift=0.3, confounding=0.0,
                             holdout_share=0.5, seed=sum(map(ord, "short experiment")))

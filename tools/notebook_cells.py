@@ -11,7 +11,8 @@ the cleaned tables. It also fixes the campaign's analysis windows (pre-period, c
 """),
     ("params", ""),
     ("code", """
-from campaignlab import report, session
+from campaignlab.steps.response import views as report
+from campaignlab.run import session
 
 run = session.open_run(params_path, run_dir)
 report.show_params(run)
@@ -59,7 +60,9 @@ a 95% confidence interval and the name of the method that produced it.
 """),
     ("params", ""),
     ("code", """
-from campaignlab import report, response_report as rr, session
+from campaignlab.steps.response import views as report
+from campaignlab.steps.response import analysis as rr
+from campaignlab.run import session
 
 run = session.open_run(params_path, run_dir)
 table = rr.build_customer_table(run)
@@ -176,7 +179,10 @@ instead of being computed on partial data.
 """),
     ("params", ""),
     ("code", """
-from campaignlab import report, retention, retention_report as rt, session
+from campaignlab.steps.response import views as report
+from campaignlab.stats import retention
+from campaignlab.steps import retention as rt
+from campaignlab.run import session
 
 run = session.open_run(params_path, run_dir)
 result = rt.analyse_retention(run)
@@ -245,7 +251,9 @@ What happened, why, and what to do next. Every sentence and number below is gene
 """),
     ("params", ""),
     ("code", """
-from campaignlab import report, review_report as rv, session
+from campaignlab.steps.response import views as report
+from campaignlab.steps import review as rv
+from campaignlab.run import session
 
 run = session.open_run(params_path, run_dir)
 summary = rv.load_summary(run)
@@ -300,7 +308,10 @@ and thresholds come from the `segmentation:` section of the params.
 """),
     ("params", ""),
     ("code", """
-from campaignlab import plotting, report, segment_report as sr, session
+from campaignlab.plots import segments as plotting
+from campaignlab.steps.response import views as report
+from campaignlab.steps import segment as sr
+from campaignlab.run import session
 
 run = session.open_run(params_path, run_dir)
 plotting.set_house_theme()
@@ -378,7 +389,9 @@ headline is not causal (failed balance) says so in its note.
 outputs_dir = ""
 """, ["parameters"]),
     ("code", """
-from campaignlab import portfolio, portfolio_report as pr, report
+from campaignlab.stats import portfolio
+from campaignlab.steps import portfolio as pr
+from campaignlab.steps.response import views as report
 
 result = pr.analyse_portfolio(pr.resolve_outputs(outputs_dir))
 report.portfolio_overview(result)

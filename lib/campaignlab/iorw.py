@@ -20,8 +20,8 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from . import cleaning, completejourney, datamodel
-from .params import BUNDLED_DATA, CampaignParams, find_project_root
+from campaignlab.data import cleaning, completejourney, datamodel
+from campaignlab.params import BUNDLED_DATA, CampaignParams, find_project_root
 
 CLEANING_VERSION = "1"
 SUMMARY_FILE = "summary.json"
@@ -329,3 +329,62 @@ def save_figure(fig, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     return path
+
+
+# ------------------------------------------------------------------------------------- published runs
+def read_runs(outputs_dir: str | Path) -> list[dict[str, Any]]:
+    """Walk an outputs folder and read every published run. **IO**: one of the two functions here that read files.
+
+    A published run is a folder ``<outputs>/<campaign_id>/`` holding ``summary.json``; folders starting with ``_``
+    are bookkeeping. Failed attempts are the folders ``<outputs>/_failed/<campaign_id>-<stamp>/``; a campaign that
+    only ever failed still gets an entry (with ``summary`` None).
+
+    Parameters
+    ----------
+    outputs_dir : str or Path
+        The outputs folder.
+
+    Returns
+    -------
+    list of dict
+        Sorted by campaign id; keys ``campaign_id``, ``folder`` (relative to ``outputs_dir``), ``summary`` (dict or
+        None), ``run`` (``run.json`` as a dict, or None), ``reports`` (HTML file names, sorted), ``failed`` (stamps of
+        failed attempts, sorted).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from campaignlab import iorw
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = iorw.write_json(Path(tmp, "c1", "summary.json"), {"campaign": {"id": "c1"}})
+    ...     Path(tmp, "_failed", "c2-20240101T000000000000").mkdir(parents=True)
+    ...     [(r["campaign_id"], r["summary"] is None, r["failed"]) for r in read_runs(tmp)]
+    [('c1', False, []), ('c2', True, ['20240101T000000000000'])]
+    """
+    from campaignlab import iorw
+
+    root = Path(outputs_dir)
+    failed: dict[str, list[str]] = {}
+    failed_dir = root / "_failed"
+    if failed_dir.is_dir():
+        for folder in failed_dir.iterdir():
+            cid, _, stamp = folder.name.rpartition("-")
+            if folder.is_dir() and cid:
+                failed.setdefault(cid, []).append(stamp)
+    runs = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))) \
+            if root.is_dir() else []:
+        summary_path = folder / iorw.SUMMARY_FILE
+        if not summary_path.is_file():
+            continue
+        run_path = folder / "run.json"
+        runs[folder.name] = {
+            "campaign_id": folder.name,
+            "folder": folder.name,
+            "summary": iorw.read_json(summary_path),
+            "run": iorw.read_json(run_path) if run_path.is_file() else None,
+            "reports": sorted(p.name for p in folder.glob("*.html")),
+        }
+    for cid in failed:
+        runs.setdefault(cid, {"campaign_id": cid, "folder": cid, "summary": None, "run": None, "reports": []})
+    return [{**runs[cid], "failed": sorted(failed.get(cid, []))} for cid in sorted(runs)]

@@ -10,13 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 BUNDLED_DATA = "bundled:completejourney"
+#: Segment given to customers without an order in the look-back window.
+NO_PURCHASE = "no_purchase"
+_SCORES = range(1, 6)
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_\-]*$"
 
 
@@ -75,6 +87,279 @@ class RetentionConfig(_Model):
     segment_dimensions: list[str] = Field(description="Dimensions of 02_segment shown by retention.")
 
 
+# --------------------------------------------------------------------------------------
+# Segmentation parameters
+# --------------------------------------------------------------------------------------
+
+
+class RfmRule(BaseModel):
+    """One named cell range of the recency x frequency score grid.
+
+    Parameters
+    ----------
+    name : str
+        Segment name (a slug such as ``"champions"``).
+    r, f : tuple of int
+        Inclusive ``[min, max]`` range of the recency and frequency scores (1-5).
+
+    Examples
+    --------
+    >>> RfmRule(name="champions", r=[5, 5], f=[4, 5]).f
+    (4, 5)
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    r: tuple[int, int]
+    f: tuple[int, int]
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_usable(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("RFM rule name must not be empty")
+        if value == NO_PURCHASE:
+            raise ValueError(f"RFM rule name {NO_PURCHASE!r} is reserved for customers without orders")
+        return value
+
+    @field_validator("r", "f")
+    @classmethod
+    def _range_is_valid(cls, value: tuple[int, int]) -> tuple[int, int]:
+        low, high = value
+        if not (1 <= low <= high <= 5):
+            raise ValueError(f"score range must satisfy 1 <= min <= max <= 5, got [{low}, {high}]")
+        return value
+
+
+class ValueTier(BaseModel):
+    """One value tier: a share of customers (``method="share"``) or a spend floor (``"threshold"``).
+
+    Examples
+    --------
+    >>> ValueTier(name="high", share=0.2).share
+    0.2
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    share: float | None = None
+    min_spend: float | None = None
+
+
+class ValueTierConfig(BaseModel):
+    """Value-tier method and tiers, listed from the highest tier to the lowest.
+
+    With ``method="share"`` every tier has a ``share`` and the shares add up to 1.
+    With ``method="threshold"`` every tier has a ``min_spend``, strictly decreasing,
+    and the last (lowest) tier has ``min_spend: 0``: it takes everyone below the others.
+
+    Examples
+    --------
+    >>> cfg = ValueTierConfig(method="threshold", tiers=[
+    ...     {"name": "high", "min_spend": 5000}, {"name": "low", "min_spend": 0}])
+    >>> [t.name for t in cfg.tiers]
+    ['high', 'low']
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    method: Literal["share", "threshold"]
+    tiers: list[ValueTier]
+
+    @model_validator(mode="after")
+    def _tiers_match_method(self) -> ValueTierConfig:
+        if not self.tiers:
+            raise ValueError("value tiers: at least one tier is required")
+        names = [t.name for t in self.tiers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"value tiers: duplicate tier names in {names}")
+        if self.method == "share":
+            bad = [t.name for t in self.tiers if t.share is None or t.min_spend is not None]
+            if bad:
+                raise ValueError(f"value tiers (method=share): tiers {bad} need 'share' and no 'min_spend'")
+            if any(t.share <= 0 for t in self.tiers):
+                raise ValueError("value tiers (method=share): every share must be > 0")
+            total = sum(t.share for t in self.tiers)
+            if not math.isclose(total, 1.0, abs_tol=1e-9):
+                raise ValueError(f"value tiers (method=share): shares must add up to 1, got {total:g}")
+        else:
+            bad = [t.name for t in self.tiers if t.min_spend is None or t.share is not None]
+            if bad:
+                raise ValueError(f"value tiers (method=threshold): tiers {bad} need 'min_spend' and no 'share'")
+            floors = [t.min_spend for t in self.tiers]
+            if any(a <= b for a, b in zip(floors, floors[1:])):
+                raise ValueError(
+                    "value tiers (method=threshold): min_spend must strictly decrease from the first tier, "
+                    f"got {floors}"
+                )
+            if floors[-1] != 0:
+                raise ValueError(
+                    "value tiers (method=threshold): the lowest tier must have min_spend 0 "
+                    f"(it takes every customer below the others), got {floors[-1]:g}"
+                )
+        return self
+
+
+class LifecycleConfig(BaseModel):
+    """Lifecycle thresholds in days before ``as_of`` (see :func:`compute_lifecycle`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    new_days: int
+    sleeping_days: int
+    churned_days: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LifecycleConfig:
+        if not (0 < self.new_days and 0 < self.sleeping_days < self.churned_days):
+            raise ValueError(
+                "lifecycle: need 0 < new_days and 0 < sleeping_days < churned_days, got "
+                f"new_days={self.new_days}, sleeping_days={self.sleeping_days}, churned_days={self.churned_days}"
+            )
+        return self
+
+
+class ClvConfig(BaseModel):
+    """Lifetime-value settings (see :class:`campaignlab.stats.clv.LifetimeValueModel`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    horizon_days: int
+    priors: Literal["flat", "default"]
+    discount_rate: float
+    min_history_days: int
+
+    @field_validator("horizon_days")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError(f"clv.horizon_days must be > 0, got {value}")
+        return value
+
+    @field_validator("discount_rate")
+    @classmethod
+    def _rate(cls, value: float) -> float:
+        if not 0 <= value < 1:
+            raise ValueError(f"clv.discount_rate is an annual rate in [0, 1), got {value}")
+        return value
+
+    @field_validator("min_history_days")
+    @classmethod
+    def _history(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError(f"clv.min_history_days must be >= 0, got {value}")
+        return value
+
+
+class SegmentationConfig(BaseModel):
+    """Validated segmentation parameters (the ``segmentation:`` block of the params YAML).
+
+    No field has a default in code: the defaults are data, in
+    the ``segmentation:`` section of ``params/defaults.yaml``.
+
+    Examples
+    --------
+    >>> import yaml
+    >>> text = '''
+    ... lookback_days: 365
+    ... rfm_rules:
+    ...   - {name: recent, r: [3, 5], f: [1, 5]}
+    ...   - {name: lapsed, r: [1, 2], f: [1, 5]}
+    ... value_tiers: {method: share, tiers: [{name: top, share: 0.2}, {name: rest, share: 0.8}]}
+    ... lifecycle: {new_days: 30, sleeping_days: 90, churned_days: 180}
+    ... clv: {horizon_days: 365, priors: flat, discount_rate: 0.1, min_history_days: 90}
+    ... holdout_share: 0.1
+    ... seed: 1
+    ... '''
+    >>> SegmentationConfig.model_validate(yaml.safe_load(text)).lifecycle.sleeping_days
+    90
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lookback_days: int
+    rfm_rules: list[RfmRule]
+    value_tiers: ValueTierConfig
+    lifecycle: LifecycleConfig
+    clv: ClvConfig
+    holdout_share: float
+    seed: int
+
+    @field_validator("lookback_days")
+    @classmethod
+    def _lookback_positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError(f"lookback_days must be > 0, got {value}")
+        return value
+
+    @field_validator("rfm_rules")
+    @classmethod
+    def _rules_tile_the_grid(cls, value: list[RfmRule]) -> list[RfmRule]:
+        return validate_rfm_rules(value)
+
+    @field_validator("holdout_share")
+    @classmethod
+    def _share(cls, value: float) -> float:
+        if not 0 <= value < 1:
+            raise ValueError(f"holdout_share must be in [0, 1), got {value}")
+        return value
+
+
+def validate_rfm_rules(rules: Sequence[RfmRule | dict]) -> list[RfmRule]:
+    """Check that the rules give every (recency, frequency) score cell exactly one segment.
+
+    Parameters
+    ----------
+    rules : sequence of RfmRule or dict
+        Rules with ``name``, ``r: [min, max]`` and ``f: [min, max]`` (inclusive).
+
+    Returns
+    -------
+    list of RfmRule
+        The parsed rules, in the given order.
+
+    Raises
+    ------
+    ValueError
+        Naming every overlapping cell and the rules that claim it, every cell left
+        uncovered, and duplicate rule names. Overlaps and gaps are errors: there is
+        no catch-all "other" segment.
+
+    Examples
+    --------
+    >>> validate_rfm_rules([{"name": "all", "r": [1, 5], "f": [1, 5]}])[0].name
+    'all'
+    >>> validate_rfm_rules([{"name": "top", "r": [2, 5], "f": [1, 5]}])
+    Traceback (most recent call last):
+    ...
+    ValueError: RFM rules leave 5 (r, f) cells uncovered: (r=1, f=1), (r=1, f=2), (r=1, f=3), (r=1, f=4), (r=1, f=5)
+    """
+    parsed = [rule if isinstance(rule, RfmRule) else RfmRule.model_validate(rule) for rule in rules]
+    problems: list[str] = []
+    names = [rule.name for rule in parsed]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        problems.append(f"RFM rule names are duplicated: {', '.join(repr(n) for n in dupes)}")
+    overlaps: list[str] = []
+    gaps: list[str] = []
+    for r in _SCORES:
+        for f in _SCORES:
+            claimed = [rule.name for rule in parsed if rule.r[0] <= r <= rule.r[1] and rule.f[0] <= f <= rule.f[1]]
+            if len(claimed) > 1:
+                overlaps.append(f"(r={r}, f={f}) by {' and '.join(repr(n) for n in claimed)}")
+            elif not claimed:
+                gaps.append(f"(r={r}, f={f})")
+    if overlaps:
+        problems.append(f"RFM rules overlap in {len(overlaps)} (r, f) cells: {'; '.join(overlaps)}")
+    if gaps:
+        problems.append(f"RFM rules leave {len(gaps)} (r, f) cells uncovered: {', '.join(gaps)}")
+    if problems:
+        raise ValueError(". ".join(problems))
+    return parsed
+
+
 class CampaignParams(_Model):
     """Everything one campaign run needs, validated before a kernel starts."""
 
@@ -110,9 +395,6 @@ class CampaignParams(_Model):
 
 
 # The segmentation section's model lives beside its rules.
-from .segmentation import SegmentationConfig  # noqa: E402
-
-CampaignParams.model_rebuild()
 
 
 def find_project_root(start: Path | None = None) -> Path:
@@ -284,4 +566,3 @@ def slugify(text: str) -> str:
     if not slug:
         raise ParamsError(f"Cannot make a campaign slug from {text!r}: use letters or digits.")
     return slug
-

@@ -6,7 +6,7 @@ SIM1 has a randomized holdout arm named `control`.
 
 from pathlib import Path
 
-from campaignlab.simulate import simulate_dataset
+from campaignlab.data.simulate import simulate_dataset
 
 HERE = Path(__file__).resolve().parent / "fixture_shop"
 SEED = sum(map(ord, "fixture_shop"))

@@ -1,4 +1,4 @@
-"""Tests for campaignlab.iorw and campaignlab.datamodel: JSON and atomic writes, fingerprints, reading and
+"""Tests for campaignlab.iorw and campaignlab.data.datamodel: JSON and atomic writes, fingerprints, reading and
 validating a data folder, and the cleaned-data cache."""
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from campaignlab import iorw
-from campaignlab.datamodel import TABLES, DataValidationError
+from campaignlab.data.datamodel import TABLES, DataValidationError
 from campaignlab.params import load_params
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "fixture_shop"
@@ -234,8 +233,7 @@ def test_prepare_clean_data_is_cached_per_fingerprint_and_accounts_for_every_row
 
 def test_pseudonyms_need_the_environment_key(monkeypatch):
     import pandas as pd
-
-    from campaignlab.segment_report import pseudonymize_for_people
+    from campaignlab.steps.segment import pseudonymize_for_people
 
     monkeypatch.delenv("CAMPAIGNLAB_ID_KEY", raising=False)
     with pytest.raises(RuntimeError, match="CAMPAIGNLAB_ID_KEY"):

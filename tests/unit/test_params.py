@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import pytest
-
 from campaignlab.params import ParamsError, load_params, merge_params
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,220 @@
+"""Documented cleaning rules, written as Ibis expressions so they run where the data lives.
+
+Each row gets the name of the first rule it breaks (rules are applied in the order listed) or none; rows with a
+rule go to the ``rejected`` table with that name, so nothing is lost, and the data-quality table counts them.
+
+Rules, in order
+---------------
+transactions
+    ``missing_id`` (customer_id, order_id, ts or amount is empty), ``unknown_customer`` (customer_id not in
+    customers), ``out_of_range`` (ts before ``cleaning.valid_from`` or on/after ``cleaning.valid_to``),
+    ``return`` (negative amount or quantity: a return or correction, not a sale), ``empty_line`` (zero amount and
+    zero or missing quantity: nothing was sold), ``duplicate`` (an exact copy of an earlier row). Kept but counted:
+    ``free_item`` (zero amount, positive quantity: fully discounted) and ``zero_quantity`` (positive amount,
+    quantity 0: sold by weight or a fee).
+assignments
+    ``missing_id``, ``unknown_customer``, ``unknown_campaign``, ``duplicate`` (a second row for the same campaign and
+    customer; the first by arm name is kept).
+events, campaign_products, feedback
+    ``missing_id``, ``unknown_customer``, ``unknown_campaign``, ``duplicate``; feedback also ``score_out_of_range``
+    (outside 0-10).
+customers, campaigns
+    Null or duplicate keys are refused at validation (they are what everything else refers to), so nothing is
+    removed here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ibis
+import pandas as pd
+
+Rule = tuple[str, Callable[[ibis.Table], ibis.Value]]
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """Cleaned and rejected rows per table (lazy), and the rules applied."""
+
+    clean: dict[str, ibis.Table]
+    rejected: dict[str, ibis.Table]
+    rules: dict[str, list[str]]
+
+
+def _missing(columns: list[str]) -> Callable[[ibis.Table], ibis.Value]:
+    def predicate(t: ibis.Table) -> ibis.Value:
+        cond = ibis.literal(False)
+        for c in columns:
+            cond = cond | t[c].isnull()
+            if t[c].type().is_string():
+                cond = cond | (t[c].strip() == "")
+        return cond
+
+    return predicate
+
+
+def _not_in(column: str, reference: ibis.Table, ref_column: str) -> Callable[[ibis.Table], ibis.Value]:
+    return lambda t: t[column].notin(reference[ref_column])
+
+
+def _duplicate(key: list[str] | None, order: list[str] | None = None) -> Callable[[ibis.Table], ibis.Value]:
+    def predicate(t: ibis.Table) -> ibis.Value:
+        cols = key or [c for c in t.columns if c != "_rule"]
+        window = ibis.window(group_by=[t[c] for c in cols], order_by=[t[c] for c in (order or cols)])
+        return ibis.row_number().over(window) > 0
+
+    return predicate
+
+
+def _apply_rules(table: ibis.Table, rules: list[Rule]) -> tuple[ibis.Table, ibis.Table]:
+    # Rules are evaluated in order and a row is labelled with the first one it breaks; the duplicate rule sees
+    # only rows that passed the others, so a removed row never makes a valid one look like its copy.
+    labelled = table.mutate(_rule=ibis.null("string"))
+    for name, predicate in rules:
+        if name == "duplicate":
+            passing = labelled.filter(labelled._rule.isnull())
+            rest = labelled.filter(labelled._rule.notnull())
+            passing = passing.mutate(_rule=ibis.ifelse(predicate(passing), name, ibis.null("string")))
+            labelled = passing.union(rest)
+        else:
+            labelled = labelled.mutate(
+                _rule=ibis.coalesce(
+                    labelled._rule, ibis.ifelse(predicate(labelled).fill_null(False), name, ibis.null("string"))
+                )
+            )
+    clean = labelled.filter(labelled._rule.isnull()).drop("_rule")
+    rejected = labelled.filter(labelled._rule.notnull()).rename(rule="_rule")
+    return clean, rejected
+
+
+def compute_clean_tables(
+    tables: dict[str, ibis.Table],
+    *,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+) -> CleanResult:
+    """Apply the cleaning rules to canonical tables.
+
+    Parameters
+    ----------
+    tables
+        Coerced canonical tables (see :mod:`campaignlab.data.datamodel`); customers, transactions, campaigns and
+        assignments are required, events, campaign_products and feedback optional.
+    valid_from, valid_to
+        Optional half-open date range outside which transactions are ``out_of_range``.
+
+    Returns
+    -------
+    CleanResult
+        Lazy clean and rejected tables (rejected rows keep every column plus ``rule``).
+
+    Examples
+    --------
+    >>> import ibis, pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", None], "order_id": ["1", "1", "2", "3"],
+    ...                    "ts": pd.to_datetime(["2024-01-01"] * 4), "amount": [1.0, 1.0, -2.0, 3.0]})
+    >>> t = {"customers": ibis.memtable({"customer_id": ["a"]}), "transactions": ibis.memtable(tx),
+    ...      "campaigns": ibis.memtable({"campaign_id": ["c"]}),
+    ...      "assignments": ibis.memtable({"campaign_id": ["c"], "customer_id": ["a"], "arm": ["t"]})}
+    >>> res = compute_clean_tables(t)
+    >>> sorted(res.rejected["transactions"].to_pandas()["rule"])
+    ['duplicate', 'missing_id', 'return']
+    """
+    customers, campaigns = tables["customers"], tables["campaigns"]
+    result_clean: dict[str, ibis.Table] = {"customers": customers, "campaigns": campaigns}
+    result_rejected: dict[str, ibis.Table] = {}
+    rules_used: dict[str, list[str]] = {"customers": [], "campaigns": []}
+
+    tx = tables["transactions"]
+    qty = tx["quantity"] if "quantity" in tx.columns else None
+    tx_rules: list[Rule] = [
+        ("missing_id", _missing(["customer_id", "order_id", "ts", "amount"])),
+        ("unknown_customer", _not_in("customer_id", customers, "customer_id")),
+    ]
+    if valid_from is not None or valid_to is not None:
+        lo = ibis.literal(pd.Timestamp(valid_from)) if valid_from else None
+        hi = ibis.literal(pd.Timestamp(valid_to)) if valid_to else None
+        tx_rules.append(
+            ("out_of_range", lambda t: (t.ts < lo if lo is not None else False) | (t.ts >= hi if hi is not None else False))
+        )
+    if qty is not None:
+        tx_rules.append(("return", lambda t: (t.amount < 0) | (t.quantity < 0)))
+        tx_rules.append(("empty_line", lambda t: (t.amount == 0) & ((t.quantity == 0) | t.quantity.isnull())))
+    else:
+        tx_rules.append(("return", lambda t: t.amount < 0))
+        tx_rules.append(("empty_line", lambda t: t.amount == 0))
+    tx_rules.append(("duplicate", _duplicate(None)))
+
+    other_rules: dict[str, list[Rule]] = {
+        "assignments": [
+            ("missing_id", _missing(["campaign_id", "customer_id", "arm"])),
+            ("unknown_customer", _not_in("customer_id", customers, "customer_id")),
+            ("unknown_campaign", _not_in("campaign_id", campaigns, "campaign_id")),
+            ("duplicate", _duplicate(["campaign_id", "customer_id"], ["campaign_id", "customer_id", "arm"])),
+        ],
+        "events": [
+            ("missing_id", _missing(["campaign_id", "customer_id", "event", "ts"])),
+            ("unknown_customer", _not_in("customer_id", customers, "customer_id")),
+            ("unknown_campaign", _not_in("campaign_id", campaigns, "campaign_id")),
+            ("duplicate", _duplicate(None)),
+        ],
+        "campaign_products": [
+            ("missing_id", _missing(["campaign_id", "product_id"])),
+            ("unknown_campaign", _not_in("campaign_id", campaigns, "campaign_id")),
+            ("duplicate", _duplicate(None)),
+        ],
+        "feedback": [
+            ("missing_id", _missing(["campaign_id", "customer_id", "ts", "score"])),
+            ("unknown_customer", _not_in("customer_id", customers, "customer_id")),
+            ("unknown_campaign", _not_in("campaign_id", campaigns, "campaign_id")),
+            ("score_out_of_range", lambda t: (t.score < 0) | (t.score > 10)),
+            ("duplicate", _duplicate(None)),
+        ],
+    }
+    all_rules = {"transactions": tx_rules, **other_rules}
+    for name, rules in all_rules.items():
+        if name not in tables:
+            continue
+        clean, rejected = _apply_rules(tables[name], rules)
+        result_clean[name] = clean
+        result_rejected[name] = rejected
+        rules_used[name] = [r for r, _ in rules]
+    return CleanResult(result_clean, result_rejected, rules_used)
+
+
+def compute_kept_flags(transactions: ibis.Table) -> dict[str, ibis.Value]:
+    """Conditions of rows that are kept but worth counting: ``free_item`` and ``zero_quantity``."""
+    t = transactions
+    if "quantity" not in t.columns:
+        return {"free_item": t.amount == 0}
+    return {"free_item": (t.amount == 0) & (t.quantity > 0), "zero_quantity": (t.amount > 0) & (t.quantity == 0)}
+
+
+def compute_quality_table(
+    rows_in: dict[str, int], rejected_counts: dict[str, dict[str, int]], rows_out: dict[str, int],
+    rules: dict[str, list[str]], flagged: dict[str, dict[str, int]] | None = None,
+) -> pd.DataFrame:
+    """One row per table: rows in, rows removed by each rule, rows out, and rows kept but flagged.
+
+    Examples
+    --------
+    >>> q = compute_quality_table({"t": 10}, {"t": {"duplicate": 2}}, {"t": 8}, {"t": ["missing_id", "duplicate"]})
+    >>> q.loc[0, ["rows_in", "removed_duplicate", "removed_missing_id", "rows_out"]].tolist()
+    [10, 2, 0, 8]
+    """
+    all_rules = sorted({r for rs in rules.values() for r in rs})
+    all_flags = sorted({f for fs in (flagged or {}).values() for f in fs})
+    records = []
+    for table, n_in in rows_in.items():
+        removed = rejected_counts.get(table, {})
+        row = {"table": table, "rows_in": int(n_in)}
+        row.update({f"removed_{r}": int(removed.get(r, 0)) for r in all_rules})
+        row["rows_out"] = int(rows_out[table])
+        row.update({f"kept_{f}": int((flagged or {}).get(table, {}).get(f, 0)) for f in all_flags})
+        if row["rows_in"] != row["rows_out"] + sum(int(v) for v in removed.values()):
+            raise AssertionError(f"cleaning lost rows in {table}: in {n_in}, out {rows_out[table]}, removed {removed}")
+        records.append(row)
+    return pd.DataFrame.from_records(records)

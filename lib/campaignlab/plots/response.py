@@ -1,0 +1,106 @@
+"""Figures of the response analysis. Each ``plot_*`` takes a computed table, draws, and returns the Axes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from campaignlab.data.windows import Window
+from campaignlab.plots.theme import axes_or_new
+
+ROLE_LABEL = {"naive": "naive (biased by targeting)", "headline": "headline", "supporting": "supporting",
+              "sensitivity": "sensitivity", "descriptive": "descriptive", "post-period": "post-period"}
+
+
+def short_method(method: str) -> str:
+    """A method name short enough for an axis label: no parentheses, up to the first comma or semicolon.
+
+    Examples
+    --------
+    >>> short_method("doubly robust ATT (Sant'Anna & Zhao 2020); ridge-penalized propensity, influence-function SE")
+    'doubly robust ATT'
+    >>> short_method("naive difference in means, Welch two-sample t-test (unequal variances, scipy)")
+    'naive difference in means'
+    """
+    import re
+
+    text = re.sub(r"\s*\([^()]*\)", "", str(method))
+    return re.split(r"[,;]", text)[0].strip()
+
+
+def plot_estimates(estimates: pd.DataFrame, *, ax=None, title: str | None = None):
+    """Point estimates with confidence intervals, one row per method (a forest plot); zero marked."""
+    ax = axes_or_new(ax, (8, 0.6 * len(estimates) + 1.2))
+    labels = [f"{ROLE_LABEL.get(r, r)}:\n{short_method(m)}" for r, m in zip(estimates["role"], estimates["method"])]
+    y = np.arange(len(estimates))[::-1]
+    err = np.vstack([estimates["estimate"] - estimates["ci_low"], estimates["ci_high"] - estimates["estimate"]])
+    colors = ["#b0b0b0" if r == "naive" else ("#1f5f8b" if r == "headline" else "#6a9fc0") for r in estimates["role"]]
+    for i, color in enumerate(colors):
+        ax.errorbar(estimates["estimate"].iloc[i], y[i], xerr=np.nan_to_num(err[:, i : i + 1]), fmt="none",
+                    ecolor=color, capsize=3)
+    ax.scatter(estimates["estimate"], y, c=colors, zorder=3)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y, labels)
+    ax.set_xlabel("effect per customer (95% CI)")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_balance(balance: pd.DataFrame, *, threshold: float = 0.1, ax=None):
+    """Standardized mean differences before and after weighting, per covariate (a love plot)."""
+    ax = axes_or_new(ax, (7, 0.3 * len(balance) + 1.5))
+    y = np.arange(len(balance))[::-1]
+    ax.scatter(balance["smd_before"].abs(), y, marker="o", facecolors="none", edgecolors="#b0b0b0", label="before")
+    ax.scatter(balance["smd_after"].abs(), y, marker="o", color="#1f5f8b", label="after weighting")
+    ax.axvline(threshold, color="#c0392b", ls="--", lw=1, label=f"threshold {threshold}")
+    ax.set_yticks(y, balance["covariate"])
+    ax.set_xlabel("|standardized mean difference|")
+    ax.legend(loc="lower right", frameon=False)
+    return ax
+
+
+def plot_weekly(weekly: pd.DataFrame, windows: dict[str, Window], *, value: str = "revenue_per_customer", ax=None):
+    """Weekly series per group across pre, campaign and post, with the campaign window shaded."""
+    ax = axes_or_new(ax, (9, 3.5))
+    sns.lineplot(data=weekly, x="week", y=value, hue="group", marker="o", ax=ax)
+    camp = windows["campaign"]
+    ax.axvspan(pd.Timestamp(camp.start), pd.Timestamp(camp.end), color="#f2c14e", alpha=0.25, label="campaign window")
+    ax.set_xlabel("week")
+    ax.set_ylabel(value.replace("_", " "))
+    ax.legend(frameon=False)
+    return ax
+
+
+def plot_funnel(funnel: pd.DataFrame, *, ax=None):
+    """Share of each arm reaching each funnel step."""
+    ax = axes_or_new(ax, (7, 3.5))
+    sns.barplot(data=funnel, x="step", y="share_of_arm", hue="arm", ax=ax)
+    ax.set_ylabel("share of arm")
+    ax.set_xlabel("")
+    return ax
+
+
+def plot_segment_lift(segments: pd.DataFrame, dimension: str, *, metric: str = "revenue_per_customer", ax=None):
+    """Lift per segment of one dimension with intervals; segments significant after BH correction are filled."""
+    sub = segments[(segments["dimension"] == dimension) & (segments["metric"] == metric) & ~segments["small"]]
+    ax = axes_or_new(ax, (7, 0.45 * max(len(sub), 1) + 1.2))
+    if sub.empty:
+        ax.text(0.5, 0.5, "no segment large enough to estimate", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    sub = sub.sort_values("lift")
+    y = np.arange(len(sub))
+    err = np.vstack([sub["lift"] - sub["ci_low"], sub["ci_high"] - sub["lift"]])
+    sig = sub["q_value"] < 0.05
+    ax.errorbar(sub["lift"], y, xerr=np.nan_to_num(err), fmt="none", ecolor="#6a9fc0", capsize=3)
+    ax.scatter(sub["lift"][sig], y[sig.to_numpy()], color="#1f5f8b", zorder=3, label="q < 0.05")
+    ax.scatter(sub["lift"][~sig], y[~sig.to_numpy()], facecolors="white", edgecolors="#1f5f8b", zorder=3,
+               label="not significant")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y, [f"{s} (n={n})" for s, n in zip(sub["segment"], sub["customers"])])
+    ax.set_xlabel(f"lift in {metric.replace('_', ' ')} (95% CI)")
+    ax.set_title(dimension.replace("_", " "))
+    ax.legend(frameon=False, loc="lower right")
+    return ax

@@ -1,0 +1,170 @@
+"""Command line: ``campaignlab run | validate | new | diff``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from campaignlab.params import ParamsError, find_project_root, load_params, slugify
+from campaignlab.steps import portfolio as pstep
+
+
+def _all_params(root: Path) -> list[Path]:
+    return sorted((p for p in (root / "params").glob("*.yaml") if p.name != "defaults.yaml"),
+                  key=lambda p: [int(t) if t.isdigit() else t for t in p.stem.replace("_", " ").split()])
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from campaignlab.run import runner
+
+    root = find_project_root()
+    paths = _all_params(root) if args.all else [Path(p) for p in args.params]
+    if not paths:
+        print("Name one or more params files, or --all.", file=sys.stderr)
+        return 2
+    results, failures = runner.run_many(paths, jobs=args.jobs, root=root,
+                                        outputs_dir=Path(args.outputs) if args.outputs else None,
+                                        notebooks=args.notebooks or None)
+    for r in results:
+        html = r.report_dir / "05_review_report.html"
+        print(f"{r.campaign_id}: {html if html.exists() else r.report_dir} ({r.seconds:.0f} s)")
+    for f in failures:
+        print(f"\n{f}", file=sys.stderr)
+    outputs = Path(args.outputs) if args.outputs else root / "outputs"
+    if (outputs / "index.html").exists():
+        print(f"index of all reports: {outputs / 'index.html'}")
+    print(f"{len(results)} campaign(s) ran, {len(failures)} failed.")
+    return 1 if failures else 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from campaignlab import iorw
+
+    root = find_project_root()
+    paths = _all_params(root) if args.all else [Path(p) for p in args.params]
+    bad = 0
+    campaign_ids: dict[str, set[str]] = {}  # data source -> its campaign ids (each source is read once)
+    for path in paths:
+        try:
+            params = load_params(path)
+            if args.data:
+                if params.data not in campaign_ids:
+                    tables = iorw.read_source(iorw.connect(), params.data)
+                    campaign_ids[params.data] = set(tables["campaigns"].campaign_id.to_pandas().astype(str))
+                ids = campaign_ids[params.data]
+                if params.campaign not in ids:
+                    raise ParamsError(f"{path}: campaign '{params.campaign}' is not in the campaigns table of "
+                                      f"{params.data} (known: {', '.join(sorted(ids)[:20])}).")
+            print(f"ok  {path}  ({params.id})")
+        except (ParamsError, ValueError) as exc:
+            bad += 1
+            print(f"ERROR {exc}", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    root = find_project_root()
+    slug = slugify(args.id)
+    target = Path(args.output) if args.output else root / "params" / f"{slug}.yaml"
+    if target.exists():
+        print(f"{target} exists already; choose another id or edit that file.", file=sys.stderr)
+        return 1
+    import yaml
+
+    fields = {"id": slug, "campaign": args.campaign}
+    if args.data:
+        fields["data"] = args.data
+    if args.control_arm:
+        fields["control_arm"] = args.control_arm
+    # safe_dump quotes what YAML would misread (a '#' in a path, 'no' as an arm name, 'a: b').
+    lines = [yaml.safe_dump(fields, sort_keys=False, allow_unicode=True).rstrip()]
+    lines.append("# Everything else comes from params/defaults.yaml; copy a key here to change it for this campaign.")
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        load_params(target)
+    except ParamsError as exc:
+        target.unlink()
+        print(f"ERROR {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {target}; check it with `campaignlab validate {target} --data`")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+
+    print(pstep.diff_runs(Path(args.a), Path(args.b)).to_string(index=False))
+    return 0
+
+
+def cmd_export_targets(args: argparse.Namespace) -> int:
+    from campaignlab.steps.segment import export_targets
+
+    root = find_project_root()
+    params = load_params(args.params)
+    run_dir = Path(args.run) if args.run else root / "outputs" / params.id
+    share = args.holdout_share if args.holdout_share is not None else params.segmentation.holdout_share
+    try:
+        paths = export_targets(run_dir, dimension=args.dimension, segments=args.segments, holdout_share=share,
+                               seed=params.segmentation.seed, out_dir=Path(args.out) if args.out else None)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return 1
+    for p in paths:
+        print(f"wrote {p}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="campaignlab", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the notebook suite for campaigns")
+    run.add_argument("params", nargs="*", help="params files (params/<campaign_id>.yaml)")
+    run.add_argument("--all", action="store_true", help="every params file in params/")
+    run.add_argument("--jobs", type=int, default=1, help="campaigns run in parallel (default 1)")
+    run.add_argument("--outputs", help="outputs folder (default: outputs/)")
+    run.add_argument("--notebooks", nargs="*", help="only these notebooks, e.g. 01_clean 02_segment")
+    run.set_defaults(func=cmd_run)
+
+    val = sub.add_parser("validate", help="check params files (and with --data, the data) without running")
+    val.add_argument("params", nargs="*")
+    val.add_argument("--all", action="store_true")
+    val.add_argument("--data", action="store_true", help="also read and validate the data each file names")
+    val.set_defaults(func=cmd_validate)
+
+    new = sub.add_parser("new", help="scaffold a params file for a new campaign")
+    new.add_argument("id", help="campaign slug, e.g. spring_sale_2024")
+    new.add_argument("--campaign", required=True, help="campaign_id in the data's campaigns table")
+    new.add_argument("--data", help="folder of canonical tables (default: the bundled data)")
+    new.add_argument("--control-arm", help="arm name of the holdout group, if any")
+    new.add_argument("--output", help="where to write (default params/<id>.yaml)")
+    new.set_defaults(func=cmd_new)
+
+    tgt = sub.add_parser("export-targets", help="write CRM target lists (send / holdout) for chosen segments")
+    tgt.add_argument("params", help="the campaign's params file (its report gives the segments)")
+    tgt.add_argument("--dimension", required=True, help="e.g. rfm_segment, value_tier, lifecycle, tag_income")
+    tgt.add_argument("--segments", nargs="+", required=True, help="segment values to export, e.g. champions at_risk")
+    tgt.add_argument("--holdout-share", type=float, help="share kept as holdout (default: params segmentation.holdout_share)")
+    tgt.add_argument("--run", help="run folder (default outputs/<campaign_id>)")
+    tgt.add_argument("--out", help="folder for the CSV files (default <run folder>/targets)")
+    tgt.set_defaults(func=cmd_export_targets)
+
+    diff = sub.add_parser("diff", help="compare two runs' summary.json")
+    diff.add_argument("a", help="a run folder or summary.json")
+    diff.add_argument("b", help="another run folder or summary.json")
+    diff.set_defaults(func=cmd_diff)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ParamsError as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

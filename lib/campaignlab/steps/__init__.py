@@ -1,0 +1,1 @@
+"""One module per notebook: ``analyse(run) -> Result``, ``show_*(result)`` views, ``write(run, result)``."""

@@ -1,0 +1,150 @@
+"""Notebook 06_portfolio's steps and the outputs index: every campaign's results side by side.
+
+Reads each published run's ``summary.json`` (never re-runs an analysis); the statistics are in
+:mod:`campaignlab.stats.portfolio`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from campaignlab import iorw
+from campaignlab.params import find_project_root
+from campaignlab.plots import portfolio as pfplots
+from campaignlab.stats import portfolio
+from campaignlab.stats.portfolio import compute_summary_diff
+from campaignlab.steps.display import format_ci, show_markdown
+
+PORTFOLIO_DIR = "_portfolio"
+PORTFOLIO_HTML = "portfolio.html"
+REVIEW_HTML = "05_review_report.html"
+
+
+@dataclass
+class PortfolioResult:
+    runs: list[dict]
+    table: pd.DataFrame
+    types: pd.DataFrame
+    highlights: pd.DataFrame
+
+
+def resolve_outputs(outputs_dir: str) -> Path:
+    """The outputs folder: as given, or the project's ``outputs/`` when empty."""
+    if outputs_dir:
+        path = Path(outputs_dir)
+        return path if path.is_absolute() else (Path.cwd() / path if (Path.cwd() / path).exists()
+                                                else find_project_root() / path)
+    return find_project_root() / "outputs"
+
+
+def analyse(outputs_dir: Path) -> PortfolioResult:
+    runs = [r for r in iorw.read_runs(outputs_dir) if r.get("summary")]
+    summaries = [r["summary"] for r in runs]
+    table = portfolio.compute_campaign_table(summaries)
+    with warnings.catch_warnings():
+        # statsmodels' meta-analysis also computes a random-effects variant (sqrt of a negative variance when the
+        # campaigns agree); only the fixed-effect pool is reported, so its warning is noise in the report.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        types = portfolio.compute_type_comparison(table)
+    return PortfolioResult(runs, table, types, portfolio.compute_highlights(summaries))
+
+
+# ------------------------------------------------------------------------------------------ views
+def portfolio_overview(result) -> None:
+    t = result.table
+    if t.empty:
+        show_markdown("No published campaign reports yet: run `campaignlab run --all` first.")
+        return
+    n_sig = int(t["significant"].fillna(False).astype(bool).sum())
+    show_markdown(f"{len(t)} campaign report(s); {n_sig} with an incremental revenue effect whose 95% interval "
+                      "excludes zero.")
+
+
+def portfolio_ranking(result) -> pd.DataFrame:
+    import matplotlib.pyplot as plt
+
+
+    t = result.table
+    if t.empty:
+        return t
+    from matplotlib.ticker import MaxNLocator
+
+    fig, axes = plt.subplots(1, 2, figsize=(14, 0.45 * len(t) + 2))
+    pfplots.plot_campaign_ranking(t, ax=axes[0])
+    pfplots.plot_roi(t, ax=axes[1])
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.tick_params(axis="x", labelrotation=20)
+    fig.tight_layout()
+    view = pd.DataFrame({
+        "rank": t["rank"], "campaign": t["campaign_id"], "type": t["type"], "design": t["design"],
+        "customers": t["customers"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
+        "effect per customer (95% CI)": [format_ci(e, lo, hi) for e, lo, hi in zip(
+            t["revenue_per_customer"], t["revenue_per_customer_ci_low"], t["revenue_per_customer_ci_high"])],
+        "incremental revenue (95% CI)": [format_ci(e, lo, hi) for e, lo, hi in zip(
+            t["incremental_revenue"], t["incremental_revenue_ci_low"], t["incremental_revenue_ci_high"])],
+        "ROI (95% CI)": [format_ci(e, lo, hi) for e, lo, hi in zip(t["roi"], t["roi_ci_low"], t["roi_ci_high"])],
+        "caveat": t["headline_caveat"].fillna(""),
+    })
+    return view.style.hide(axis="index")
+
+
+def portfolio_types(result):
+    t = result.types
+    if t.empty:
+        return t
+    view = t.rename(columns=lambda c: c.replace("_", " ")).drop(columns=["method"], errors="ignore")
+    return view.style.hide(axis="index").format(precision=2, na_rep="n/a (fewer than two campaigns)")
+
+
+def portfolio_highlights(result) -> None:
+    h = result.highlights
+    if h.empty:
+        show_markdown("No highlights: no effect or segment lift has an interval that excludes zero.")
+        return
+    show_markdown("\n".join(f"- {s}" for s in h["sentence"]))
+
+
+def diff_runs(a: str | Path, b: str | Path, *, show_all: bool = False) -> pd.DataFrame:
+    """Compare two runs' ``summary.json``. **IO**: one of the two functions here that read files.
+
+    Parameters
+    ----------
+    a, b : str or Path
+        A run folder (holding ``summary.json``) or the path of a summary file.
+    show_all : bool
+        Keep identical values too.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`compute_summary_diff`: ``section``, ``item``, ``metric``, ``a``, ``b``, ``change``, over the
+        campaign, windows, data, quality, response design, arm metrics, effects (matched on arm, versus, metric and
+        method), headline, ROI and segment sizes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from campaignlab import iorw
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = iorw.write_json(Path(tmp, "a", "summary.json"), {"campaign": {"id": "c1", "end_date": "2024-02-01"}})
+    ...     _ = iorw.write_json(Path(tmp, "b.json"), {"campaign": {"id": "c1", "end_date": "2024-03-01"}})
+    ...     print(diff_runs(Path(tmp, "a"), Path(tmp, "b.json")).to_string(index=False))
+     section     item   metric          a          b  change
+    campaign campaign end_date 2024-02-01 2024-03-01 changed
+    """
+
+    def load(path: str | Path) -> dict[str, Any]:
+        path = Path(path)
+        file = path / iorw.SUMMARY_FILE if path.is_dir() else path
+        if not file.is_file():
+            raise FileNotFoundError(f"{file} does not exist: give a run folder (outputs/<campaign_id>) or the path "
+                                    "of its summary.json")
+        return iorw.read_json(file)
+
+    return compute_summary_diff(load(a), load(b), show_all=show_all)

@@ -1,0 +1,390 @@
+"""Notebook 03_response's steps: build the customer table, run the analysis, write the run folder's results.
+
+The statistics are in :mod:`campaignlab.stats.response`, :mod:`campaignlab.stats.effects` and :mod:`campaignlab.stats.causal`; this
+module only wires them to a :class:`campaignlab.run.session.Run` and decides what goes into ``summary.json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from campaignlab import iorw
+from campaignlab.data import outcomes
+from campaignlab.stats import response
+
+if TYPE_CHECKING:
+    from campaignlab.run.session import Run
+
+OUTCOMES_FILE = "customer_outcomes.parquet"
+SEGMENTS_FILE = "segments.parquet"
+
+
+@dataclass
+class ResponseResult:
+    """Everything 03_response shows and writes."""
+
+    design: str
+    control: str
+    frame: pd.DataFrame
+    info: dict[str, Any]
+    covariates: list[str]
+    arms: pd.DataFrame
+    effects: pd.DataFrame
+    headline: list[dict]
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    srm: dict[str, Any] | None = None
+    segments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    dimensions: list[str] = field(default_factory=list)
+    segment_table: pd.DataFrame | None = None
+    funnel: pd.DataFrame = field(default_factory=pd.DataFrame)
+    products: pd.DataFrame = field(default_factory=pd.DataFrame)
+    weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    periods: pd.DataFrame = field(default_factory=pd.DataFrame)
+    roi: dict[str, Any] = field(default_factory=dict)
+    planning: dict[str, Any] = field(default_factory=dict)
+    winsorization: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    estimable: bool = True
+
+    def headline_for(self, metric: str) -> dict | None:
+        return next((h for h in self.headline if h["metric"] == metric), None)
+
+
+def build_customer_table(run: Run) -> pd.DataFrame:
+    """Customer-level outcomes joined with customer attributes (missing text attributes become ``unknown``)."""
+    p = run.params
+    out = outcomes.compute_customer_outcomes(run.tables, campaign_id=p.campaign, windows=run.windows,
+                                             response_event=p.response_event, funnel=p.funnel)
+    customers = run.tables["customers"].to_pandas()
+    attrs = attribute_columns(customers)
+    for col in attrs:
+        if not pd.api.types.is_numeric_dtype(customers[col]):
+            customers[col] = customers[col].astype("string").fillna("unknown")
+    return out.merge(customers[["customer_id", *attrs]], on="customer_id", how="left")
+
+
+def attribute_columns(customers: pd.DataFrame) -> list[str]:
+    return [c for c in customers.columns if c not in ("customer_id", "signup_date")]
+
+
+def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None) -> ResponseResult:
+    """Run the whole response analysis for the run's campaign."""
+    p, cfg = run.params, run.params.response
+    if run.windows["campaign"].covered_days == 0:
+        raise ValueError(f"The campaign window of {p.id} lies entirely outside the data: there is nothing to measure.")
+    design = response.choose_design(table, p.control_arm)
+    control = p.control_arm if design == "holdout" else response.COMPARISON
+    if design == "matched" and run.windows["pre"].covered_days == 0:
+        return _not_estimable(run, table, design, (
+            f"The pre-period ({run.windows['pre'].start} to {run.windows['campaign'].start}) lies entirely outside the "
+            "data, so there is no pre-campaign behaviour to compare targeted and untargeted customers on. Without a "
+            "holdout, the effect of this campaign cannot be estimated from this data; the arm table below is "
+            "descriptive only."))
+    frame, info = response.compute_analysis_frame(table, design=design, control_arm=p.control_arm, config=cfg)
+    groups = set(frame["group"])
+    if control not in groups or len(groups) < 2:
+        raise ValueError(f"{p.id}: no {('control arm' if design == 'holdout' else 'eligible comparison group')} "
+                         "customers left to compare with; see the eligibility counts.")
+    notes = []
+    wins = response.apply_winsorization(frame, cfg.winsorize_quantile)
+    if wins["applied"]:
+        caps = ", ".join(f"{k} at {v:,.2f}" for k, v in wins["caps"].items())
+        notes.append(f"Revenue is winsorized at the pooled {cfg.winsorize_quantile:.0%} quantile ({caps}).")
+    attrs = attribute_columns(run.tables["customers"].to_pandas()) if cfg.use_attributes else []
+    covariates = response.covariate_columns(frame, attrs)
+    if design == "matched":
+        covariates, dropped = response.limit_covariates(frame, covariates)
+        if dropped:
+            notes.append(f"With {min(frame['group'].value_counts()):,} customers in the smaller group, the propensity "
+                         f"model keeps to pre-period behaviour: the attributes {', '.join(dropped)} would give fewer "
+                         f"than {response.EVENTS_PER_VARIABLE} customers per model term (Peduzzi et al. 1996), which "
+                         "makes the weights and intervals unstable.")
+    if run.windows["pre"].covered_days == 0:
+        covariates = [c for c in covariates if c not in response.NUMERIC_COVARIATES]
+        notes.append("The pre-period lies outside the data: no pre-period covariates; balance rests on attributes.")
+    w = run.windows
+    diagnostics: dict[str, Any] = {}
+    srm = None
+    if design == "holdout":
+        rows = response.compute_holdout_effects(frame, control_arm=control, covariates=covariates, alpha=cfg.alpha)
+        counts = frame["group"].value_counts().to_dict()
+        from campaignlab.stats import effects as fx
+
+        srm = fx.compute_srm({k: int(v) for k, v in counts.items()}, cfg.planned_split, threshold=cfg.srm_threshold)
+        balanced = None
+    else:
+        if not covariates:
+            raise ValueError(f"{p.id}: the matched design needs pre-period behaviour or attributes to compare on.")
+        rows = response.compute_matched_effects(frame, covariates=covariates, alpha=cfg.alpha, trim=cfg.trim,
+                                                campaign_days=w["campaign"].covered_days,
+                                                pre_days=w["pre"].covered_days)
+        diagnostics = response.matched_diagnostics(frame, covariates=covariates, trim=cfg.trim,
+                                                   threshold=cfg.balance_threshold)
+        balanced = diagnostics["balanced"]
+        rows += _post_effects(frame, covariates, cfg, run)
+    rows += _product_effects(frame, design, control, covariates, cfg)
+    effects_df = pd.DataFrame(rows)
+    headline = response.choose_headline(rows, design=design, balanced=balanced,
+                                        srm_passed=srm["passed"] if srm else None)
+    result = ResponseResult(design=design, control=control, frame=frame, info=info, covariates=covariates,
+                            arms=response.compute_arm_metrics(frame), effects=effects_df, headline=headline,
+                            diagnostics=diagnostics, srm=srm, winsorization=wins, notes=notes)
+    if segments is not None and not segments.empty:
+        dims = segment_dimensions(segments)
+        result.dimensions = dims
+        result.segment_table = segments
+        result.segments = response.compute_segment_effects(
+            frame, segments, dims, design=design, control=control, covariates=covariates, alpha=cfg.alpha,
+            trim=cfg.trim, min_size=cfg.min_segment_size)
+        if srm is not None:
+            srm["segments"] = _segment_srm(frame, segments, dims, cfg)
+    result.funnel = response.compute_funnel(frame, list(p.funnel))
+    result.products = _product_split(frame, control)
+    span_start = next((x.clipped_start for x in (w["pre"], w["campaign"]) if x.clipped_start), None)
+    span_end = next((x.clipped_end for x in (w["post"], w["campaign"]) if x.clipped_end), None)
+    result.weekly = outcomes.compute_weekly_series(run.tables["transactions"], frame[["customer_id", "group"]],
+                                                   start=span_start, end=span_end)
+    result.periods = compute_period_table(run, frame)
+    rev = result.headline_for("revenue_per_customer") or {}
+    total = next((r for r in rows if r.get("metric") == "revenue_incl_post_per_customer" and r.get("role") == "headline"),
+                 None)
+    if total is not None:
+        # The post-period is complete: count sales pulled forward (a dip after the campaign) in the ROI.
+        rev = total
+        notes.append("ROI counts the campaign window and the post-period together, so sales pulled forward from the "
+                     "post-period reduce the effect.")
+    treated_groups = sorted(set(frame["group"]) - {control})
+    treated = frame[frame["group"].isin(treated_groups)]
+    econ = p.economics
+    cpc = econ.cost_per_contact if econ.cost_per_contact is not None else _campaign_value(run, "cost_per_contact")
+    fixed = econ.fixed_cost if econ.fixed_cost is not None else _campaign_value(run, "fixed_cost")
+    result.roi = response.compute_campaign_roi(
+        rev, treated=len(treated), discount_cost=float(treated["discount_cost"].sum()),
+        gross_margin=econ.gross_margin, cost_per_contact=cpc, fixed_cost=fixed,
+        count_discount_cost=econ.count_discount_cost)
+    result.roi["window"] = ("campaign window and post-period" if total is not None else
+                            "campaign window only (the post-period is not complete in the data)")
+    result.planning = response.compute_planning(frame, treated_groups=treated_groups, control=control,
+                                                observed_lift=(result.headline_for("revenue_per_customer") or {}).get(
+                                                    "estimate", float("nan")), alpha=cfg.alpha,
+                                                power=cfg.power)
+    return result
+
+
+def compute_period_table(run: Run, frame: pd.DataFrame) -> pd.DataFrame:
+    """Pre / during / post per group: daily revenue per customer, new customers, repurchase and churn rates.
+
+    Repurchase and churn come from :mod:`campaignlab.stats.retention` (the same functions as 04_retention), so one
+    number has one definition.
+    """
+    from campaignlab.stats import retention
+
+    tx = run.tables["transactions"]
+    first = outcomes.compute_first_orders(tx).set_index("customer_id")["first_ts"]
+    data_end = run.data_range[1]
+    rows = []
+    for group, sub in frame.groupby("group", sort=True):
+        ids = sub["customer_id"].tolist()
+        for name, col in (("pre", "pre_revenue"), ("campaign", "revenue"), ("post", "post_revenue")):
+            w = run.windows[name]
+            row = {"group": group, "period": name, "days_with_data": w.covered_days, "customers": len(ids)}
+            if w.covered_days == 0:
+                rows.append(row)
+                continue
+            lo, hi = pd.Timestamp(w.clipped_start), pd.Timestamp(w.clipped_end)
+            f = first.reindex(ids)
+            row["daily_revenue_per_customer"] = float(sub[col].sum()) / len(ids) / w.covered_days
+            row["new_customers"] = int(((f >= lo) & (f < hi)).sum())
+            rep = retention.compute_repurchase_rate(tx, ids, start=w.clipped_start, end=w.clipped_end, data_end=data_end)
+            churn = retention.compute_period_churn(tx, ids, start=w.clipped_start, end=w.clipped_end, data_end=data_end)
+            row.update(repurchase_rate=rep["rate"], churn_rate=churn["rate"])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _product_effects(frame: pd.DataFrame, design: str, control: str, covariates: list[str], cfg) -> list[dict]:
+    """Effect on the campaign's promoted products and on the rest of the basket, by the headline method.
+
+    A positive effect on promoted products with a negative one on the rest is substitution; positive on both is halo.
+    """
+    from campaignlab.stats import causal
+    from campaignlab.stats import effects as fx
+
+    if frame["promoted_revenue"].fillna(0).eq(0).all():
+        return []
+    data = frame.assign(other_revenue=frame["revenue"] - frame["promoted_revenue"])
+    rows = []
+    for arm in sorted(set(data["group"]) - {control}):
+        sub = data[data["group"].isin([arm, control])].copy()
+        sub["_t"] = (sub["group"] == arm).astype(int)
+        for y in ("promoted_revenue", "other_revenue"):
+            metric = f"{y}_per_customer"
+            if design == "matched":
+                r = causal.estimate_att_doubly_robust(sub, outcome=y, treatment="_t", covariates=covariates,
+                                                      alpha=cfg.alpha, trim=cfg.trim, metric=metric)
+            elif covariates:
+                r = fx.compute_adjusted_effect(sub, outcome=y, treatment="_t", covariates=covariates, metric=metric,
+                                               alpha=cfg.alpha)
+            else:
+                r = fx.compute_mean_effect(sub.loc[sub["_t"] == 1, y], sub.loc[sub["_t"] == 0, y], metric=metric,
+                                           alpha=cfg.alpha)
+            rows.append({**r, "arm": arm, "versus": control, "role": "products"})
+    return rows
+
+
+def _not_estimable(run: Run, table: pd.DataFrame, design: str, reason: str) -> ResponseResult:
+    """A result that shows who was reached but makes no claim of effect, saying why."""
+    frame = table.copy()
+    frame["group"] = np.where(frame["arm"] == outcomes.NOT_ASSIGNED, response.COMPARISON, frame["arm"])
+    empty = pd.DataFrame(columns=["arm", "versus", "metric", "method", "role", "estimate", "ci_low", "ci_high",
+                                  "p_value", "relative"])
+    result = ResponseResult(design=design, control=response.COMPARISON, frame=frame,
+                            info={"design": design, "estimable": False, "reason": reason}, covariates=[],
+                            arms=response.compute_arm_metrics(frame), effects=empty, headline=[], notes=[reason],
+                            estimable=False)
+    result.funnel = response.compute_funnel(frame, list(run.params.funnel))
+    result.products = _product_split(frame, response.COMPARISON)
+    return result
+
+
+def _campaign_value(run: Run, key: str) -> float:
+    value = run.campaign.get(key)
+    return float(value) if value is not None and not pd.isna(value) else 0.0
+
+
+def _post_effects(frame: pd.DataFrame, covariates: list[str], cfg, run: Run) -> list[dict]:
+    """Post-period revenue effect (pull-forward shows as a negative effect), only where the post-period is complete."""
+    from campaignlab.stats import causal
+
+    if not run.windows["post"].complete or frame["post_revenue"].isna().all():
+        return []
+    rows = []
+    for arm in sorted(set(frame["group"]) - {response.COMPARISON}):
+        sub = frame[frame["group"].isin([arm, response.COMPARISON])].copy()
+        sub["_t"] = (sub["group"] == arm).astype(int)
+        r = causal.estimate_att_doubly_robust(sub, outcome="post_revenue", treatment="_t", covariates=covariates,
+                                              alpha=cfg.alpha, trim=cfg.trim, metric="post_revenue_per_customer")
+        rows.append({**r, "arm": arm, "versus": response.COMPARISON, "role": "post-period"})
+        sub["_total"] = sub["revenue"] + sub["post_revenue"]
+        r = causal.estimate_att_doubly_robust(sub, outcome="_total", treatment="_t", covariates=covariates,
+                                              alpha=cfg.alpha, trim=cfg.trim, metric="revenue_incl_post_per_customer")
+        rows.append({**r, "arm": arm, "versus": response.COMPARISON, "role": "headline"})
+    return rows
+
+
+def _segment_srm(frame: pd.DataFrame, segments: pd.DataFrame, dims: list[str], cfg) -> list[dict]:
+    from campaignlab.stats import effects as fx
+
+    data = frame.merge(segments[["customer_id", *dims]], on="customer_id", how="left")
+    out = []
+    for dim in dims:
+        for seg, sub in data.groupby(data[dim].astype("string").fillna("unknown")):
+            counts = sub["group"].value_counts().to_dict()
+            if len(counts) < 2 or sum(counts.values()) < cfg.min_segment_size:
+                continue
+            r = fx.compute_srm({k: int(v) for k, v in counts.items()}, cfg.planned_split, threshold=cfg.srm_threshold)
+            out.append({"dimension": dim, "segment": str(seg), "chi2": r["chi2"], "p_value": r["p_value"],
+                        "passed": r["passed"]})
+    return out
+
+
+def _product_split(frame: pd.DataFrame, control: str) -> pd.DataFrame:
+    """Promoted-product revenue and the rest of the basket per group, per customer (substitution or halo)."""
+    f = frame.assign(other_revenue=frame["revenue"] - frame["promoted_revenue"])
+    g = f.groupby("group")
+    out = pd.DataFrame({"customers": g.size(), "promoted_revenue_per_customer": g["promoted_revenue"].mean(),
+                        "other_revenue_per_customer": g["other_revenue"].mean()})
+    out["promoted_share"] = out["promoted_revenue_per_customer"] / (
+        out["promoted_revenue_per_customer"] + out["other_revenue_per_customer"])
+    return out.reset_index().rename(columns={"group": "arm"})
+
+
+def segment_dimensions(segments: pd.DataFrame) -> list[str]:
+    """Dimension columns of segments.parquet (documented in docs/run-folder.md)."""
+    dims = segments.attrs.get("dimensions")
+    if dims:
+        return list(dims)
+    fixed = ["rfm_segment", "value_tier", "lifecycle", "response_history"]
+    tags = [c for c in segments.columns if c.startswith("tag_")]
+    return [c for c in fixed if c in segments] + tags
+
+
+def read_segments(run: Run) -> pd.DataFrame | None:
+    path = run.path(SEGMENTS_FILE)
+    return iorw.read_table(path) if path.exists() else None
+
+
+def write(run: Run, result: ResponseResult) -> dict[str, Any]:
+    """Write the response tables and the ``response`` section of summary.json; returns that section."""
+    iorw.write_table(result.frame.drop(columns=[c for c in result.frame.columns if c.startswith("_")]),
+                     run.path(OUTCOMES_FILE))
+    iorw.write_table(result.effects, run.path("effects.csv"))
+    if not result.segments.empty:
+        iorw.write_table(result.segments, run.path("segment_effects.csv"))
+    effect_cols = ["arm", "versus", "metric", "method", "role", "estimate", "ci_low", "ci_high", "p_value", "relative"]
+    seg_cols = ["dimension", "segment", "arm", "metric", "customers", "response_rate", "lift", "ci_low", "ci_high",
+                "p_value", "q_value", "small"]
+    balance = None
+    if result.diagnostics:
+        d = result.diagnostics
+        balance = {"balanced": d["balanced"], "threshold": run.params.response.balance_threshold,
+                   "max_abs_smd_before": d["max_abs_smd_before"], "max_abs_smd_after": d["max_abs_smd_after"],
+                   "propensity_method": d["propensity_method"],
+                   "covariates": response.records(d["balance"])}
+    section = {
+        "design": result.design,
+        "control_arm": result.control,
+        "response_event": run.params.response_event,
+        "eligibility": result.info,
+        "covariates": result.covariates,
+        "arms": response.records(result.arms),
+        "effects": response.records(result.effects.reindex(columns=effect_cols)),
+        "headline": result.headline,
+        "segments": response.records(result.segments.reindex(columns=seg_cols)) if not result.segments.empty else [],
+        "srm": result.srm,
+        "balance": balance,
+        "overlap": result.diagnostics.get("overlap") if result.diagnostics else None,
+        "roi": result.roi,
+        "funnel": response.records(result.funnel),
+        "products": response.records(result.products),
+        "periods": response.records(result.periods),
+        "planning": result.planning,
+        "winsorization": result.winsorization,
+        "notes": result.notes,
+    }
+    run.write_section("response", section)
+    return section
+
+
+def naive_vs_adjusted(result: ResponseResult, metric: str = "revenue_per_customer") -> pd.DataFrame:
+    """The naive comparison next to every adjusted estimate of one metric."""
+    e = result.effects
+    e = e[e["metric"] == metric]
+    cols = ["arm", "versus", "role", "method", "estimate", "ci_low", "ci_high", "p_value"]
+    order = {"naive": 0, "headline": 1, "supporting": 2, "sensitivity": 3, "descriptive": 4, "post-period": 5}
+    return e[cols].sort_values("role", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def explain_naive_gap(result: ResponseResult) -> str:
+    """One plain sentence on why the naive and adjusted estimates differ, from the numbers."""
+    e = result.effects
+    rev = e[e["metric"] == "revenue_per_customer"]
+    naive = rev[rev["role"] == "naive"]
+    head = rev[rev["role"] == "headline"]
+    if result.design == "holdout":
+        return ("In a randomized holdout the arms are comparable by design: the unadjusted and adjusted estimates "
+                "differ only by chance, and the adjustment narrows the interval.")
+    if naive.empty or head.empty:
+        return ""
+    n, h = naive.iloc[0], head.iloc[0]
+    f = result.frame
+    pre = f.groupby(f["group"] != response.COMPARISON)["pre_revenue"].mean()
+    ratio = pre.get(True, np.nan) / pre.get(False, np.nan) if pre.get(False, 0) else np.nan
+    return (f"Before the campaign, targeted customers spent {ratio:.1f} times as much as the comparison group "
+            f"({pre.get(True, np.nan):,.0f} vs {pre.get(False, np.nan):,.0f} per customer in the pre-period), so the "
+            f"naive difference of {n['estimate']:,.2f} per customer mostly reflects who was targeted; comparing "
+            f"like with like leaves {h['estimate']:,.2f} ({h['ci_low']:,.2f} to {h['ci_high']:,.2f}).")

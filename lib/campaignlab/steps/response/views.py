@@ -1,0 +1,249 @@
+"""What notebooks show: small display helpers that turn lib results into tables and text for readers.
+
+Each helper computes nothing new: it calls a ``compute_*`` function and formats its result.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from campaignlab.steps.display import format_ci, say, show_markdown
+
+# --------------------------------------------------------------------------------------------- 03_response
+
+
+def show_design(result) -> None:
+    """Say which design was used, who is compared with whom, and who was left out and why."""
+    i = result.info
+    if not result.estimable:
+        show_markdown(f"**No effect estimate for this campaign.** {i['reason']}")
+        return
+    if result.design == "holdout":
+        text = (f"**Design: randomized holdout.** Arms are compared with the control arm `{result.control}` "
+                f"({i['customers']:,} customers assigned).")
+    else:
+        text = (
+            f"**Design: matched comparison** (the campaign has no holdout arm). {i['targeted']:,} customers were "
+            f"targeted; {i['targeted_excluded_no_pre_orders']:,} of them had no order in the pre-period and are left "
+            f"out. The comparison group is drawn from the {i['pool']:,} customers not targeted: "
+            f"{i['pool_excluded_no_pre_orders']:,} had no pre-period order and {i['pool_excluded_overlapping']:,} were "
+            f"assigned to another campaign overlapping the analysis windows, leaving {i['comparison']:,}. "
+            f"{i['targeted_in_overlapping_campaigns']:,} targeted customers were also in overlapping campaigns: "
+            "their effect may partly belong to those. Eligibility rule: " + i["rule"] + ". **These campaigns were "
+            "targeted, not randomized: a naive targeted-vs-rest comparison is biased**, and is shown only next to "
+            "the adjusted estimate."
+        )
+    text += f" Covariates: {', '.join(result.covariates) or 'none'}."
+    for note in result.notes:
+        text += " " + note
+    show_markdown(text)
+
+
+def arm_table(result) -> pd.DataFrame:
+    a = result.arms.set_index("arm")
+    out = pd.DataFrame({
+        "customers": a["customers"], "responders": a["responders"],
+        "response rate %": (100 * a["response_rate"]).round(1), "converters": a["converters"],
+        "conversion rate %": (100 * a["conversion_rate"]).round(1), "orders": a["orders"],
+        "revenue": a["revenue"].round(0), "revenue per customer": a["revenue_per_customer"].round(2),
+        "average order value": a["aov"].round(2), "campaign discounts": a["discount_cost"].round(0),
+    })
+    return out
+
+
+def effects_table(result) -> pd.DataFrame:
+    """Every estimate, with its method, role in the report, interval and p-value."""
+    e = result.effects
+    out = pd.DataFrame({
+        "arm": e["arm"], "versus": e["versus"], "metric": e["metric"], "role": e["role"], "method": e["method"],
+        "estimate": e["estimate"].round(4), "95% CI low": e["ci_low"].round(4), "95% CI high": e["ci_high"].round(4),
+        "p-value": e["p_value"].map(lambda p: "" if pd.isna(p) else ("<0.0001" if p < 1e-4 else f"{p:.4f}")),
+    })
+    return out.reset_index(drop=True)
+
+
+def show_trust(result):
+    """Balance and overlap (matched) or the sample-ratio check (holdout), with a verdict in words."""
+    from campaignlab.plots import response as rp
+
+    if not result.estimable:
+        show_markdown("Not applicable: no effect was estimated (see above).")
+        return None
+    if result.design == "holdout":
+        s = result.srm
+        verdict = ("passes" if s["passed"] else "**FAILS: the split is not as planned; effects may be biased**")
+        show_markdown(f"Sample-ratio check (chi-square against the planned split): chi2 = {s['chi2']:.2f}, "
+                          f"p = {s['p_value']:.4f}; the check {verdict}.")
+        failed = [x for x in s.get("segments", []) if not x["passed"]]
+        if failed:
+            show_markdown(f"**Sample-ratio mismatch in {len(failed)} segment(s):** " + ", ".join(
+                f"{x['dimension']}={x['segment']} (p={x['p_value']:.4f})" for x in failed[:10]))
+        return pd.DataFrame({"observed": s["observed"], "expected": s["expected"]}).round(1)
+    d = result.diagnostics
+    ov = d["overlap"]
+    verdict = ("All covariates are balanced after weighting: the adjusted estimate can be read as the campaign's "
+               "effect, under the assumption that targeting depended only on these covariates."
+               if d["balanced"] else
+               f"**Balance fails after weighting** (largest |SMD| {d['max_abs_smd_after']:.2f} against the threshold "
+               f"{result.effects.attrs.get('threshold', 0.1)}): the adjusted estimate is the best available "
+               "comparison but is **not called causal** in this report.")
+    show_markdown(
+        f"{verdict} Overlap: {100 * ov['share_treated_outside_control_support']:.1f}% of targeted customers have a "
+        f"propensity outside the comparison group's range; the weighted comparison group is worth "
+        f"{ov['ess_control']:.0f} customers (effective sample size of {ov['n_control']:,}); {d['trimmed']} customers "
+        f"outside the trimming bounds were dropped. Propensity model: {d['propensity_method']}.")
+    rp.plot_balance(d["balance"])
+
+
+def segment_effects(result) -> pd.DataFrame:
+    s = result.segments
+    if s.empty:
+        show_markdown("No segments: run 02_segment first to get per-segment results.")
+        return s
+    out = s[s["metric"] == "revenue_per_customer"][
+        ["dimension", "segment", "arm", "customers", "control_customers", "response_rate", "lift", "ci_low",
+         "ci_high", "q_value", "small"]].copy()
+    out["response_rate"] = (100 * out["response_rate"]).round(1)
+    for c in ("lift", "ci_low", "ci_high"):
+        out[c] = out[c].round(2)
+    out["q_value"] = out["q_value"].round(4)
+    return out.rename(columns={"response_rate": "response %", "lift": "lift in revenue per customer"}).reset_index(
+        drop=True)
+
+
+def plot_segment_lifts(result) -> None:
+    import matplotlib.pyplot as plt
+
+    from campaignlab.plots import response as rp
+
+    if result.segments.empty:
+        return
+    dims = [d for d in result.dimensions if not d.startswith("tag_")][:4]
+    if not dims:
+        return
+    fig, axes = plt.subplots(len(dims), 1, figsize=(8, 2.8 * len(dims)))
+    for dim, ax in zip(dims, [axes] if len(dims) == 1 else axes):
+        rp.plot_segment_lift(result.segments, dim, ax=ax)
+    fig.tight_layout()
+
+
+def response_crosstabs(result) -> pd.DataFrame:
+    from campaignlab.stats import response as resp
+
+    segs = result.segment_table
+    if segs is None or not result.dimensions:
+        segs, dim = result.frame[["customer_id"]].assign(all="all customers"), "all"
+    else:
+        dim = "rfm_segment" if "rfm_segment" in result.dimensions else result.dimensions[0]
+    return resp.compute_response_crosstab(result.frame, segs, dim, control=result.control).round(3)
+
+
+def show_funnel(result):
+    from campaignlab.plots import response as rp
+    from campaignlab.stats import response as resp
+
+    drop = resp.biggest_drop(result.funnel)
+    if drop and drop["step_conversion"] < 1:
+        show_markdown(f"Biggest drop-off: to **{drop['step']}** in arm `{drop['arm']}` "
+                          f"({100 * drop['step_conversion']:.1f}% of the previous step).")
+    rp.plot_funnel(result.funnel)
+    return result.funnel.round(3)
+
+
+def show_roi(result) -> pd.DataFrame | None:
+    r = result.roi
+    if not r:
+        show_markdown("No ROI: there is no effect estimate to turn into money (see above).")
+        return None
+    inc, roi = r["incremental_revenue"], r["roi"]
+    show_markdown(
+        f"Incremental revenue ({r['window']}): {format_ci(inc['estimate'], inc['ci_low'], inc['ci_high'])}, from a "
+        f"per-customer effect of {format_ci(*(r['per_customer_effect'][k] for k in ('estimate', 'ci_low', 'ci_high')))} "
+        f"({r['per_customer_effect']['method']}) times {r['contacts']:,} customers. Costs: {r['total_cost']:,.2f}. "
+        f"ROI: {format_ci(roi['estimate'], roi['ci_low'], roi['ci_high'])} per unit of cost. Break-even needs "
+        f"{r['break_even_lift_per_customer']:,.2f} of extra revenue per customer at a {r['gross_margin']:.0%} margin.")
+    rows = {k: r[k] for k in ("incremental_revenue", "incremental_margin", "net_profit", "roi")}
+    return pd.DataFrame(rows).T.astype(float).round(2)
+
+
+def show_planning(result) -> pd.DataFrame | None:
+    p = result.planning
+    if not p:
+        show_markdown("A holdout in the next campaign is the only way to measure it: keep a random 10% of the "
+                          "targeted customers out of the campaign.")
+        return None
+    show_markdown(
+        f"With {p['n_treat']:,} treated and {p['n_control']:,} comparison customers and a revenue spread of "
+        f"{p['sd_revenue']:,.2f} per customer, the smallest detectable effect on revenue per customer is "
+        f"{p['mde_revenue_per_customer']:,.2f} ({100 * p['power']:.0f}% power, two-sided {p['alpha']:.0%} test). To "
+        f"detect the effect seen here ({p['observed_lift']:,.2f}) with a 90/10 split, the next campaign needs a "
+        f"holdout of {p['holdout_needed_at_9_to_1']:,} customers. Method: {p['method']}.")
+    return pd.DataFrame([p]).T.rename(columns={0: "value"})
+
+
+# --------------------------------------------------------------------------------------------- 04_retention
+
+
+# --------------------------------------------------------------------------------------------- 05_review
+
+
+# --------------------------------------------------------------------------------------------- 02_segment
+
+
+# --------------------------------------------------------------------------------------------- 06_portfolio
+
+
+def show_weekly(result, run) -> None:
+    from campaignlab.plots import response as rp
+
+    if result.weekly.empty:
+        show_markdown("No weekly series (no effect analysis for this campaign).")
+        return
+    rp.plot_weekly(result.weekly, run.windows)
+
+
+def show_naive_vs_adjusted(result) -> None:
+    """The forest plot of naive versus adjusted estimates, and the sentence on why they differ."""
+    import matplotlib.pyplot as plt
+
+    from campaignlab.plots import response as rp
+    from campaignlab.steps.response.analysis import explain_naive_gap, naive_vs_adjusted
+
+    if result.effects.empty:
+        show_markdown("No estimates (see above).")
+        return
+    rp.plot_estimates(naive_vs_adjusted(result), title="Revenue per customer in the campaign window")
+    plt.show()
+    say(explain_naive_gap(result))
+
+
+def show_periods(result) -> pd.DataFrame | None:
+    if result.periods.empty:
+        return None
+    p = result.periods.copy()
+    for c in ("repurchase_rate", "churn_rate"):
+        if c in p:
+            p[c] = (100 * p[c].astype(float)).round(1)
+    return p.rename(columns={"repurchase_rate": "repurchase %", "churn_rate": "churn %"}).round(2)
+
+
+def show_products(result) -> pd.DataFrame:
+    """Promoted products against the rest of the basket: per-customer revenue, and the effect on each."""
+    e = result.effects
+    prod = e[e["role"] == "products"] if not e.empty else e
+    if not prod.empty:
+        lines = []
+        for r in prod.itertuples():
+            what = "the campaign's products" if r.metric.startswith("promoted") else "the rest of the basket"
+            lines.append(f"- {what} ({r.arm}): {format_ci(r.estimate, r.ci_low, r.ci_high)} per customer ({r.method})")
+        promoted = prod[prod["metric"].str.startswith("promoted")]["ci_low"].astype(float)
+        other = prod[prod["metric"].str.startswith("other")]
+        verdict = ""
+        if len(promoted) and promoted.iloc[0] > 0 and len(other):
+            o_lo, o_hi = float(other["ci_low"].iloc[0]), float(other["ci_high"].iloc[0])
+            verdict = (" Promoted products gained while the rest of the basket fell: **substitution**." if o_hi < 0 else
+                       " Promoted products gained and so did the rest of the basket: **halo**." if o_lo > 0 else
+                       " Promoted products gained; the effect on the rest of the basket is inconclusive.")
+        show_markdown("Effect on revenue per customer in the campaign window:\n" + "\n".join(lines) + verdict)
+    out = result.products.copy()
+    return out.round(2)

@@ -1,0 +1,212 @@
+"""Tests for campaignlab.steps.review_text: the write-up follows the sign and interval of each result and quotes its numbers."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+from campaignlab.steps.review_text import (
+    compose_executive_summary,
+    compose_next_campaign,
+    compute_recommendations,
+)
+
+
+def summary(estimate: float, ci_low: float, ci_high: float, *, roi=(0.5, 0.1, 0.9), design="holdout",
+            srm_passed=True) -> dict:
+    """A summary.json as 03_response writes it, with a chosen headline."""
+    control = "control" if design == "holdout" else "comparison"
+    return {
+        "campaign": {"id": "spring", "title": "Spring coupons", "type": "email", "start_date": "2024-03-01",
+                     "end_date": "2024-03-29"},
+        "windows": {"notes": []},
+        "quality": [{"table": "transactions", "removed_duplicate": 12, "removed_return": 3, "rows_in": 1000}],
+        "response": {
+            "design": design,
+            "control_arm": control,
+            "arms": [{"arm": control, "customers": 1200}, {"arm": "treatment", "customers": 10800}],
+            "headline": [
+                {"arm": "treatment", "metric": "conversion_rate", "estimate": 0.9, "ci_low": 0.5, "ci_high": 1.3,
+                 "method": "wrong metric"},
+                {"arm": "treatment", "metric": "revenue_per_customer", "estimate": estimate, "ci_low": ci_low,
+                 "ci_high": ci_high, "method": "Lin (2013) interacted OLS regression adjustment", "causal": True,
+                 "caveat": ""},
+            ],
+            "srm": {"passed": srm_passed, "p_value": 0.5 if srm_passed else 0.000123},
+            "roi": {
+                "incremental_revenue": {"estimate": estimate * 10800, "ci_low": ci_low * 10800,
+                                        "ci_high": ci_high * 10800},
+                "roi": {"estimate": roi[0], "ci_low": roi[1], "ci_high": roi[2]},
+                "total_cost": 12345.0,
+                "break_even_lift_per_customer": 2.0,
+            },
+        },
+    }
+
+
+def test_positive_headline_says_raised_and_quotes_the_numbers():
+    paras = compose_executive_summary(summary(3.0, 1.25, 4.75))
+    assert paras[0] == ("**What ran.** Spring coupons (type email) ran from 2024-03-01 until 2024-03-29 (exclusive) "
+                        "and reached 10,800 customers in the analysis. It is measured against a randomized holdout "
+                        "of 1,200 customers.")
+    head = paras[1]
+    assert head.startswith("**Headline.** The campaign raised revenue per customer by 3.00 in the campaign window "
+                           "(95% CI 1.25 to 4.75; Lin (2013) interacted OLS regression adjustment).")
+    assert "32,400 (95% CI 13,500 to 51,300) of incremental revenue" in head
+    assert "against costs of 12,345, the ROI is 0.50 (95% CI 0.10 to 0.90) per unit spent." in head
+    assert head.endswith("The campaign paid for itself even at the pessimistic end of the interval.")
+    assert "lowered" not in head and "cannot tell" not in head
+
+
+def test_negative_headline_says_lowered_with_the_size_not_the_sign():
+    paras = compose_executive_summary(summary(-2.5, -4.0, -1.0, roi=(-1.8, -2.5, -1.2)))
+    head = paras[1]
+    assert "The campaign lowered revenue per customer by 2.50 in the campaign window (95% CI -4.00 to -1.00;" in head
+    assert "-27,000 (95% CI -43,200 to -10,800) of incremental revenue" in head
+    assert "the ROI is -1.80 (95% CI -2.50 to -1.20)" in head
+    assert head.endswith("Even the optimistic end of the interval loses money.")
+    assert "raised" not in head
+
+
+def test_null_headline_says_we_cannot_tell():
+    head = compose_executive_summary(summary(0.4, -1.2, 2.0, roi=(-0.6, -1.9, 0.7)))[1]
+    assert head.startswith("**Headline.** We cannot tell whether the campaign changed revenue per customer: the "
+                           "estimate is 0.40 but the 95% interval runs from -1.20 to 2.00 and includes zero "
+                           "(Lin (2013) interacted OLS regression adjustment).")
+    assert "raised" not in head and "lowered" not in head
+    # the ROI interval straddles zero: neither closing sentence
+    assert "loses money" not in head and "paid for itself" not in head
+
+
+def test_holdout_trust_paragraph_for_passed_and_failed_sample_ratio_checks():
+    ok = compose_executive_summary(summary(3.0, 1.0, 5.0))[2]
+    assert ok.startswith("**Can we trust it?** Customers were split at random into the arms; the split matches the "
+                         "plan (sample-ratio check passed).")
+    assert "Cleaning set aside 15 rows" in ok  # 12 duplicates + 3 returns
+    bad = compose_executive_summary(summary(3.0, 1.0, 5.0, srm_passed=False))[2]
+    assert "**but the split differs from the plan (sample-ratio check p = 0.0001)**" in bad
+    assert "check how customers were assigned" in bad and "matches the plan" not in bad
+
+
+def test_matched_design_with_failed_balance_is_not_called_causal():
+    s = summary(1.0, 0.2, 1.8, design="matched")
+    s["response"]["balance"] = {"balanced": False, "max_abs_smd_before": 0.62, "max_abs_smd_after": 0.17}
+    s["response"]["effects"] = [
+        {"role": "naive", "metric": "conversion_rate", "estimate": 0.3},
+        {"role": "naive", "metric": "revenue_per_customer", "estimate": 5.5},
+    ]
+    paras = compose_executive_summary(s)
+    assert "a matched comparison group of 1,200 eligible customers the campaign did not target" in paras[0]
+    trust = paras[2]
+    assert "not a proven causal effect" in trust
+    assert "largest standardized difference 0.62 before and 0.17 after weighting" in trust
+    assert "would claim 5.50 per customer instead of 1.00" in trust
+
+
+def test_matched_design_with_balance_can_be_read_as_an_effect():
+    s = summary(1.0, 0.2, 1.8, design="matched")
+    s["response"]["balance"] = {"balanced": True, "max_abs_smd_before": 0.4, "max_abs_smd_after": 0.03}
+    trust = compose_executive_summary(s)[2]
+    assert "balanced on every covariate after weighting" in trust and "not a proven causal effect" not in trust
+
+
+@pytest.mark.parametrize("drop", [
+    [], ["response"], ["campaign"], ["quality", "windows"], ["response.roi"], ["response.srm"], ["response.arms"],
+    ["response.headline"],
+])
+def test_missing_sections_do_not_crash(drop):
+    s = summary(3.0, 1.0, 5.0) if drop else {}
+    for key in drop:
+        parent, _, child = key.rpartition(".")
+        (s[parent] if parent else s).pop(child)
+    paras = compose_executive_summary(s)
+    assert paras[0].startswith("**What ran.**") and any(p.startswith("**Headline.**") for p in paras)
+
+
+def test_no_headline_says_so():
+    s = summary(3.0, 1.0, 5.0)
+    s["response"]["headline"] = [h for h in s["response"]["headline"] if h["metric"] != "revenue_per_customer"]
+    head = compose_executive_summary(s)[1]
+    assert head == "**Headline.** No effect could be estimated for this campaign (see the response notebook)."
+
+
+def test_headline_with_null_numbers_from_json_does_not_crash():
+    s = summary(3.0, 1.0, 5.0)
+    s["response"]["headline"][1].update(estimate=None, ci_low=None, ci_high=None)  # NaN written as null
+    head = compose_executive_summary(s)[1]
+    assert "cannot tell" in head and "n/a" in head
+
+
+# ------------------------------------------------------------------------------------------------ recommendations
+def _segment(segment, lift, lo, hi, q, *, small=False, metric="revenue_per_customer", customers=500):
+    return {"dimension": "tier", "segment": segment, "arm": "treatment", "metric": metric, "customers": customers,
+            "lift": lift, "ci_low": lo, "ci_high": hi, "p_value": None if q is None else q / 2, "q_value": q,
+            "small": small}
+
+
+SEGMENTS = [
+    _segment("above", 5.0, 3.0, 7.0, 0.01),          # whole interval above break-even 2.0: target
+    _segment("best", 8.0, 2.5, 13.5, 0.001),         # target, larger lift: listed first
+    _segment("below", -1.0, -3.0, 1.0, 0.50),        # whole interval below break-even: suppress
+    _segment("pays_zero", 1.0, 0.2, 1.8, 0.01),      # above zero but below break-even: suppress
+    _segment("straddles", 2.0, 0.5, 3.5, 0.04),      # contains break-even: test again
+    _segment("not_sure", 4.0, 2.5, 5.5, 0.20),       # above break-even but q >= 0.05: test again
+    _segment("tiny", 10.0, 8.0, 12.0, 0.001, small=True),                 # small: ignored
+    _segment("above", 0.2, 0.1, 0.3, 0.001, metric="conversion_rate"),    # another metric: ignored
+    _segment("unknown", None, None, None, None),     # not estimable (nulls in JSON): ignored
+]
+
+
+def test_recommendations_against_the_break_even_lift():
+    s = {"response": {"segments": copy.deepcopy(SEGMENTS), "roi": {"break_even_lift_per_customer": 2.0}}}
+    rec = compute_recommendations(s)
+    assert list(zip(rec["action"], rec["segment"])) == [
+        ("target", "best"), ("target", "above"), ("suppress", "pays_zero"), ("suppress", "below"),
+        ("test with holdout", "not_sure"), ("test with holdout", "straddles")]
+    reasons = dict(zip(rec["segment"], rec["reason"]))
+    assert reasons["above"] == "lift 5.00 (CI 3.00 to 7.00) is above the break-even 2.00"
+    assert reasons["below"] == "even the upper bound 1.00 is below the break-even lift 2.00"
+    # significant but not surely paying: the reason says so rather than calling the interval too wide
+    assert reasons["straddles"] == ("lift 2.00 is above zero (q = 0.040) but its lower bound 0.50 is below the "
+                                    "break-even 2.00: it may not pay")
+
+
+def test_recommendations_without_a_break_even_use_zero_and_never_suppress():
+    s = {"response": {"segments": copy.deepcopy(SEGMENTS), "roi": {}}}
+    rec = compute_recommendations(s)
+    actions = dict(zip(rec["segment"], rec["action"]))
+    assert actions == {"best": "target", "above": "target", "pays_zero": "target", "straddles": "target",
+                       "not_sure": "test with holdout", "below": "test with holdout"}
+    reasons = dict(zip(rec["segment"], rec["reason"]))
+    assert reasons["pays_zero"] == "lift 1.00 (CI 0.20 to 1.80) is above zero, q = 0.010"
+
+
+def test_recommendations_without_segments_are_an_empty_table():
+    rec = compute_recommendations({})
+    assert rec.empty and list(rec.columns) == ["action", "dimension", "segment", "customers", "lift", "ci_low",
+                                               "ci_high", "q_value", "reason"]
+
+
+# ------------------------------------------------------------------------------------------------ next campaign
+@pytest.mark.parametrize("need", [math.inf, None])  # inf in memory, null once written to summary.json
+def test_next_campaign_for_a_zero_effect_gives_no_holdout_size(need):
+    s = {"response": {"planning": {"holdout_needed_at_9_to_1": need, "mde_revenue_per_customer": 1.234,
+                                   "observed_lift": 0.0, "power": 0.8}}}
+    text = compose_next_campaign(s)
+    assert text.startswith("With this campaign's group sizes the smallest detectable effect on revenue per customer "
+                           "is 1.23 (80% power).")
+    assert "no holdout size can be derived" in text and "at least" not in text and "inf" not in text
+
+
+def test_next_campaign_quotes_the_holdout_size():
+    s = {"response": {"planning": {"holdout_needed_at_9_to_1": 4524, "mde_revenue_per_customer": 0.9,
+                                   "observed_lift": -0.75, "power": 0.9}}}
+    text = compose_next_campaign(s)
+    assert "(90% power)" in text
+    assert ("To detect an effect of the size seen here (0.75 per customer) the next campaign should keep a random "
+            "holdout of at least 4,524 customers (90/10 split).") in text
+
+
+def test_next_campaign_without_planning_is_empty():
+    assert compose_next_campaign({}) == "" and compose_next_campaign({"response": {"planning": {}}}) == ""
