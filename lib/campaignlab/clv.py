@@ -369,8 +369,12 @@ class LifetimeValueModel:
     ...                         "recency": [0, 10, 20, 30, 5, 40, 60, 30], "T": [70] * 8,
     ...                         "monetary_value": [0, 20.0, 35.0, 30.0, 15.0, 12.0, 40.0, 25.0]})
     >>> model = LifetimeValueModel(horizon_days=90).fit(summary)
-    >>> model.predict(summary).columns.tolist()
-    ['customer_id', 'expected_orders', 'probability_alive', 'expected_order_value', 'expected_value']
+    >>> model.degenerate_  # eight customers who all still buy: nothing to predict from
+    'no dropout signal in this history (the BG/NBD dropout parameters ran to the edge of their range: a > 1,000, b > 1,000)'
+
+    On a history with dropout (CDNOW in ``tests/unit/stats/test_clv.py``), ``model.predict(summary)``
+    returns ``customer_id``, ``expected_orders``, ``probability_alive``, ``expected_order_value`` and
+    ``expected_value``.
     """
 
     def __init__(
