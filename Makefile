@@ -11,7 +11,7 @@ export PYTENSOR_FLAGS ?= base_compiledir=$(CURDIR)/.cache/pytensor
 # as `nbstripout --install` writes it, but keeping cell ids so a notebook's diff shows only what was edited.
 NBSTRIPOUT = "$(realpath $(BIN))/python" -m nbstripout --keep-id
 
-.PHONY: setup demo all test lab golden benchmark clean
+.PHONY: setup demo all test lint lab golden benchmark clean
 
 setup: $(STAMP)
 	@if git rev-parse --git-dir >/dev/null 2>&1; then \
@@ -33,6 +33,10 @@ all: setup
 
 test: setup
 	$(BIN)/python -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# tests and benchmarks for now; lib/ and notebooks/ join once they pass.
+lint: setup
+	$(BIN)/ruff check tests benchmarks
 
 lab: setup
 	$(BIN)/jupyter lab --allow-root --no-browser --ServerApp.root_dir=$(CURDIR) notebooks/

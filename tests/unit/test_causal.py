@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 import statsmodels.formula.api as smf
+from scipy import stats
 
 from campaignlab.causal import (
     compute_balance,
