@@ -7,10 +7,16 @@ STAMP  := $(VENV)/.installed
 DEMO   := params/cj_campaign_8.yaml params/cj_campaign_13.yaml params/cj_campaign_18.yaml params/cj_campaign_27.yaml
 # pytensor's compile cache (lifetime-value models) persists here, so repeated runs start warm.
 export PYTENSOR_FLAGS ?= base_compiledir=$(CURDIR)/.cache/pytensor
+# The git filter that strips outputs from notebooks/*.ipynb when they are staged (.gitattributes says which files);
+# as `nbstripout --install` writes it, but keeping cell ids so a notebook's diff shows only what was edited.
+NBSTRIPOUT = "$(realpath $(BIN))/python" -m nbstripout --keep-id
 
-.PHONY: setup demo all test lab golden benchmark clean
+.PHONY: setup demo all test lint lab golden benchmark clean
 
 setup: $(STAMP)
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  git config filter.nbstripout.clean '$(NBSTRIPOUT)' && git config filter.nbstripout.smudge cat && \
+	  git config filter.nbstripout.required true && git config diff.ipynb.textconv '$(NBSTRIPOUT) -t'; fi
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +31,13 @@ demo: setup
 all: setup
 	$(BIN)/campaignlab run --all --jobs 2
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# ruff over the code, and the layers contract of pyproject.toml ([tool.importlinter]: imports point down only).
+lint: setup
+	$(BIN)/ruff check lib tests benchmarks
+	$(BIN)/lint-imports
 
 lab: setup
 	$(BIN)/jupyter lab --allow-root --no-browser --ServerApp.root_dir=$(CURDIR) notebooks/

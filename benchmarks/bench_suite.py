@@ -60,6 +60,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "lib"))
     t0 = time.perf_counter()
     import papermill as pm
+
     from campaignlab.run import runner
 
     print(f"import papermill + campaignlab: {time.perf_counter() - t0:.1f} s")

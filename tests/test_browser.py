@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from browser_check import (
     Browser,
     ChromiumUnavailable,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import papermill as pm
 import pytest
+
 from campaignlab import iorw
 from campaignlab.run.runner import KERNEL_NAME, notebook_paths
 from campaignlab.run.summary import validate_summary

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from campaignlab import iorw
 from campaignlab.params import ParamsError
 from campaignlab.run import runner

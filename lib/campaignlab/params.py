@@ -374,9 +374,9 @@ class CampaignParams(_Model):
     funnel: list[str] = Field(description="Event order for the funnel; missing events are skipped.")
     economics: Economics
     cleaning: Cleaning
-    segmentation: "SegmentationConfig"
-    response: "ResponseConfig"
-    retention: "RetentionConfig"
+    segmentation: SegmentationConfig
+    response: ResponseConfig
+    retention: RetentionConfig
 
     @field_validator("campaign", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from campaignlab import iorw
 from campaignlab.data.datamodel import TABLES, DataValidationError
 from campaignlab.params import load_params
@@ -233,6 +234,7 @@ def test_prepare_clean_data_is_cached_per_fingerprint_and_accounts_for_every_row
 
 def test_pseudonyms_need_the_environment_key(monkeypatch):
     import pandas as pd
+
     from campaignlab.steps.segment import pseudonymize_for_people
 
     monkeypatch.delenv("CAMPAIGNLAB_ID_KEY", raising=False)

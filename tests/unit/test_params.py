@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+
 from campaignlab.params import ParamsError, load_params, merge_params
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +43,8 @@ def test_impossible_values_are_refused_with_reason(tmp_path):
     with pytest.raises(ParamsError, match="pre_period_days"):
         load_params(write(tmp_path, "id: x1\ncampaign: '7'\npre_period_days: -3\n"))
     with pytest.raises(ParamsError, match="valid_from .* must be before"):
-        load_params(write(tmp_path, "id: x1\ncampaign: '7'\ncleaning:\n  valid_from: 2024-02-01\n  valid_to: 2024-01-01\n"))
+        load_params(write(tmp_path, "id: x1\ncampaign: '7'\n"
+                                    "cleaning:\n  valid_from: 2024-02-01\n  valid_to: 2024-01-01\n"))
     with pytest.raises(ParamsError, match="'id'"):
         load_params(write(tmp_path, "id: Not A Slug\ncampaign: '7'\n"))
 

@@ -1,1 +1,3 @@
-"""Running the suite: parameters session, papermill runner, command line, summary schema, the HTML index. The only layer that knows about processes."""
+"""Running the suite: parameters session, papermill runner, command line, summary schema, the HTML index. The
+only layer that knows about processes.
+"""

@@ -633,7 +633,7 @@ class TagDimensions(NamedTuple):
 def _is_text(series: pd.Series) -> bool:
     dtype = series.dtype
     return bool(
-        isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype) or dtype == object
+        isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype)
     )
 
 

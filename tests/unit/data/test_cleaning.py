@@ -1,5 +1,6 @@
 import ibis
 import pandas as pd
+
 from campaignlab.data.cleaning import compute_clean_tables, compute_quality_table
 
 
@@ -27,7 +28,8 @@ def tx_frame():
 
 
 def rules_of(result, table):
-    return result.rejected[table].to_pandas().set_index("order_id" if table == "transactions" else "customer_id")["rule"]
+    key = "order_id" if table == "transactions" else "customer_id"
+    return result.rejected[table].to_pandas().set_index(key)["rule"]
 
 
 def test_each_transaction_rule_removes_what_it_says():

@@ -8,6 +8,7 @@ import ibis
 import numpy as np
 import pandas as pd
 import pytest
+
 from campaignlab.data.outcomes import (
     NOT_ASSIGNED,
     compute_customer_outcomes,
@@ -20,6 +21,7 @@ TS = pd.Timestamp
 
 # Campaign C1 runs [2024-03-01, 2024-03-15); pre-period [02-16, 03-01); post-period [03-15, 03-29).
 START, END = D(2024, 3, 1), D(2024, 3, 15)
+DATA_START, DATA_END = D(2024, 1, 1), D(2024, 6, 1)
 
 
 def _tx_rows() -> list[tuple]:
@@ -86,7 +88,7 @@ def shop() -> dict[str, ibis.Table]:
     }
 
 
-def windows(data_start=D(2024, 1, 1), data_end=D(2024, 6, 1)):
+def windows(data_start=DATA_START, data_end=DATA_END):
     return compute_windows(START, END, pre_days=14, post_days=14, data_start=data_start, data_end=data_end)
 
 

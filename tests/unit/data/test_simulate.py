@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+
 from campaignlab.data.simulate import simulate_customer_panel, simulate_dataset
 
 SEED = sum(map(ord, "simulate"))

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+
 from campaignlab.data.windows import compute_windows, describe_clipping
 
 D = dt.date

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from campaignlab.params import load_params
 from campaignlab.run.cli import main
 

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from scipy import stats
+
 from campaignlab.data.simulate import simulate_customer_panel
 from campaignlab.stats.causal import (
     compute_balance,
@@ -20,7 +22,6 @@ from campaignlab.stats.causal import (
     estimate_naive,
     fit_propensity,
 )
-from scipy import stats
 
 COVARIATES = ["pre_orders", "pre_revenue", "income_band"]
 KEYS = {"metric", "method", "estimate", "ci_low", "ci_high", "p_value", "relative",

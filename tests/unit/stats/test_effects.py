@@ -8,6 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from scipy import stats
+from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
+
 from campaignlab.stats import effects
 from campaignlab.stats.effects import (
     compute_adjusted_effect,
@@ -21,8 +24,6 @@ from campaignlab.stats.effects import (
     compute_srm,
     compute_winsorized,
 )
-from scipy import stats
-from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 KEYS = {"metric", "method", "estimate", "ci_low", "ci_high", "p_value", "relative"}
 Z975 = stats.norm.ppf(0.975)
@@ -175,7 +176,8 @@ def test_categorical_with_missing_level_is_its_own_dummy(experiment: pd.DataFram
 
 
 def test_constant_covariate_is_dropped(experiment: pd.DataFrame) -> None:
-    with_const = compute_adjusted_effect(experiment, outcome="y", treatment="t", covariates=["pre", "const"], metric="y")
+    with_const = compute_adjusted_effect(experiment, outcome="y", treatment="t", covariates=["pre", "const"],
+                                         metric="y")
     without = compute_adjusted_effect(experiment, outcome="y", treatment="t", covariates=["pre"], metric="y")
     assert with_const["covariates_used"] == ["pre"]
     assert with_const["estimate"] == pytest.approx(without["estimate"], rel=1e-12)
@@ -200,7 +202,8 @@ def test_boolean_treatment_column_is_accepted(experiment: pd.DataFrame) -> None:
 
 
 def test_adjusted_effect_with_an_empty_arm_returns_nan(experiment: pd.DataFrame) -> None:
-    r = compute_adjusted_effect(experiment[experiment.t == 1], outcome="y", treatment="t", covariates=["pre"], metric="y")
+    treated_only = experiment[experiment.t == 1]
+    r = compute_adjusted_effect(treated_only, outcome="y", treatment="t", covariates=["pre"], metric="y")
     assert math.isnan(r["estimate"]) and math.isnan(r["ci_low"])
 
 

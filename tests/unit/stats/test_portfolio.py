@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+
 from campaignlab import iorw  # noqa: E402
 from campaignlab.plots import portfolio as pfplots  # noqa: E402
 from campaignlab.run import index  # noqa: E402
@@ -53,14 +54,15 @@ def summary(cid, *, type_="A", rpc=(2.0, 0.5, 3.5), revenue=(200.0, 50.0, 350.0)
             ],
             "effects": [
                 {"arm": "mail", "versus": "holdout", "metric": "revenue_per_customer", "method": "naive",
-                 "role": "naive", "estimate": est * 3, "ci_low": lo * 3, "ci_high": hi * 3, "p_value": 0.01, "relative": 0.1},
+                 "role": "naive", "estimate": est * 3, "ci_low": lo * 3, "ci_high": hi * 3, "p_value": 0.01,
+                 "relative": 0.1},
                 {"arm": "mail", "versus": "holdout", "metric": "revenue_per_customer", "method": "adjusted",
                  "estimate": est, "ci_low": lo, "ci_high": hi, "p_value": 0.02, "relative": 0.04},
                 {"arm": "mail", "versus": "holdout", "metric": "conversion_rate", "method": "z-test",
                  "estimate": 0.1, "ci_low": 0.02, "ci_high": 0.18, "p_value": 0.01, "relative": 0.5},
             ],
-            "roi": {"incremental_revenue": dict(zip(("estimate", "ci_low", "ci_high"), revenue)),
-                    "roi": dict(zip(("estimate", "ci_low", "ci_high"), roi)),
+            "roi": {"incremental_revenue": dict(zip(("estimate", "ci_low", "ci_high"), revenue, strict=True)),
+                    "roi": dict(zip(("estimate", "ci_low", "ci_high"), roi, strict=True)),
                     "net_profit": {"estimate": 10.0, "ci_low": -5.0, "ci_high": 25.0}, "total_cost": 40.0},
             "headline": [{"arm": "mail", "metric": "revenue_per_customer", "method": "adjusted",
                           "reason": "adjusted for pre-period spend", "caveat": "balance failed"}],

@@ -12,11 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from scipy import optimize, stats
+from statsmodels.stats.multitest import multipletests
+
 from campaignlab.data.outcomes import NOT_ASSIGNED
 from campaignlab.params import ResponseConfig
 from campaignlab.stats import response
-from scipy import optimize, stats
-from statsmodels.stats.multitest import multipletests
 
 ALPHA = 0.05
 
@@ -77,7 +78,7 @@ def _eligibility_outcomes() -> pd.DataFrame:
 def test_matched_frame_counts_who_was_left_out_and_why():
     frame, info = response.compute_analysis_frame(_eligibility_outcomes(), design="matched", control_arm=None,
                                                   config=config())
-    assert dict(zip(frame["customer_id"], frame["group"])) == {
+    assert dict(zip(frame["customer_id"], frame["group"], strict=True)) == {
         "t1": "treatment", "t3": "treatment", "n1": response.COMPARISON, "n5": response.COMPARISON}
     expected = dict(design="matched", targeted=4, targeted_excluded_no_pre_orders=2, pool=5,
                     pool_excluded_no_pre_orders=2, pool_excluded_overlapping=1, targeted_in_overlapping_campaigns=1,
@@ -240,7 +241,7 @@ def test_small_segments_are_flagged_without_an_estimate(segment_data):
     frame, segments = segment_data
     out = _segment_effects(frame, segments)
     small = out[out["small"]]
-    assert set(zip(small["dimension"], small["segment"])) == {("tier", "tiny"), ("tier", "unknown"),
+    assert set(zip(small["dimension"], small["segment"], strict=True)) == {("tier", "tiny"), ("tier", "unknown"),
                                                               ("region", "unknown")}
     assert small["lift"].isna().all() and small["p_value"].isna().all() and small["q_value"].isna().all()
     assert out.loc[~out["small"], "lift"].notna().all()

@@ -9,9 +9,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.container import ErrorbarContainer  # noqa: E402
+
 from campaignlab.plots import retention as rplots  # noqa: E402
 from campaignlab.stats import retention as r  # noqa: E402
-from matplotlib.container import ErrorbarContainer  # noqa: E402
 
 Z = 1.959963984540054
 ANCHOR = dt.date(2024, 3, 1)
@@ -195,8 +196,8 @@ def test_logrank_by_hand():
     nxt = pd.DataFrame({"group": list("aaaabbbb"), "observed": [True] * 8, "duration": [1, 2, 3, 4, 5, 6, 7, 8]})
     # O - E for group a and its hypergeometric variance, one term per event time with a at risk
     at_risk_a, at_risk = [4, 3, 2, 1], [8, 7, 6, 5]
-    expected = sum(na / n for na, n in zip(at_risk_a, at_risk))
-    var = sum(na * (n - na) * (n - 1) / (n * n * (n - 1)) for na, n in zip(at_risk_a, at_risk))
+    expected = sum(na / n for na, n in zip(at_risk_a, at_risk, strict=True))
+    var = sum(na * (n - na) * (n - 1) / (n * n * (n - 1)) for na, n in zip(at_risk_a, at_risk, strict=True))
     chi2 = (4 - expected) ** 2 / var
     res = r.compute_logrank(nxt)
     assert res["statistic"] == pytest.approx(chi2) and res["df"] == 1

@@ -19,6 +19,7 @@ import pandas as pd  # noqa: E402
 import pydantic  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
+
 from campaignlab.params import SegmentationConfig  # noqa: E402
 from campaignlab.plots import segments as plotting  # noqa: E402
 from campaignlab.plots import theme  # noqa: E402

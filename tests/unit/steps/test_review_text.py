@@ -6,6 +6,7 @@ import copy
 import math
 
 import pytest
+
 from campaignlab.steps.review_text import (
     compose_executive_summary,
     compose_next_campaign,
@@ -161,10 +162,10 @@ SEGMENTS = [
 def test_recommendations_against_the_break_even_lift():
     s = {"response": {"segments": copy.deepcopy(SEGMENTS), "roi": {"break_even_lift_per_customer": 2.0}}}
     rec = compute_recommendations(s)
-    assert list(zip(rec["action"], rec["segment"])) == [
+    assert list(zip(rec["action"], rec["segment"], strict=True)) == [
         ("target", "best"), ("target", "above"), ("suppress", "pays_zero"), ("suppress", "below"),
         ("test with holdout", "not_sure"), ("test with holdout", "straddles")]
-    reasons = dict(zip(rec["segment"], rec["reason"]))
+    reasons = dict(zip(rec["segment"], rec["reason"], strict=True))
     assert reasons["above"] == "lift 5.00 (CI 3.00 to 7.00) is above the break-even 2.00"
     assert reasons["below"] == "even the upper bound 1.00 is below the break-even lift 2.00"
     # significant but not surely paying: the reason says so rather than calling the interval too wide
@@ -175,10 +176,10 @@ def test_recommendations_against_the_break_even_lift():
 def test_recommendations_without_a_break_even_use_zero_and_never_suppress():
     s = {"response": {"segments": copy.deepcopy(SEGMENTS), "roi": {}}}
     rec = compute_recommendations(s)
-    actions = dict(zip(rec["segment"], rec["action"]))
+    actions = dict(zip(rec["segment"], rec["action"], strict=True))
     assert actions == {"best": "target", "above": "target", "pays_zero": "target", "straddles": "target",
                        "not_sure": "test with holdout", "below": "test with holdout"}
-    reasons = dict(zip(rec["segment"], rec["reason"]))
+    reasons = dict(zip(rec["segment"], rec["reason"], strict=True))
     assert reasons["pays_zero"] == "lift 1.00 (CI 0.20 to 1.80) is above zero, q = 0.010"
 
 
