@@ -72,6 +72,8 @@ def cmd_new(args: argparse.Namespace) -> int:
         return 1
     import yaml
 
+    from campaignlab import iorw
+
     fields = {"id": slug, "campaign": args.campaign}
     if args.data:
         fields["data"] = args.data
@@ -80,11 +82,11 @@ def cmd_new(args: argparse.Namespace) -> int:
     # safe_dump quotes what YAML would misread (a '#' in a path, 'no' as an arm name, 'a: b').
     lines = [yaml.safe_dump(fields, sort_keys=False, allow_unicode=True).rstrip()]
     lines.append("# Everything else comes from params/defaults.yaml; copy a key here to change it for this campaign.")
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    iorw.write_text(target, "\n".join(lines) + "\n")
     try:
         load_params(target)
     except ParamsError as exc:
-        target.unlink()
+        iorw.remove_file(target)
         print(f"ERROR {exc}", file=sys.stderr)
         return 1
     print(f"wrote {target}; check it with `campaignlab validate {target} --data`")

@@ -7,6 +7,7 @@ interactive session, which writes to ``outputs/_interactive/<campaign_id>/`` and
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -151,6 +152,15 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+def _use_compile_cache() -> None:
+    # Process state belongs to the session start: pymc-marketing compiles its models with pytensor, which reads
+    # PYTENSOR_FLAGS when first imported. Respect a cache the user set; otherwise use the project's.
+    flags = os.environ.get("PYTENSOR_FLAGS", "")
+    if "base_compiledir" not in flags:
+        cache = iorw.compile_cache_dir()
+        os.environ["PYTENSOR_FLAGS"] = ",".join(f for f in (flags, f"base_compiledir={cache}") if f)
+
+
 def open_run(params_path: str, run_dir: str = "") -> Run:
     """Validate the parameters and resolve the run folder; the first call in every notebook.
 
@@ -166,7 +176,8 @@ def open_run(params_path: str, run_dir: str = "") -> Run:
     folder = Path(run_dir) if run_dir else iorw.default_run_dir(params.id)
     if not folder.is_absolute():
         folder = resolve_path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    iorw.ensure_dir(folder)
+    _use_compile_cache()
     # Reports show whole sentences in tables (reasons, definitions, methods): no "..." truncation.
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_columns", 40)

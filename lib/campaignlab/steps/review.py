@@ -47,16 +47,9 @@ def export_tables(run: Run, summary: dict[str, Any]) -> list[str]:
         "repurchase": read_result_table(run, "repurchase.csv"),
         "glossary": review.glossary_table(),
     }
-    written = []
     for name in ("recommendations", "arms"):
         iorw.write_table(sheets[name], run.path(f"{name}.csv"))
-    tmp = run.path(f".{TABLES_WORKBOOK}.tmp")
-    with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-        for name, frame in sheets.items():
-            if not frame.empty:
-                frame.to_excel(xl, sheet_name=name[:31], index=False)
-                written.append(name)
-    tmp.replace(run.path(TABLES_WORKBOOK))
+    written = iorw.write_workbook(run.path(TABLES_WORKBOOK), sheets)
     return written
 
 

@@ -43,17 +43,6 @@ class SegmentResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _compile_cache() -> None:
-    # pymc-marketing compiles its models with pytensor; a compile cache that persists between runs turns a ~30 s
-    # first fit into ~3 s. Respect a cache the user set; otherwise keep it in the project's .cache folder.
-    if "PYTENSOR_FLAGS" not in os.environ or "base_compiledir" not in os.environ["PYTENSOR_FLAGS"]:
-        from campaignlab.params import find_project_root
-
-        cache = find_project_root() / ".cache" / "pytensor"
-        flags = os.environ.get("PYTENSOR_FLAGS", "")
-        os.environ["PYTENSOR_FLAGS"] = ",".join(f for f in (flags, f"base_compiledir={cache}") if f)
-
-
 def compute_segments_at(run: Run, as_of: dt.date, customers: pd.DataFrame) -> pd.DataFrame:
     """Every rule-based dimension for all customers as of ``as_of`` (orders strictly before it)."""
     cfg = run.params.segmentation
@@ -113,7 +102,6 @@ def fit_lifetime_value(summary: pd.DataFrame, cfg: ClvConfig, *, history_days: i
 
 def analyse(run: Run) -> SegmentResult:
     """Segment at the campaign start (the pre-period snapshot), fit lifetime value, and re-segment after."""
-    _compile_cache()
     from campaignlab.stats.clv import compute_clv_summary
 
     cfg = run.params.segmentation

@@ -20,7 +20,7 @@ import pydantic  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
 
-from campaignlab.params import SegmentationConfig  # noqa: E402
+from campaignlab.params import SegmentationConfig, validate_rfm_rules  # noqa: E402
 from campaignlab.plots import segments as plotting  # noqa: E402
 from campaignlab.plots import theme  # noqa: E402
 from campaignlab.stats import segmentation as seg  # noqa: E402
@@ -279,7 +279,7 @@ def test_rfm_scores_empty_snapshot():
 
 
 def test_default_rules_tile_the_grid(config):
-    rules = seg.validate_rfm_rules(config.rfm_rules)
+    rules = validate_rfm_rules(config.rfm_rules)
     cells = [(r, f) for rule in rules for r in range(rule.r[0], rule.r[1] + 1) for f in range(rule.f[0], rule.f[1] + 1)]
     assert len(cells) == 25 and len(set(cells)) == 25
     assert len(rules) == 10
@@ -320,7 +320,7 @@ def test_overlapping_rules_rejected_with_named_cells():
         {"name": "lapsed", "r": [1, 3], "f": [1, 5]},
     ]
     with pytest.raises(ValueError, match=r"overlap in 5 \(r, f\) cells: \(r=3, f=1\) by 'recent' and 'lapsed'"):
-        seg.validate_rfm_rules(rules)
+        validate_rfm_rules(rules)
 
 
 def test_gap_rejected_with_named_cell():
@@ -329,7 +329,7 @@ def test_gap_rejected_with_named_cell():
         {"name": "bottom", "r": [1, 1], "f": [1, 4]},
     ]
     with pytest.raises(ValueError, match=r"leave 1 \(r, f\) cells uncovered: \(r=1, f=5\)$"):
-        seg.validate_rfm_rules(rules)
+        validate_rfm_rules(rules)
 
 
 def test_segments_refuse_invalid_rules():
@@ -349,13 +349,13 @@ def test_segments_refuse_invalid_rules():
 )
 def test_rule_fields_validated(rule, message):
     with pytest.raises(ValueError, match=message):
-        seg.validate_rfm_rules([rule])
+        validate_rfm_rules([rule])
 
 
 def test_duplicate_rule_names_rejected():
     rules = [{"name": "x", "r": [1, 2], "f": [1, 5]}, {"name": "x", "r": [3, 5], "f": [1, 5]}]
     with pytest.raises(ValueError, match="duplicated: 'x'"):
-        seg.validate_rfm_rules(rules)
+        validate_rfm_rules(rules)
 
 
 # --------------------------------------------------------------------------------------

@@ -72,7 +72,12 @@ def attribute_columns(customers: pd.DataFrame) -> list[str]:
 
 
 def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None) -> ResponseResult:
-    """Run the whole response analysis for the run's campaign."""
+    """Run the whole response analysis for the run's campaign.
+
+    The steps: choose the design (holdout or matched) and the analysis frame, the covariates, the effects and their
+    trust checks, then the segment effects, the descriptive views (funnel, products, weekly, periods) and the money
+    (ROI, planning). Each step is a function below; the statistics are in :mod:`campaignlab.stats.response`.
+    """
     p, cfg = run.params, run.params.response
     if run.windows["campaign"].covered_days == 0:
         raise ValueError(f"The campaign window of {p.id} lies entirely outside the data: there is nothing to measure.")
@@ -89,11 +94,28 @@ def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None)
     if control not in groups or len(groups) < 2:
         raise ValueError(f"{p.id}: no {('control arm' if design == 'holdout' else 'eligible comparison group')} "
                          "customers left to compare with; see the eligibility counts.")
-    notes = []
+    notes: list[str] = []
     wins = response.apply_winsorization(frame, cfg.winsorize_quantile)
     if wins["applied"]:
         caps = ", ".join(f"{k} at {v:,.2f}" for k, v in wins["caps"].items())
         notes.append(f"Revenue is winsorized at the pooled {cfg.winsorize_quantile:.0%} quantile ({caps}).")
+    covariates = _choose_covariates(run, frame, design, notes)
+    rows, diagnostics, srm, balanced = _estimate_effects(run, frame, design, control, covariates)
+    headline = response.choose_headline(rows, design=design, balanced=balanced,
+                                        srm_passed=srm["passed"] if srm else None)
+    result = ResponseResult(design=design, control=control, frame=frame, info=info, covariates=covariates,
+                            arms=response.compute_arm_metrics(frame), effects=pd.DataFrame(rows), headline=headline,
+                            diagnostics=diagnostics, srm=srm, winsorization=wins, notes=notes)
+    if segments is not None and not segments.empty:
+        _add_segment_effects(result, segments, cfg)
+    _add_descriptives(run, result)
+    _add_economics(run, result, rows)
+    return result
+
+
+def _choose_covariates(run: Run, frame: pd.DataFrame, design: str, notes: list[str]) -> list[str]:
+    """Pre-period behaviour and customer attributes to adjust for, within what the group sizes support."""
+    cfg = run.params.response
     attrs = attribute_columns(run.tables["customers"].to_pandas()) if cfg.use_attributes else []
     covariates = response.covariate_columns(frame, attrs)
     if design == "matched":
@@ -106,16 +128,22 @@ def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None)
     if run.windows["pre"].covered_days == 0:
         covariates = [c for c in covariates if c not in response.NUMERIC_COVARIATES]
         notes.append("The pre-period lies outside the data: no pre-period covariates; balance rests on attributes.")
-    w = run.windows
+    return covariates
+
+
+def _estimate_effects(run: Run, frame: pd.DataFrame, design: str, control: str,
+                      covariates: list[str]) -> tuple[list[dict], dict[str, Any], dict | None, bool | None]:
+    """Effect rows of the design, its diagnostics, the sample-ratio check (holdout) and the balance verdict."""
+    from campaignlab.stats import effects as fx
+
+    p, cfg, w = run.params, run.params.response, run.windows
     diagnostics: dict[str, Any] = {}
     srm = None
+    balanced = None
     if design == "holdout":
         rows = response.compute_holdout_effects(frame, control_arm=control, covariates=covariates, alpha=cfg.alpha)
         counts = frame["group"].value_counts().to_dict()
-        from campaignlab.stats import effects as fx
-
         srm = fx.compute_srm({k: int(v) for k, v in counts.items()}, cfg.planned_split, threshold=cfg.srm_threshold)
-        balanced = None
     else:
         if not covariates:
             raise ValueError(f"{p.id}: the matched design needs pre-period behaviour or attributes to compare on.")
@@ -127,36 +155,43 @@ def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None)
         balanced = diagnostics["balanced"]
         rows += _post_effects(frame, covariates, cfg, run)
     rows += _product_effects(frame, design, control, covariates, cfg)
-    effects_df = pd.DataFrame(rows)
-    headline = response.choose_headline(rows, design=design, balanced=balanced,
-                                        srm_passed=srm["passed"] if srm else None)
-    result = ResponseResult(design=design, control=control, frame=frame, info=info, covariates=covariates,
-                            arms=response.compute_arm_metrics(frame), effects=effects_df, headline=headline,
-                            diagnostics=diagnostics, srm=srm, winsorization=wins, notes=notes)
-    if segments is not None and not segments.empty:
-        dims = segment_dimensions(segments)
-        result.dimensions = dims
-        result.segment_table = segments
-        result.segments = response.compute_segment_effects(
-            frame, segments, dims, design=design, control=control, covariates=covariates, alpha=cfg.alpha,
-            trim=cfg.trim, min_size=cfg.min_segment_size)
-        if srm is not None:
-            srm["segments"] = _segment_srm(frame, segments, dims, cfg)
-    result.funnel = response.compute_funnel(frame, list(p.funnel))
-    result.products = _product_split(frame, control)
+    return rows, diagnostics, srm, balanced
+
+
+def _add_segment_effects(result: ResponseResult, segments: pd.DataFrame, cfg) -> None:
+    dims = segment_dimensions(segments)
+    result.dimensions = dims
+    result.segment_table = segments
+    result.segments = response.compute_segment_effects(
+        result.frame, segments, dims, design=result.design, control=result.control, covariates=result.covariates,
+        alpha=cfg.alpha, trim=cfg.trim, min_size=cfg.min_segment_size)
+    if result.srm is not None:
+        result.srm["segments"] = _segment_srm(result.frame, segments, dims, cfg)
+
+
+def _add_descriptives(run: Run, result: ResponseResult) -> None:
+    """Funnel, promoted versus other products, the weekly series and the pre/during/post table."""
+    frame, w = result.frame, run.windows
+    result.funnel = response.compute_funnel(frame, list(run.params.funnel))
+    result.products = _product_split(frame, result.control)
     span_start = next((x.clipped_start for x in (w["pre"], w["campaign"]) if x.clipped_start), None)
     span_end = next((x.clipped_end for x in (w["post"], w["campaign"]) if x.clipped_end), None)
     result.weekly = outcomes.compute_weekly_series(run.tables["transactions"], frame[["customer_id", "group"]],
                                                    start=span_start, end=span_end)
     result.periods = compute_period_table(run, frame)
+
+
+def _add_economics(run: Run, result: ResponseResult, rows: list[dict]) -> None:
+    """ROI over the headline's window (with the post-period when it is complete) and the next campaign's size."""
+    p, cfg, frame, control = run.params, run.params.response, result.frame, result.control
     rev = result.headline_for("revenue_per_customer") or {}
     total = next((r for r in rows if r.get("metric") == "revenue_incl_post_per_customer" and r.get("role") == "headline"),
                  None)
     if total is not None:
         # The post-period is complete: count sales pulled forward (a dip after the campaign) in the ROI.
         rev = total
-        notes.append("ROI counts the campaign window and the post-period together, so sales pulled forward from the "
-                     "post-period reduce the effect.")
+        result.notes.append("ROI counts the campaign window and the post-period together, so sales pulled forward "
+                            "from the post-period reduce the effect.")
     treated_groups = sorted(set(frame["group"]) - {control})
     treated = frame[frame["group"].isin(treated_groups)]
     econ = p.economics
@@ -172,7 +207,6 @@ def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None)
                                                 observed_lift=(result.headline_for("revenue_per_customer") or {}).get(
                                                     "estimate", float("nan")), alpha=cfg.alpha,
                                                 power=cfg.power)
-    return result
 
 
 def compute_period_table(run: Run, frame: pd.DataFrame) -> pd.DataFrame:

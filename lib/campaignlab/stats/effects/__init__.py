@@ -1,0 +1,53 @@
+"""Effect estimates for randomized campaign experiments (treatment arm vs control).
+
+Every ``compute_*_effect`` function returns a plain ``dict`` with at least the keys
+``metric, method, estimate, ci_low, ci_high, p_value, relative`` so that results from
+different estimators stack into one table with ``pd.DataFrame([...])``.
+``relative`` is ``estimate / control mean`` (NaN when the control mean is zero or
+undefined); no interval is given for it.
+
+The functions are pure: they take numbers, arrays or a DataFrame and return numbers.
+Where a well-kept library implements the statistic (statsmodels, scipy) it is used;
+the few hand-written formulas say why in a comment.
+"""
+
+from campaignlab.stats.effects._common import (  # noqa: F401
+    _NAN,
+    _relative,
+    _result,
+)
+from campaignlab.stats.effects.design import (  # noqa: F401
+    _check_sd_p,
+    compute_mde,
+    compute_qvalues,
+    compute_required_sample,
+    compute_srm,
+)
+from campaignlab.stats.effects.regression import (  # noqa: F401
+    _drop_dependent_columns,
+    _treatment_indicator,
+    compute_adjusted_effect,
+    compute_covariate_matrix,
+    compute_winsorized,
+)
+from campaignlab.stats.effects.roi import (  # noqa: F401
+    compute_roi,
+)
+from campaignlab.stats.effects.two_groups import (  # noqa: F401
+    _clean,
+    compute_mean_effect,
+    compute_proportion_effect,
+)
+
+__all__ = [
+    "compute_adjusted_effect",
+    "compute_covariate_matrix",
+    "compute_mde",
+    "compute_mean_effect",
+    "compute_proportion_effect",
+    "compute_qvalues",
+    "compute_required_sample",
+    "compute_roi",
+    "compute_srm",
+    "compute_winsorized",
+]

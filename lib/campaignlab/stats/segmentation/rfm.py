@@ -1,0 +1,148 @@
+"""RFM: part of :mod:`campaignlab.stats.segmentation`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from campaignlab.params import (  # noqa: F401
+    NO_PURCHASE,
+    LifecycleConfig,
+    RfmRule,
+    ValueTier,
+    ValueTierConfig,
+    validate_rfm_rules,
+)
+from campaignlab.stats.segmentation.snapshot import _customer_ids, _require_columns
+
+
+def _quintile_scores(values: pd.Series, ids: pd.Series, *, higher_is_better: bool) -> np.ndarray:
+    """Scores 1-5: ``ceil(5 * rank / n)`` with rank 1 the worst, ties split by customer id."""
+    key = values.to_numpy(dtype="float64")
+    frame = pd.DataFrame({"key": key if higher_is_better else -key, "id": ids.to_numpy()})
+    # A stable sort on (value, id) makes equal values land in id order, so a tie that
+    # straddles a quintile boundary is split the same way on every run.
+    order = frame.sort_values(["key", "id"], kind="mergesort").index.to_numpy()
+    n = len(frame)
+    rank = np.empty(n, dtype="int64")
+    rank[order] = np.arange(1, n + 1)
+    return np.ceil(5 * rank / n).astype("int64")
+
+
+def compute_rfm_scores(
+    snapshot: pd.DataFrame,
+    customers: pd.Series | pd.DataFrame | pd.Index | Iterable[str],
+) -> pd.DataFrame:
+    """Recency, frequency and monetary scores 1-5 by quintile [1]_.
+
+    Scores are computed among the customers who ordered in the look-back window:
+    each customer's rank ``1..n`` (worst to best) becomes ``ceil(5 * rank / n)``, so
+    the best 20% score 5. 5 means most recent (smallest ``recency_days``), most
+    frequent, highest spend. Ties are ranked by value and then by ``customer_id``
+    (ascending), so equal values are split deterministically: of two tied customers,
+    the one with the larger id can score higher, the same way on every run.
+
+    Parameters
+    ----------
+    snapshot : pandas.DataFrame
+        Output of :func:`compute_customer_snapshot` (``customer_id``,
+        ``recency_days``, ``frequency``, ``monetary``).
+    customers : Series, DataFrame or sequence
+        Every customer id (a DataFrame's ``customer_id`` column). Customers in the
+        snapshot but missing here are kept: an order makes them customers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer, sorted by ``customer_id``: ``customer_id``,
+        ``recency_days``, ``frequency``, ``monetary``, ``r_score``, ``f_score``,
+        ``m_score`` (nullable ``Int64``) and ``rfm_cell`` (e.g. ``"545"``).
+        Customers without an order in the window have missing scores (they get the
+        segment ``no_purchase`` from :func:`compute_rfm_segments`).
+
+    Examples
+    --------
+    >>> snap = pd.DataFrame({"customer_id": ["a", "b", "c", "d", "e"],
+    ...                      "recency_days": [1, 10, 20, 30, 40],
+    ...                      "frequency": [5, 4, 3, 2, 1],
+    ...                      "monetary": [50.0, 40.0, 30.0, 20.0, 10.0]})
+    >>> scores = compute_rfm_scores(snap, ["a", "b", "c", "d", "e", "f"])
+    >>> scores["rfm_cell"].tolist()
+    ['555', '444', '333', '222', '111', <NA>]
+    """
+    _require_columns(snapshot.columns, ["customer_id", "recency_days", "frequency", "monetary"], "snapshot")
+    purchasers = snapshot[["customer_id", "recency_days", "frequency", "monetary"]].copy()
+    purchasers["customer_id"] = purchasers["customer_id"].astype(str)
+    if purchasers["customer_id"].duplicated().any():
+        raise ValueError("snapshot has duplicate customer_id rows: expected one row per customer")
+    if len(purchasers):
+        ids = purchasers["customer_id"]
+        purchasers["r_score"] = _quintile_scores(purchasers["recency_days"], ids, higher_is_better=False)
+        purchasers["f_score"] = _quintile_scores(purchasers["frequency"], ids, higher_is_better=True)
+        purchasers["m_score"] = _quintile_scores(purchasers["monetary"], ids, higher_is_better=True)
+    else:
+        for col in ("r_score", "f_score", "m_score"):
+            purchasers[col] = pd.Series(dtype="int64")
+
+    universe = _customer_ids(customers).union(pd.Index(purchasers["customer_id"], name="customer_id"))
+    out = (
+        pd.DataFrame({"customer_id": universe.astype(str)})
+        .merge(purchasers, on="customer_id", how="left")
+        .sort_values("customer_id", kind="mergesort")
+        .reset_index(drop=True)
+    )
+    for col in ("r_score", "f_score", "m_score"):
+        out[col] = out[col].astype("Int64")
+    cell = out["r_score"].astype("string") + out["f_score"].astype("string") + out["m_score"].astype("string")
+    out["rfm_cell"] = cell
+    return out
+
+
+def compute_rfm_segments(scores: pd.DataFrame, rules: Sequence[RfmRule | dict]) -> pd.DataFrame:
+    """Name each customer's segment from the recency and frequency scores.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Output of :func:`compute_rfm_scores` (``r_score``, ``f_score``).
+    rules : sequence of RfmRule or dict
+        The rule table (checked with :func:`validate_rfm_rules`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scores`` with a ``segment`` column: the rule's name, or ``no_purchase``
+        where the scores are missing.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"customer_id": ["a", "b", "c"],
+    ...                        "r_score": pd.array([5, 1, None], dtype="Int64"),
+    ...                        "f_score": pd.array([5, 2, None], dtype="Int64")})
+    >>> rules = [{"name": "recent", "r": [3, 5], "f": [1, 5]},
+    ...          {"name": "lapsed", "r": [1, 2], "f": [1, 5]}]
+    >>> compute_rfm_segments(scores, rules)["segment"].tolist()
+    ['recent', 'lapsed', 'no_purchase']
+    """
+    parsed = validate_rfm_rules(rules)
+    _require_columns(scores.columns, ["r_score", "f_score"], "scores")
+    lookup = {
+        (r, f): rule.name
+        for rule in parsed
+        for r in range(rule.r[0], rule.r[1] + 1)
+        for f in range(rule.f[0], rule.f[1] + 1)
+    }
+    out = scores.copy()
+    r_vals = out["r_score"].astype("Int64")
+    f_vals = out["f_score"].astype("Int64")
+    missing = r_vals.isna() | f_vals.isna()
+    segment = [
+        NO_PURCHASE if miss else lookup[(int(r), int(f))]
+        for r, f, miss in zip(r_vals.fillna(0), f_vals.fillna(0), missing)
+    ]
+    out["segment"] = pd.Series(segment, index=out.index, dtype="str")
+    return out
+
+
