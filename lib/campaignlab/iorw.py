@@ -24,8 +24,33 @@ from campaignlab.data import cleaning, completejourney, datamodel
 from campaignlab.params import BUNDLED_DATA, CampaignParams, find_project_root
 
 CLEANING_VERSION = "1"
-SUMMARY_FILE = "summary.json"
-CLEAN_POINTER = "clean.json"
+
+
+class RunFiles:
+    """The file names of a run folder and of the outputs folder (docs/run-folder.md): the one place they are spelled."""
+
+    SUMMARY = "summary.json"
+    RUN_META = "run.json"
+    CLEAN_POINTER = "clean.json"
+    SEGMENTS = "segments.parquet"
+    SEGMENT_PROFILES = "segment_profiles.csv"
+    OUTCOMES = "customer_outcomes.parquet"
+    EFFECTS = "effects.csv"
+    SEGMENT_EFFECTS = "segment_effects.csv"
+    REPURCHASE = "repurchase.csv"
+    KM_CURVES = "km_curves.csv"
+    TABLES_WORKBOOK = "tables.xlsx"
+    REVIEW_HTML = "05_review_report.html"
+    INDEX_HTML = "index.html"
+    PORTFOLIO_DIR = "_portfolio"
+    PORTFOLIO_HTML = "portfolio.html"
+    #: In a cleaned-data cache folder.
+    QUALITY = "quality.csv"
+    SOURCE = "source.json"
+
+
+SUMMARY_FILE = RunFiles.SUMMARY
+CLEAN_POINTER = RunFiles.CLEAN_POINTER
 
 
 # --------------------------------------------------------------------------------------------- json helpers
@@ -234,8 +259,8 @@ def prepare_clean_data(params: CampaignParams, cache_dir: Path | None = None) ->
             for flag, expr in cleaning.compute_kept_flags(stored_tx).items()
         }
         quality = cleaning.compute_quality_table(rows_in, rejected_counts, rows_out, result.rules, flagged)
-        quality.to_csv(staging / "quality.csv", index=False)
-        write_json(staging / "source.json", {"fingerprint": fingerprint, "source": params.data,
+        quality.to_csv(staging / RunFiles.QUALITY, index=False)
+        write_json(staging / RunFiles.SOURCE, {"fingerprint": fingerprint, "source": params.data,
                                              "cleaning": params.cleaning.model_dump(mode="json"),
                                              "cleaning_version": CLEANING_VERSION})
         (staging / "_SUCCESS").write_text("")
@@ -260,7 +285,7 @@ def read_clean_tables(clean_dir: str | Path, con: ibis.BaseBackend | None = None
 
 
 def read_quality(clean_dir: str | Path) -> pd.DataFrame:
-    return pd.read_csv(Path(clean_dir) / "quality.csv")
+    return pd.read_csv(Path(clean_dir) / RunFiles.QUALITY)
 
 
 # --------------------------------------------------------------------------------------------- run folder
@@ -419,7 +444,7 @@ def read_runs(outputs_dir: str | Path) -> list[dict[str, Any]]:
         summary_path = folder / iorw.SUMMARY_FILE
         if not summary_path.is_file():
             continue
-        run_path = folder / "run.json"
+        run_path = folder / RunFiles.RUN_META
         runs[folder.name] = {
             "campaign_id": folder.name,
             "folder": folder.name,

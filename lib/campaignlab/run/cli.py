@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from campaignlab import iorw
 from campaignlab.params import ParamsError, find_project_root, load_params, slugify
 from campaignlab.steps import portfolio as pstep
 
@@ -27,13 +28,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                                         outputs_dir=Path(args.outputs) if args.outputs else None,
                                         notebooks=args.notebooks or None)
     for r in results:
-        html = r.report_dir / "05_review_report.html"
+        html = r.report_dir / iorw.RunFiles.REVIEW_HTML
         print(f"{r.campaign_id}: {html if html.exists() else r.report_dir} ({r.seconds:.0f} s)")
     for f in failures:
         print(f"\n{f}", file=sys.stderr)
     outputs = Path(args.outputs) if args.outputs else root / "outputs"
-    if (outputs / "index.html").exists():
-        print(f"index of all reports: {outputs / 'index.html'}")
+    if (outputs / iorw.RunFiles.INDEX_HTML).exists():
+        print(f"index of all reports: {outputs / iorw.RunFiles.INDEX_HTML}")
     print(f"{len(results)} campaign(s) ran, {len(failures)} failed.")
     return 1 if failures else 0
 

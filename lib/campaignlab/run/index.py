@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,11 +11,11 @@ from urllib.parse import quote, urlsplit
 import pandas as pd
 
 from campaignlab import __version__, iorw
+from campaignlab.formatting import format_ci
 from campaignlab.stats.portfolio import (
     NOT_AVAILABLE,
     STATUSES,
     _get,
-    _num,
     _text,
     compute_campaign_table,
 )
@@ -81,20 +80,11 @@ def _relative_href(href: Any) -> str | None:
     return quote(href, safe="/#")
 
 
-def _with_ci(estimate: Any, low: Any, high: Any, *, percent: bool = False) -> str:
-    est, lo, hi = _num(estimate), _num(low), _num(high)
-    if math.isnan(est):
-        return NOT_AVAILABLE
-    fmt = (lambda v: f"{v:.0%}") if percent else (lambda v: f"{v:,.0f}")
-    ci = f" ({fmt(lo)} to {fmt(hi)})" if not (math.isnan(lo) or math.isnan(hi)) else ""
-    return fmt(est) + ci
-
-
 def build_index_html(
     entries: Sequence[Mapping[str, Any]],
     *,
     title: str,
-    portfolio_href: str | None = "portfolio.html",
+    portfolio_href: str | None = iorw.RunFiles.PORTFOLIO_HTML,
     generated: str | None = None,
 ) -> str:
     """A self-contained HTML index page (inline CSS, no scripts, no external fonts) linking every campaign report.
@@ -150,9 +140,9 @@ def build_index_html(
             "type": _text(e.get("type"), NOT_AVAILABLE),
             "run_date": _text(e.get("run_date"), NOT_AVAILABLE),
             "status": status,
-            "revenue": _with_ci(e.get("incremental_revenue"), e.get("incremental_revenue_ci_low"),
-                                e.get("incremental_revenue_ci_high")),
-            "roi": _with_ci(e.get("roi"), e.get("roi_ci_low"), e.get("roi_ci_high"), percent=True),
+            "revenue": format_ci(e.get("incremental_revenue"), e.get("incremental_revenue_ci_low"),
+                                 e.get("incremental_revenue_ci_high"), fmt="{:,.0f}".format),
+            "roi": format_ci(e.get("roi"), e.get("roi_ci_low"), e.get("roi_ci_high"), fmt="{:.0%}".format),
             "significant": NOT_AVAILABLE if sig is None or sig is pd.NA else ("yes" if bool(sig) else "no"),
             "note": _text(e.get("note")),
         })
@@ -272,4 +262,4 @@ def write_index(outputs_dir: Path, *, title: str = "Campaign reports") -> Path:
     html = build_index_html(entries, title=title,
                                       portfolio_href=f"{PORTFOLIO_DIR}/{PORTFOLIO_HTML}" if has_portfolio else None,
                                       generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
-    return iorw.write_text(outputs_dir / "index.html", html)
+    return iorw.write_text(outputs_dir / iorw.RunFiles.INDEX_HTML, html)

@@ -171,14 +171,14 @@ def run_campaign(
         export_html(out_nb, out_nb.with_suffix(".html"))
         if nb.stem == "05_review":
             # The stakeholder version: code hidden, reads on its own.
-            export_html(out_nb, staging / "05_review_report.html", hide_code=True)
+            export_html(out_nb, staging / iorw.RunFiles.REVIEW_HTML, hide_code=True)
         metadata["notebooks"].append({"notebook": nb.stem, "seconds": round(seconds, 2)})
         say(f"[{cid}] {nb.stem} done in {seconds:.1f} s")
     metadata["seconds"] = round(time.perf_counter() - started, 2)
     metadata["finished"] = dt.datetime.now().isoformat(timespec="seconds")
     clean = iorw.read_json(staging / iorw.CLEAN_POINTER) if (staging / iorw.CLEAN_POINTER).exists() else {}
     metadata["data_fingerprint"] = clean.get("fingerprint")
-    iorw.write_json(staging / "run.json", metadata)
+    iorw.write_json(staging / iorw.RunFiles.RUN_META, metadata)
     _check_summary(staging, cid, outputs_dir, stamp)
     report_dir = publish(staging, outputs_dir, cid)
     say(f"[{cid}] report: {report_dir}")
@@ -204,7 +204,7 @@ def publish(staging: Path, outputs_dir: Path, cid: str) -> Path:
     if report_dir.exists():
         history = outputs_dir / "_history" / cid
         history.mkdir(parents=True, exist_ok=True)
-        old = iorw.read_json(report_dir / "run.json").get("started", "") if (report_dir / "run.json").exists() else ""
+        old = iorw.read_json(report_dir / iorw.RunFiles.RUN_META).get("started", "") if (report_dir / iorw.RunFiles.RUN_META).exists() else ""
         name = old.replace(":", "").replace("-", "") or _stamp()
         dest = history / name
         if dest.exists():

@@ -29,6 +29,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from campaignlab.formatting import require_columns
+
 __all__ = [
     "BGNBD_PARAMS",
     "GAMMA_GAMMA_PARAMS",
@@ -86,7 +88,7 @@ def compute_clv_summary(snapshot: pd.DataFrame) -> pd.DataFrame:
     ['customer_id', 'frequency', 'recency', 'T', 'monetary_value']
     """
     needed = ["customer_id", "frequency_repeat", "recency_bgnbd", "T", "monetary_repeat_mean"]
-    _require_columns(snapshot, needed, "snapshot")
+    require_columns(snapshot.columns, needed, "snapshot")
     return pd.DataFrame(
         {
             "customer_id": snapshot["customer_id"].astype(str).to_numpy(),
@@ -103,17 +105,10 @@ def compute_clv_summary(snapshot: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
-def _require_columns(data: pd.DataFrame, required: list[str] | tuple[str, ...], what: str) -> None:
-    found = list(data.columns)
-    for col in required:
-        if col not in found:
-            raise ValueError(f"Required column {col!r} missing from {what} (found: {', '.join(map(str, found))})")
-
-
 def _check_summary(summary: pd.DataFrame, *, monetary: bool) -> pd.DataFrame:
     """Validated copy with text ids and float measures."""
     needed = ["customer_id", "frequency", "recency", "T"] + (["monetary_value"] if monetary else [])
-    _require_columns(summary, needed, "summary")
+    require_columns(summary.columns, needed, "summary")
     if len(summary) == 0:
         raise ValueError("summary has no customers")
     out = summary[needed].copy()

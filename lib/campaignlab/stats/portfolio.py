@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from campaignlab.formatting import NOT_AVAILABLE
+
 __all__ = [
     "CAMPAIGN_COLUMNS",
     "DIFF_COLUMNS",
@@ -35,7 +37,6 @@ __all__ = [
 ]
 
 HEADLINE_METRIC = "revenue_per_customer"
-NOT_AVAILABLE = "not available"
 CAMPAIGN_COLUMNS = (
     "rank", "campaign_id", "title", "type", "start", "end", "design", "customers",
     "headline_arm", "headline_method", "headline_caveat", "revenue_per_customer", "revenue_per_customer_ci_low",

@@ -14,15 +14,16 @@ from typing import Any
 import pandas as pd
 
 from campaignlab import iorw
+from campaignlab.formatting import format_ci
 from campaignlab.params import find_project_root
 from campaignlab.plots import portfolio as pfplots
 from campaignlab.stats import portfolio
 from campaignlab.stats.portfolio import compute_summary_diff
-from campaignlab.steps.display import format_ci, show_markdown
+from campaignlab.steps.display import show_markdown
 
-PORTFOLIO_DIR = "_portfolio"
-PORTFOLIO_HTML = "portfolio.html"
-REVIEW_HTML = "05_review_report.html"
+PORTFOLIO_DIR = iorw.RunFiles.PORTFOLIO_DIR
+PORTFOLIO_HTML = iorw.RunFiles.PORTFOLIO_HTML
+REVIEW_HTML = iorw.RunFiles.REVIEW_HTML
 
 
 @dataclass

@@ -102,8 +102,8 @@ def analyse(run: Run) -> RetentionResult:
 
 def write(run: Run, result: RetentionResult) -> dict[str, Any]:
     """Write the retention tables and the ``retention`` section of summary.json."""
-    iorw.write_table(result.repurchase, run.path("repurchase.csv"))
-    iorw.write_table(result.km, run.path("km_curves.csv"))
+    iorw.write_table(result.repurchase, run.path(iorw.RunFiles.REPURCHASE))
+    iorw.write_table(result.km, run.path(iorw.RunFiles.KM_CURVES))
     section = {
         "anchor": result.anchor.isoformat(),
         "data_end": result.data_end.isoformat(),

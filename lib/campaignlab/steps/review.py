@@ -18,12 +18,12 @@ from campaignlab.steps.display import show_markdown
 if TYPE_CHECKING:
     from campaignlab.run.session import Run
 
-TABLES_WORKBOOK = "tables.xlsx"
+TABLES_WORKBOOK = iorw.RunFiles.TABLES_WORKBOOK
 
 
 def load_summary(run: Run) -> dict[str, Any]:
     """The run's summary.json, refusing to write a review without the response analysis."""
-    run.require("effects.csv", "03_response")
+    run.require(iorw.RunFiles.EFFECTS, "03_response")
     summary = run.summary()
     if not summary.get("response"):
         raise FileNotFoundError(f"{run.run_dir}/summary.json has no response section: run 03_response first.")
@@ -40,11 +40,11 @@ def export_tables(run: Run, summary: dict[str, Any]) -> list[str]:
     """Write the tables behind the report as CSV and as one XLSX workbook (one sheet per table)."""
     sheets = {
         "arms": pd.DataFrame((summary.get("response") or {}).get("arms") or []),
-        "effects": read_result_table(run, "effects.csv"),
-        "segment_effects": read_result_table(run, "segment_effects.csv"),
-        "segment_profiles": read_result_table(run, "segment_profiles.csv"),
+        "effects": read_result_table(run, iorw.RunFiles.EFFECTS),
+        "segment_effects": read_result_table(run, iorw.RunFiles.SEGMENT_EFFECTS),
+        "segment_profiles": read_result_table(run, iorw.RunFiles.SEGMENT_PROFILES),
         "recommendations": review.compute_recommendations(summary),
-        "repurchase": read_result_table(run, "repurchase.csv"),
+        "repurchase": read_result_table(run, iorw.RunFiles.REPURCHASE),
         "glossary": review.glossary_table(),
     }
     for name in ("recommendations", "arms"):
@@ -100,13 +100,13 @@ def review_charts(run, summary: dict) -> None:
     from campaignlab.plots import response as rp
     from campaignlab.steps.review import read_result_table
 
-    effects = read_result_table(run, "effects.csv")
+    effects = read_result_table(run, iorw.RunFiles.EFFECTS)
     rev = effects[effects["metric"] == "revenue_per_customer"]
     order = {"naive": 0, "headline": 1, "supporting": 2, "sensitivity": 3, "descriptive": 4, "post-period": 5}
     rev = rev.sort_values("role", key=lambda s: s.map(order))
     rp.plot_estimates(rev, title="Effect on revenue per customer: naive versus adjusted")
     plt.show()
-    segs = read_result_table(run, "segment_effects.csv")
+    segs = read_result_table(run, iorw.RunFiles.SEGMENT_EFFECTS)
     if not segs.empty:
         est = segs[(segs["metric"] == "revenue_per_customer") & ~segs["small"].astype(bool)]
         dims = [d for d in ("rfm_segment", "value_tier", "lifecycle") if d in set(est["dimension"])]
@@ -116,7 +116,7 @@ def review_charts(run, summary: dict) -> None:
                 rp.plot_segment_lift(segs, dim, ax=ax)
             fig.tight_layout()
             plt.show()
-    km = read_result_table(run, "km_curves.csv")
+    km = read_result_table(run, iorw.RunFiles.KM_CURVES)
     if not km.empty:
         ax = rplots.plot_km_curves(km)
         ax.set_title("Time to next purchase after the campaign (share not yet back)")

@@ -11,6 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from campaignlab.formatting import NOT_AVAILABLE, format_ci
+
 GLOSSARY = {
     "response rate": "Share of customers with the campaign's response event (params: response_event) in the "
                      "campaign window.",
@@ -50,18 +52,16 @@ def _num(x: Any) -> float:
 
 def _money(x: Any) -> str:
     v = _num(x)
-    return "n/a" if math.isnan(v) else f"{v:,.0f}"
+    return NOT_AVAILABLE if math.isnan(v) else f"{v:,.0f}"
 
 
 def _amt(x: Any, digits: int = 2) -> str:
     v = _num(x)
-    return "n/a" if math.isnan(v) else f"{v:,.{digits}f}"
+    return NOT_AVAILABLE if math.isnan(v) else f"{v:,.{digits}f}"
 
 
 def _ci(d: dict | None, fmt=_amt) -> str:
-    if not d:
-        return "n/a"
-    return f"{fmt(d.get('estimate'))} (95% CI {fmt(d.get('ci_low'))} to {fmt(d.get('ci_high'))})"
+    return format_ci(d.get("estimate"), d.get("ci_low"), d.get("ci_high"), fmt=fmt) if d else NOT_AVAILABLE
 
 
 def _direction(lo: float, hi: float) -> str:
@@ -114,7 +114,7 @@ def compose_executive_summary(summary: dict) -> list[str]:
                               "not target (the campaign had no holdout)"}.get(
         design, "nothing: no comparison group could be formed")
     paras.append(
-        f"**What ran.** {c.get('title', c.get('id', 'The campaign'))} (type {c.get('type') or 'n/a'}) ran from "
+        f"**What ran.** {c.get('title', c.get('id', 'The campaign'))} (type {c.get('type') or NOT_AVAILABLE}) ran from "
         f"{c.get('start_date')} until {c.get('end_date')} (exclusive) and reached {treated:,} customers in the "
         f"analysis. It is measured against {design_text}.")
     h = headline_effect(summary)

@@ -23,8 +23,8 @@ from campaignlab.steps.display import show_markdown
 if TYPE_CHECKING:
     from campaignlab.run.session import Run
 
-SEGMENTS_FILE = "segments.parquet"
-PROFILES_FILE = "segment_profiles.csv"
+SEGMENTS_FILE = iorw.RunFiles.SEGMENTS
+PROFILES_FILE = iorw.RunFiles.SEGMENT_PROFILES
 DIMENSIONS = ("rfm_segment", "value_tier", "lifecycle", "response_history")
 
 

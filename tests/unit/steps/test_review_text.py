@@ -136,7 +136,7 @@ def test_headline_with_null_numbers_from_json_does_not_crash():
     s = summary(3.0, 1.0, 5.0)
     s["response"]["headline"][1].update(estimate=None, ci_low=None, ci_high=None)  # NaN written as null
     head = compose_executive_summary(s)[1]
-    assert "cannot tell" in head and "n/a" in head
+    assert "cannot tell" in head and "not available" in head
 
 
 # ------------------------------------------------------------------------------------------------ recommendations

@@ -22,7 +22,6 @@ from campaignlab.stats.causal._common import (  # noqa: F401
     _NAN,
     SMD_THRESHOLD,
     _auto_log1p,
-    _require,
 )
 from campaignlab.stats.causal.att import (  # noqa: F401
     _att_influence,

@@ -12,13 +12,6 @@ _NAN = float("nan")
 
 SMD_THRESHOLD = 0.1  # Austin (2009), Statistics in Medicine 28, 3083-3107
 
-def _require(df: pd.DataFrame, columns: Sequence[str]) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(
-            f"Required column(s) {missing} missing from the customer table "
-            f"(found: {', '.join(map(str, df.columns))})"
-        )
 
 def _auto_log1p(df: pd.DataFrame, covariates: Sequence[str]) -> list[str]:
     """Numeric, non-negative, right-skewed (skewness > 1) covariates: spend and counts."""

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from campaignlab.stats.causal._common import _NAN, _require
+from campaignlab.formatting import require_columns
+from campaignlab.stats.causal._common import _NAN
 from campaignlab.stats.causal.propensity import _fit_logit, _propensity_design
 from campaignlab.stats.effects import (
     _treatment_indicator,
@@ -108,7 +109,7 @@ def _prepare(
     pre_outcome: str | None,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     cols = [outcome, treatment, *covariates] + ([pre_outcome] if pre_outcome else [])
-    _require(df, cols)
+    require_columns(df.columns, cols, "the customer table")
     keep = df[outcome].notna()
     if pre_outcome:
         keep &= df[pre_outcome].notna()

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from campaignlab.stats.causal._common import _NAN, SMD_THRESHOLD, _require
+from campaignlab.formatting import require_columns
+from campaignlab.stats.causal._common import _NAN, SMD_THRESHOLD
 from campaignlab.stats.effects import (
     _treatment_indicator,
     compute_covariate_matrix,
@@ -75,7 +76,7 @@ def compute_balance(
     >>> float(compute_balance(d, treatment="t", covariates=["x"], weights=w)["smd_after"][0])
     0.0
     """
-    _require(df, [treatment, *covariates])
+    require_columns(df.columns, [treatment, *covariates], "the customer table")
     d = _treatment_indicator(df[treatment], treatment).astype(bool)
     Xdf = compute_covariate_matrix(df, covariates, drop_constant=True, drop_first=False, log1p_columns=log1p_columns)
     Xdf = Xdf.rename(columns={c: f"log1p({c})" for c in log1p_columns})

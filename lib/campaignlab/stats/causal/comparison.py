@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from campaignlab.stats.causal._common import _NAN, _require
+from campaignlab.formatting import require_columns
+from campaignlab.stats.causal._common import _NAN
 from campaignlab.stats.effects import (
     _treatment_indicator,
     compute_adjusted_effect,
@@ -43,7 +44,7 @@ def estimate_naive(df: pd.DataFrame, *, outcome: str, treatment: str, alpha: flo
     >>> r["estimate"], r["method"]
     (5.0, 'naive difference in means, Welch two-sample t-test (unequal variances, scipy)')
     """
-    _require(df, [outcome, treatment])
+    require_columns(df.columns, [outcome, treatment], "the customer table")
     d = _treatment_indicator(df[treatment], treatment)
     y = df[outcome].to_numpy(dtype=float)
     res = compute_mean_effect(y[d == 1], y[d == 0], metric=outcome, alpha=alpha)
@@ -87,7 +88,7 @@ def estimate_did(
     >>> estimate_did(d, outcome="post", pre_outcome="pre", treatment="t")["estimate"]
     4.0
     """
-    _require(df, [outcome, pre_outcome, treatment])
+    require_columns(df.columns, [outcome, pre_outcome, treatment], "the customer table")
     data = df[df[outcome].notna() & df[pre_outcome].notna()]
     d = _treatment_indicator(data[treatment], treatment)
     post = data[outcome].to_numpy(dtype=float)

@@ -10,7 +10,8 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
-from campaignlab.stats.causal._common import _auto_log1p, _require
+from campaignlab.formatting import require_columns
+from campaignlab.stats.causal._common import _auto_log1p
 from campaignlab.stats.effects import (
     _treatment_indicator,
     compute_covariate_matrix,
@@ -138,7 +139,7 @@ def fit_propensity(
     >>> bool(ps[panel.treatment == 1].mean() > ps[panel.treatment == 0].mean())
     True
     """
-    _require(df, [treatment, *covariates])
+    require_columns(df.columns, [treatment, *covariates], "the customer table")
     d = _treatment_indicator(df[treatment], treatment)
     X, columns, logs = _propensity_design(df, covariates, log1p_columns)
     fit = _fit_logit(X, d, ridge_alpha)

@@ -47,7 +47,6 @@ from campaignlab.stats.retention.purchases import (  # noqa: F401
     _group_order,
     _horizon,
     _repurchase_rows,
-    _require_columns,
     _restrict,
     _scalar,
     _transactions,

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from campaignlab.formatting import require_columns
 from campaignlab.stats.retention._common import _NAN, _Z95, NPS_COLUMNS
-from campaignlab.stats.retention.purchases import _as_date, _require_columns, _restrict, _transactions, _ts
+from campaignlab.stats.retention.purchases import _as_date, _restrict, _transactions, _ts
 
 
 def _month_start(index: int) -> dt.date:
@@ -157,7 +158,7 @@ def compute_nps(feedback: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
       t         10          5           3 20.0       -34.0         74.0
     """
     by = list(by)
-    _require_columns(feedback.columns, ["score", *by], "feedback")
+    require_columns(feedback.columns, ["score", *by], "feedback")
     columns = [*by, *NPS_COLUMNS]
     df = feedback[[*by, "score"]].copy()
     df["score"] = pd.to_numeric(df["score"], errors="coerce")

@@ -10,6 +10,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from campaignlab.formatting import require_columns
 from campaignlab.stats.retention._common import _NAN, NEXT_PURCHASE_COLUMNS, REPURCHASE_COLUMNS
 
 
@@ -27,19 +28,10 @@ def _as_date(value: Any, name: str) -> dt.date:
     return ts.date()
 
 
-def _require_columns(columns: Iterable[str], required: Sequence[str], what: str) -> None:
-    found = [str(c) for c in columns]
-    missing = [c for c in required if c not in found]
-    if missing:
-        raise ValueError(
-            f"Required column {missing[0]!r} missing from {what} (found: {', '.join(found) or 'no columns'})"
-        )
-
-
 def _transactions(transactions: ir.Table | pd.DataFrame) -> ir.Table:
     """Validated transactions with ``ts`` as a local timestamp and ``customer_id`` as text."""
     t = ibis.memtable(transactions) if isinstance(transactions, pd.DataFrame) else transactions
-    _require_columns(t.columns, ["customer_id", "order_id", "ts"], "transactions")
+    require_columns(t.columns, ["customer_id", "order_id", "ts"], "transactions")
     ts = t.ts.cast("timestamp") if t.ts.type().is_date() else t.ts
     if not ts.type().is_timestamp():
         raise ValueError(f"Column 'ts' of transactions must be a timestamp, got {t.ts.type()}")
@@ -62,7 +54,7 @@ def _restrict(t: ir.Table, customer_ids: Iterable[str] | None) -> ir.Table:
 
 
 def _customer_groups(customers: pd.DataFrame) -> pd.DataFrame:
-    _require_columns(customers.columns, ["customer_id", "group"], "customers")
+    require_columns(customers.columns, ["customer_id", "group"], "customers")
     out = customers[["customer_id", "group"]].copy()
     if out["customer_id"].isna().any():
         raise ValueError("customers: customer_id must not be missing")
@@ -167,7 +159,7 @@ def _horizon(anchor: dt.date, data_end: dt.date) -> int:
 
 
 def _check_next_purchase(next_purchase: pd.DataFrame, anchor: dt.date | None, data_end: dt.date | None) -> pd.DataFrame:
-    _require_columns(next_purchase.columns, ["group", "observed", "duration"], "next_purchase")
+    require_columns(next_purchase.columns, ["group", "observed", "duration"], "next_purchase")
     df = next_purchase.copy()
     df["observed"] = df["observed"].astype(bool)
     if (df["duration"] < 0).any():
@@ -313,8 +305,8 @@ def compute_retention_by_segment(
     anchor = _as_date(anchor, "anchor")
     data_end = _as_date(data_end, "data_end")
     df = _check_next_purchase(next_purchase, anchor, data_end)
-    _require_columns(df.columns, ["customer_id"], "next_purchase")
-    _require_columns(segments.columns, ["customer_id", dimension], "segments")
+    require_columns(df.columns, ["customer_id"], "next_purchase")
+    require_columns(segments.columns, ["customer_id", dimension], "segments")
     seg = segments[["customer_id", dimension]].copy()
     seg["customer_id"] = seg["customer_id"].astype(str)
     if seg["customer_id"].duplicated().any():

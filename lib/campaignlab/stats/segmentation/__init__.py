@@ -41,8 +41,8 @@ from campaignlab.stats.segmentation.snapshot import (  # noqa: F401
     _as_timestamp,
     _customer_ids,
     _day_delta,
-    _require_columns,
     compute_customer_snapshot,
+    require_columns,
 )
 from campaignlab.stats.segmentation.tags import (  # noqa: F401
     TagDimensions,

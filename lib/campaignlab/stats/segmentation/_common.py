@@ -2,15 +2,6 @@
 
 from __future__ import annotations
 
-from campaignlab.params import (  # noqa: F401
-    NO_PURCHASE,
-    LifecycleConfig,
-    RfmRule,
-    ValueTier,
-    ValueTierConfig,
-    validate_rfm_rules,
-)
-
 #: Lifecycle states in display order (also the order of :func:`compute_lifecycle`'s categories).
 LIFECYCLE_STATES = (
     "new",

@@ -8,15 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from campaignlab.params import (  # noqa: F401
-    NO_PURCHASE,
+from campaignlab.formatting import require_columns
+from campaignlab.params import (
     LifecycleConfig,
-    RfmRule,
-    ValueTier,
-    ValueTierConfig,
-    validate_rfm_rules,
 )
-from campaignlab.stats.segmentation.snapshot import _as_timestamp, _customer_ids, _day_delta, _require_columns
+from campaignlab.stats.segmentation.snapshot import _as_timestamp, _customer_ids, _day_delta
 
 
 def compute_lifecycle(
@@ -84,7 +80,7 @@ def compute_lifecycle(
     """
     LifecycleConfig(new_days=new_days, sleeping_days=sleeping_days, churned_days=churned_days)
     as_of_ts = _as_timestamp(as_of)
-    _require_columns(snapshot.columns, ["customer_id", "first_order_ts", "last_order_ts"], "snapshot")
+    require_columns(snapshot.columns, ["customer_id", "first_order_ts", "last_order_ts"], "snapshot")
     snap = snapshot[["customer_id", "first_order_ts", "last_order_ts"]].copy()
     snap["customer_id"] = snap["customer_id"].astype(str)
     universe = _customer_ids(customers).union(pd.Index(snap["customer_id"], name="customer_id"))

@@ -7,15 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from campaignlab.params import (  # noqa: F401
-    NO_PURCHASE,
-    LifecycleConfig,
-    RfmRule,
-    ValueTier,
-    ValueTierConfig,
-    validate_rfm_rules,
-)
-from campaignlab.stats.segmentation.snapshot import _require_columns
+from campaignlab.formatting import require_columns
 
 
 def compute_migration(
@@ -123,7 +115,7 @@ def compute_segment_profile(
     ...                                         "mean_recency_days", "mean_spend"]].values.tolist()
     [['a', 2, 0.4, 2.0, 20.0], ['b', 1, 0.6, 10.0, 60.0], ['c', 1, 0.0, nan, 0.0]]
     """
-    _require_columns(segments.columns, [dimension, revenue, recency, frequency], "segments")
+    require_columns(segments.columns, [dimension, revenue, recency, frequency], "segments")
     df = segments.copy()
     df[revenue] = pd.to_numeric(df[revenue]).astype("float64").fillna(0.0)
     df[frequency] = pd.to_numeric(df[frequency]).astype("float64").fillna(0.0)

@@ -7,15 +7,13 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from campaignlab.params import (  # noqa: F401
+from campaignlab.formatting import require_columns
+from campaignlab.params import (
     NO_PURCHASE,
-    LifecycleConfig,
     RfmRule,
-    ValueTier,
-    ValueTierConfig,
     validate_rfm_rules,
 )
-from campaignlab.stats.segmentation.snapshot import _customer_ids, _require_columns
+from campaignlab.stats.segmentation.snapshot import _customer_ids
 
 
 def _quintile_scores(values: pd.Series, ids: pd.Series, *, higher_is_better: bool) -> np.ndarray:
@@ -72,7 +70,7 @@ def compute_rfm_scores(
     >>> scores["rfm_cell"].tolist()
     ['555', '444', '333', '222', '111', <NA>]
     """
-    _require_columns(snapshot.columns, ["customer_id", "recency_days", "frequency", "monetary"], "snapshot")
+    require_columns(snapshot.columns, ["customer_id", "recency_days", "frequency", "monetary"], "snapshot")
     purchasers = snapshot[["customer_id", "recency_days", "frequency", "monetary"]].copy()
     purchasers["customer_id"] = purchasers["customer_id"].astype(str)
     if purchasers["customer_id"].duplicated().any():
@@ -127,7 +125,7 @@ def compute_rfm_segments(scores: pd.DataFrame, rules: Sequence[RfmRule | dict]) 
     ['recent', 'lapsed', 'no_purchase']
     """
     parsed = validate_rfm_rules(rules)
-    _require_columns(scores.columns, ["r_score", "f_score"], "scores")
+    require_columns(scores.columns, ["r_score", "f_score"], "scores")
     lookup = {
         (r, f): rule.name
         for rule in parsed

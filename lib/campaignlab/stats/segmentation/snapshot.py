@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from campaignlab.params import (  # noqa: F401
-    NO_PURCHASE,
-    LifecycleConfig,
-    RfmRule,
-    ValueTier,
-    ValueTierConfig,
-    validate_rfm_rules,
-)
+from campaignlab.formatting import require_columns
 from campaignlab.stats.segmentation._common import SNAPSHOT_COLUMNS
 
 
@@ -29,13 +22,6 @@ def _as_timestamp(value: Any, name: str = "as_of") -> pd.Timestamp:
         # instant would silently shift every window by the UTC offset.
         raise ValueError(f"{name} must be a local timestamp without time zone, got {ts}")
     return ts
-
-
-def _require_columns(columns: Iterable[str], required: Sequence[str], what: str) -> None:
-    found = list(columns)
-    for col in required:
-        if col not in found:
-            raise ValueError(f"Required column {col!r} missing from {what} (found: {', '.join(map(str, found))})")
 
 
 def _as_table(data: ir.Table | pd.DataFrame) -> ir.Table:
@@ -52,7 +38,7 @@ def _as_table(data: ir.Table | pd.DataFrame) -> ir.Table:
 def _customer_ids(customers: pd.Series | pd.DataFrame | pd.Index | Iterable[str]) -> pd.Index:
     """Unique customer ids as text, sorted, from a frame (its ``customer_id``) or a sequence."""
     if isinstance(customers, pd.DataFrame):
-        _require_columns(customers.columns, ["customer_id"], "customers")
+        require_columns(customers.columns, ["customer_id"], "customers")
         ids = customers["customer_id"]
     else:
         ids = pd.Series(list(customers) if not isinstance(customers, pd.Series) else customers)
@@ -137,7 +123,7 @@ def compute_customer_snapshot(
     if int(lookback_days) <= 0:
         raise ValueError(f"lookback_days must be > 0, got {lookback_days}")
     t = _as_table(transactions)
-    _require_columns(t.columns, ["customer_id", "order_id", "ts", "amount"], "transactions")
+    require_columns(t.columns, ["customer_id", "order_id", "ts", "amount"], "transactions")
 
     start = as_of_ts - pd.Timedelta(days=int(lookback_days))
     ts = t.ts.cast("timestamp") if t.ts.type().is_date() else t.ts

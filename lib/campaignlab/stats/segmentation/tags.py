@@ -10,15 +10,8 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from campaignlab.params import (  # noqa: F401
-    NO_PURCHASE,
-    LifecycleConfig,
-    RfmRule,
-    ValueTier,
-    ValueTierConfig,
-    validate_rfm_rules,
-)
-from campaignlab.stats.segmentation.snapshot import _as_table, _as_timestamp, _customer_ids, _require_columns
+from campaignlab.formatting import require_columns
+from campaignlab.stats.segmentation.snapshot import _as_table, _as_timestamp, _customer_ids
 
 
 class TagDimensions(NamedTuple):
@@ -85,7 +78,7 @@ def compute_tag_dimensions(
     >>> dims.counts[["dimension", "value", "customers"]].values.tolist()
     [['region', 'north', 2], ['region', 'unknown', 1]]
     """
-    _require_columns(customers.columns, ["customer_id"], "customers")
+    require_columns(customers.columns, ["customer_id"], "customers")
     wide = customers.copy()
     wide["customer_id"] = wide["customer_id"].astype(str)
     if wide["customer_id"].duplicated().any():
@@ -160,7 +153,7 @@ def compute_response_history(
     """
     as_of_ts = _as_timestamp(as_of)
     t = _as_table(events)
-    _require_columns(t.columns, ["campaign_id", "customer_id", "event", "ts"], "events")
+    require_columns(t.columns, ["campaign_id", "customer_id", "event", "ts"], "events")
     responses = list(response_events)
     if not responses:
         raise ValueError("response_events must name at least one event")

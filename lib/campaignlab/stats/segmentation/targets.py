@@ -10,14 +10,6 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from campaignlab.params import (  # noqa: F401
-    NO_PURCHASE,
-    LifecycleConfig,
-    RfmRule,
-    ValueTier,
-    ValueTierConfig,
-    validate_rfm_rules,
-)
 from campaignlab.stats.segmentation.snapshot import _customer_ids
 
 

@@ -8,13 +8,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from campaignlab.params import (  # noqa: F401
-    NO_PURCHASE,
-    LifecycleConfig,
-    RfmRule,
+from campaignlab.params import (
     ValueTier,
     ValueTierConfig,
-    validate_rfm_rules,
 )
 
 

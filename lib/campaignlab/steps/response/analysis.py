@@ -19,8 +19,8 @@ from campaignlab.stats import response
 if TYPE_CHECKING:
     from campaignlab.run.session import Run
 
-OUTCOMES_FILE = "customer_outcomes.parquet"
-SEGMENTS_FILE = "segments.parquet"
+OUTCOMES_FILE = iorw.RunFiles.OUTCOMES
+SEGMENTS_FILE = iorw.RunFiles.SEGMENTS
 
 
 @dataclass
@@ -356,9 +356,9 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
     """Write the response tables and the ``response`` section of summary.json; returns that section."""
     iorw.write_table(result.frame.drop(columns=[c for c in result.frame.columns if c.startswith("_")]),
                      run.path(OUTCOMES_FILE))
-    iorw.write_table(result.effects, run.path("effects.csv"))
+    iorw.write_table(result.effects, run.path(iorw.RunFiles.EFFECTS))
     if not result.segments.empty:
-        iorw.write_table(result.segments, run.path("segment_effects.csv"))
+        iorw.write_table(result.segments, run.path(iorw.RunFiles.SEGMENT_EFFECTS))
     effect_cols = ["arm", "versus", "metric", "method", "role", "estimate", "ci_low", "ci_high", "p_value", "relative"]
     seg_cols = ["dimension", "segment", "arm", "metric", "customers", "response_rate", "lift", "ci_low", "ci_high",
                 "p_value", "q_value", "small"]

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from campaignlab.steps.display import format_ci, say, show_markdown
+from campaignlab.formatting import format_ci
+from campaignlab.steps.display import say, show_markdown
 
 # --------------------------------------------------------------------------------------------- 03_response
 

@@ -1,0 +1,87 @@
+"""Shared text helpers: how a missing value, a number with its interval, and a missing column are said.
+
+Every page says a missing value the same way (:data:`NOT_AVAILABLE`), every interval reads
+``estimate (95% CI low to high)``, and every table that lacks a column is refused with the same sentence. The
+lowest layer of the package: it imports nothing from campaignlab.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+__all__ = ["NOT_AVAILABLE", "as_number", "format_ci", "require_columns"]
+
+#: What every page shows for a number that could not be computed.
+NOT_AVAILABLE = "not available"
+
+
+def as_number(value: Any) -> float:
+    """A float, or NaN for None, pandas NA, text and other non-numbers.
+
+    Examples
+    --------
+    >>> as_number("3.5"), as_number(None), as_number(2)
+    (3.5, nan, 2.0)
+    """
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return out
+
+
+def format_ci(estimate: Any, low: Any, high: Any, *, fmt: Callable[[float], str] = "{:+,.2f}".format,
+              level: int = 95) -> str:
+    """``estimate (95% CI low to high)`` with one number format, or :data:`NOT_AVAILABLE`.
+
+    Parameters
+    ----------
+    estimate, low, high
+        The estimate and its interval bounds; None or NaN bounds give ``(no interval)``.
+    fmt : callable
+        Formats one number (default: signed, two decimals, thousands separators).
+    level : int
+        Confidence level in percent, as named in the text.
+
+    Examples
+    --------
+    >>> format_ci(18.047, -0.034, 36.129)
+    '+18.05 (95% CI -0.03 to +36.13)'
+    >>> format_ci(0.062, -0.094, 0.218, fmt=lambda v: f"{100 * v:+.1f} pts")
+    '+6.2 pts (95% CI -9.4 pts to +21.8 pts)'
+    >>> format_ci(None, 1, 2), format_ci(5.0, None, None, fmt="{:,.0f}".format)
+    ('not available', '5 (no interval)')
+    """
+    est, lo, hi = as_number(estimate), as_number(low), as_number(high)
+    if math.isnan(est):
+        return NOT_AVAILABLE
+    if math.isnan(lo) or math.isnan(hi):
+        return f"{fmt(est)} (no interval)"
+    return f"{fmt(est)} ({level}% CI {fmt(lo)} to {fmt(hi)})"
+
+
+def require_columns(columns: Iterable[Any], required: Sequence[str], what: str) -> None:
+    """Refuse a table that lacks a required column, naming the column, the table and what it has.
+
+    Parameters
+    ----------
+    columns
+        The table's column names (``df.columns`` of a pandas DataFrame or an Ibis table).
+    required
+        Columns the caller needs.
+    what
+        The table as the user knows it (a file name, "summary", "the customer table").
+
+    Examples
+    --------
+    >>> require_columns(["customer_id", "ts"], ["customer_id", "order_id"], "transactions")
+    Traceback (most recent call last):
+    ...
+    ValueError: Required column 'order_id' missing from transactions (found: customer_id, ts)
+    """
+    found = [str(c) for c in columns]
+    missing = [c for c in required if c not in found]
+    if missing:
+        raise ValueError(f"Required column {missing[0]!r} missing from {what} (found: {', '.join(found) or 'no columns'})")
