@@ -9,12 +9,49 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["NOT_AVAILABLE", "as_number", "format_ci", "require_columns"]
+__all__ = ["NOT_AVAILABLE", "NotAvailable", "as_number", "format_ci", "require_columns"]
 
 #: What every page shows for a number that could not be computed.
 NOT_AVAILABLE = "not available"
+
+
+@dataclass(frozen=True)
+class NotAvailable:
+    """What a section returns instead of a result when the data lacks what it needs; shown as one sentence.
+
+    Parameters
+    ----------
+    section : str
+        The section as the reader knows it ("Lifetime value", "Migration of not-assigned customers").
+    missing : str
+        What is missing, in plain words.
+    fix : str
+        What would provide it (a parameter, more data, a holdout); empty when nothing the user can do.
+
+    Examples
+    --------
+    >>> na = NotAvailable("Net promoter score", "the data has no feedback for this campaign",
+    ...                   "add a feedback table (customer_id, ts, score 0-10)")
+    >>> na.sentence
+    'Net promoter score is not available: the data has no feedback for this campaign. To get it: add a feedback table (customer_id, ts, score 0-10).'
+    >>> na.as_note()["missing"]
+    'the data has no feedback for this campaign'
+    """
+
+    section: str
+    missing: str
+    fix: str = ""
+
+    @property
+    def sentence(self) -> str:
+        return f"{self.section} is not available: {self.missing}." + (f" To get it: {self.fix}." if self.fix else "")
+
+    def as_note(self) -> dict[str, str]:
+        """The ``{section, missing, fix}`` entry for a section's notes in summary.json."""
+        return asdict(self)
 
 
 def as_number(value: Any) -> float:

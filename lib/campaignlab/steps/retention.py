@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 
 from campaignlab import iorw
+from campaignlab.formatting import NotAvailable
 from campaignlab.params import RetentionConfig
 from campaignlab.plots import retention as rplots
 from campaignlab.stats import retention
 from campaignlab.stats.response import COMPARISON, records
-from campaignlab.steps.display import show_markdown
+from campaignlab.steps.display import show_markdown, show_not_available
 from campaignlab.steps.response.analysis import OUTCOMES_FILE, read_segments
 
 if TYPE_CHECKING:
@@ -181,7 +182,9 @@ def show_cohorts(result) -> None:
     fig.tight_layout()
 
 
-def show_nps(result) -> pd.DataFrame:
+def show_nps(result) -> pd.DataFrame | None:
     if result.nps.empty:
-        show_markdown("No feedback for this campaign in the data.")
+        show_not_available(NotAvailable("Net promoter score", "the data has no feedback for this campaign",
+                                        "add a feedback table (campaign_id, customer_id, ts, score 0-10)"))
+        return None
     return result.nps.round(2)

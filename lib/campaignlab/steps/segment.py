@@ -16,9 +16,10 @@ import pandas as pd
 
 from campaignlab import iorw
 from campaignlab.data.outcomes import NOT_ASSIGNED
+from campaignlab.formatting import NotAvailable
 from campaignlab.params import ClvConfig
 from campaignlab.stats import segmentation as seg
-from campaignlab.steps.display import show_markdown
+from campaignlab.steps.display import show_markdown, show_not_available
 
 if TYPE_CHECKING:
     from campaignlab.run.session import Run
@@ -141,13 +142,28 @@ def analyse(run: Run) -> SegmentResult:
             b = segments.set_index("customer_id")[dim]
             a = later.set_index("customer_id")[dim].reindex(b.index)
             result.migration[dim] = {
-                "targeted": seg.compute_migration(b[targeted.to_numpy()], a[targeted.to_numpy()]),
-                NOT_ASSIGNED: seg.compute_migration(b[~targeted.to_numpy()], a[~targeted.to_numpy()]),
+                group: _migration_or_reason(b[mask], a[mask], group)
+                for group, mask in (("targeted", targeted.to_numpy()), (NOT_ASSIGNED, ~targeted.to_numpy()))
             }
         if not w["post"].complete:
             notes.append(f"The second snapshot is taken on {after}, where the data ends, not at the end of the "
                          f"post-period ({w['post'].end}).")
     return result
+
+
+def _migration_or_reason(before: pd.Series, after: pd.Series, group: str) -> pd.DataFrame | NotAvailable:
+    # A randomized e-mail test usually assigns every customer to some arm: the not-assigned group is then empty.
+    if before.empty:
+        return NotAvailable(f"Migration of {group.replace('_', ' ')} customers",
+                            "no customer is in this group (every customer was assigned to an arm of the campaign)"
+                            if group == NOT_ASSIGNED else "no customer is in this group")
+    return seg.compute_migration(before, after)
+
+
+def _migration_section(by: dict[str, pd.DataFrame | NotAvailable]) -> dict[str, Any]:
+    return {grp: m.as_note() if isinstance(m, NotAvailable) else
+            {"before": m.index.astype(str).tolist(), "after": m.columns.astype(str).tolist(),
+             "counts": m.to_numpy().tolist()} for grp, m in by.items()}
 
 
 def write(run: Run, result: SegmentResult) -> dict[str, Any]:
@@ -165,9 +181,7 @@ def write(run: Run, result: SegmentResult) -> dict[str, Any]:
                            for r in profiles[profiles["dimension"] == d].to_dict("records")]
                        for d in result.dimensions},
         "clv": result.clv_params,
-        "migration": {dim: {grp: {"before": m.index.astype(str).tolist(), "after": m.columns.astype(str).tolist(),
-                                  "counts": m.to_numpy().tolist()} for grp, m in by.items()}
-                      for dim, by in result.migration.items()},
+        "migration": {dim: _migration_section(by) for dim, by in result.migration.items()},
         "notes": result.notes,
     }
     run.write_section("segments", section)
@@ -272,8 +286,9 @@ def show_clv(result) -> pd.DataFrame | None:
 
     p = result.clv_params
     if not p.get("estimated"):
-        reason = p.get("reason") or "it was not fitted"
-        show_markdown(f"Lifetime value is not estimated: {reason}.")
+        show_not_available(NotAvailable("Lifetime value", p.get("reason") or "it was not fitted",
+                                        "more history before the campaign, with customers who went quiet"
+                                        if p.get("degenerate") else ""))
         return None
     bg, gg = p["bgnbd"], p["gamma_gamma"]
     show_markdown(
@@ -295,10 +310,17 @@ def show_migration(result, dimension: str) -> None:
 
     by = result.migration.get(dimension)
     if not by:
-        show_markdown("No second snapshot: the data ends at the campaign start.")
+        show_not_available(NotAvailable("Migration between segments", "there is no second snapshot: the data ends at "
+                                        "the campaign start"))
         return
-    fig, axes = plt.subplots(1, 2, figsize=(15, 6))
-    for (group, matrix), ax in zip(by.items(), axes):
+    drawn = {g: m for g, m in by.items() if not isinstance(m, NotAvailable)}
+    for m in by.values():
+        if isinstance(m, NotAvailable):
+            show_not_available(m)
+    if not drawn:
+        return
+    fig, axes = plt.subplots(1, len(drawn), figsize=(7.5 * len(drawn), 6), squeeze=False)
+    for (group, matrix), ax in zip(drawn.items(), axes[0]):
         plotting.plot_migration(matrix, ax=ax)
         ax.set_title(f"{dimension.replace('_', ' ')}: {group.replace('_', ' ')}")
     fig.tight_layout()
