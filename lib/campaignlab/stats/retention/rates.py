@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 import ibis.expr.types as ir
 import pandas as pd
@@ -107,6 +108,13 @@ def compute_churn_rates(
 
 
 
+def _share_with_interval(numerator: int, denominator: int, complete: bool) -> dict[str, Any]:
+    """Rate, counts and Wilson interval of a share; NaN (and no numerator) when the window is not complete."""
+    low, high = _wilson(numerator, denominator) if complete else (_NAN, _NAN)
+    return {"rate": numerator / denominator if denominator and complete else _NAN,
+            "numerator": numerator if complete else None, "denominator": denominator, "ci_low": low, "ci_high": high}
+
+
 def compute_repurchase_rate(
     transactions: ir.Table | pd.DataFrame,
     customer_ids: Iterable[str] | None,
@@ -159,11 +167,8 @@ def compute_repurchase_rate(
     denominator = _scalar(buyers.count())
     numerator = _scalar(buyers.join(again, "customer_id", how="semi").count())
     complete = data_end is None or next_end <= _as_date(data_end, "data_end")
-    rate = numerator / denominator if denominator and complete else _NAN
-    low, high = _wilson(numerator, denominator) if complete else (_NAN, _NAN)
     return {
-        "rate": rate, "numerator": numerator if complete else None, "denominator": denominator,
-        "ci_low": low, "ci_high": high,
+        **_share_with_interval(numerator, denominator, complete),
         "start": start, "end": end, "next_end": next_end, "complete": complete,
         "definition": (f"Share of customers with an order in [{start}, {end}) who order again in "
                        f"[{end}, {next_end})."),
@@ -221,11 +226,8 @@ def compute_period_churn(
     denominator = _scalar(active.count())
     numerator = _scalar(active.join(current, "customer_id", how="anti").count())
     complete = data_end is None or end <= _as_date(data_end, "data_end")
-    rate = numerator / denominator if denominator and complete else _NAN
-    low, high = _wilson(numerator, denominator) if complete else (_NAN, _NAN)
     return {
-        "rate": rate, "numerator": numerator if complete else None, "denominator": denominator,
-        "ci_low": low, "ci_high": high,
+        **_share_with_interval(numerator, denominator, complete),
         "previous_start": previous_start, "start": start, "end": end, "complete": complete,
         "definition": (f"Share of customers with an order in [{previous_start}, {start}) who have no order in "
                        f"[{start}, {end})."),
