@@ -77,6 +77,8 @@ class ResponseConfig(_Model):
     srm_threshold: float = Field(gt=0, lt=1, description="SRM chi-square p-value below which the split fails.")
     power: float = Field(gt=0, lt=1, description="Power for the planning section.")
     use_attributes: bool = Field(description="Use customer attributes as covariates where present.")
+    primary_metric: Literal["revenue_per_customer", "conversion_rate"] = Field(
+        default="revenue_per_customer", description="The metric of the campaign's one verdict (review, portfolio, index).")
 
 
 class RetentionConfig(_Model):

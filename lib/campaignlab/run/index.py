@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from urllib.parse import quote, urlsplit
 import pandas as pd
 
 from campaignlab import __version__, iorw
-from campaignlab.formatting import format_ci
+from campaignlab.formatting import as_number, format_ci
 from campaignlab.stats.portfolio import (
     NOT_AVAILABLE,
     STATUSES,
@@ -41,25 +42,41 @@ span.ok { background: #d8f0e0; color: #14532d; }
 span.failed { background: #fbdcdc; color: #7f1d1d; }
 span.stale { background: #fdf0c8; color: #713f12; }
 span.na { color: #888; }
+span.trust { padding: 0.1rem 0.45rem; border-radius: 0.6rem; font-size: 0.8rem; white-space: nowrap; }
+span.randomized, span.adjusted { background: #d8f0e0; color: #14532d; }
+span.indicative { background: #fdf0c8; color: #713f12; }
+span.not_estimable { background: #eee; color: #444; }
+p.legend { color: #555; font-size: 0.85rem; }
 </style>
 </head>
 <body>
 <h1>{{ title }}</h1>
 {% if generated %}<p class="meta">Generated {{ generated }}</p>{% endif %}
 {% if portfolio_href %}<p><a href="{{ portfolio_href }}">Portfolio: all campaigns compared</a></p>{% endif %}
+<p class="legend">Campaigns by start date. <b>Verdict</b>: the one effect each review acts on, over the window
+named. <b>Trust</b>: randomized (a holdout that passed its checks) and adjusted (a matched comparison that passed
+every check) support a causal reading; indicative means a check failed: a difference between groups only.
+<b>Significant</b>: Benjamini-Hochberg q-value below 0.05 over all campaigns' verdicts. <b>Status</b> is whether the
+report ran, not a verdict.</p>
 <table>
-<thead><tr><th>Campaign</th><th>Type</th><th>Run date</th><th>Status</th><th>Incremental revenue (95% CI)</th>
-<th>ROI (95% CI)</th><th>Significant</th><th>Note</th></tr></thead>
+<thead><tr><th>Campaign</th><th>Type</th><th>Dates</th><th>Reach</th><th>Redemption</th><th>Verdict (95% CI)</th>
+<th>Trust</th><th>Significant</th><th>Incremental revenue (95% CI)</th><th>ROI (95% CI)</th><th>Run date</th>
+<th>Status</th><th>Note</th></tr></thead>
 <tbody>
 {% for e in entries %}<tr>
 <td>{% if e.href %}<a href="{{ e.href }}">{{ e.label }}</a>
 {%- else %}{{ e.label }} <span class="na">(report not available)</span>{% endif %}</td>
 <td>{{ e.type }}</td>
-<td>{{ e.run_date }}</td>
-<td><span class="status {{ e.status }}">{{ e.status }}</span></td>
+<td>{{ e.dates }}</td>
+<td class="num">{{ e.reach }}</td>
+<td class="num">{{ e.redemption }}</td>
+<td>{{ e.verdict }}</td>
+<td><span class="trust {{ e.trust_class }}">{{ e.trust }}</span></td>
+<td>{{ e.significant }}</td>
 <td class="num">{{ e.revenue }}</td>
 <td class="num">{{ e.roi }}</td>
-<td>{{ e.significant }}</td>
+<td>{{ e.run_date }}</td>
+<td><span class="status {{ e.status }}">{{ e.status }}</span></td>
 <td>{{ e.note }}</td>
 </tr>
 {% endfor %}</tbody>
@@ -134,8 +151,20 @@ def build_index_html(
         if status not in STATUSES:
             raise ValueError(f"Index entry {cid}: status must be one of {', '.join(STATUSES)}, got {status!r}")
         sig = e.get("significant")
+        trust = _text(e.get("trust"))
+        metric = _text(e.get("verdict_metric"))
+        vfmt = "{:+.1%}".format if metric == "conversion_rate" else "{:+,.2f}".format
+        verdict = format_ci(e.get("verdict_estimate"), e.get("verdict_ci_low"), e.get("verdict_ci_high"), fmt=vfmt)
         rows.append({
             "label": name if name == cid else f"{name} ({cid})",
+            "dates": f"{_text(e.get('start'), '?')} to {_text(e.get('end'), '?')}",
+            "reach": NOT_AVAILABLE if math.isnan(as_number(e.get("customers"))) else f"{as_number(e.get('customers')):,.0f}",
+            "redemption": NOT_AVAILABLE if math.isnan(as_number(e.get("response_rate")))
+            else f"{as_number(e.get('response_rate')):.1%}",
+            "verdict": (f"{metric.replace('_', ' ')} {verdict}, {_text(e.get('window'))}" if metric
+                        else NOT_AVAILABLE),
+            "trust": trust.replace("_", " ") or NOT_AVAILABLE,
+            "trust_class": trust or "not_estimable",
             "href": _relative_href(e.get("href")),
             "type": _text(e.get("type"), NOT_AVAILABLE),
             "run_date": _text(e.get("run_date"), NOT_AVAILABLE),
@@ -206,13 +235,21 @@ def compute_index_entries(
     >>> e["href"], e["status"], e["run_date"]
     ('c1/05_review_report.html', 'failed', '2024-05-01 10:05')
     """
+    runs = list(runs)
+    summaries = [r.get("summary") if isinstance(r.get("summary"), Mapping) else None for r in runs]
+    # One table over all campaigns, so the significance flags share one Benjamini-Hochberg family.
+    table = compute_campaign_table([s for s in summaries if s is not None])
+    by_id = {str(r["campaign_id"]): r for r in table.to_dict("records")}
+    runs = list(runs)
+    # One table over all campaigns, so the significance flags share one Benjamini-Hochberg family.
+    table = compute_campaign_table([r.get("summary") for r in runs if isinstance(r.get("summary"), Mapping)])
+    by_id = {str(r["campaign_id"]): r for r in table.to_dict("records")}
     entries = []
     for run in runs:
         summary = run.get("summary")
         meta = run.get("run") or {}
         cid = _text(run.get("campaign_id"), _text(_get(summary, "campaign", "id"), "(unknown)"))
-        table = compute_campaign_table([summary]) if isinstance(summary, Mapping) else pd.DataFrame()
-        row = table.iloc[0].to_dict() if len(table) else {}
+        row = by_id.get(_text(_get(summary, "campaign", "id"), cid), {}) if isinstance(summary, Mapping) else {}
         reports = list(run.get("reports") or [])
         name = report_name if report_name in reports else (reports[-1] if reports and not report_name else None)
         folder = _text(run.get("folder"), cid)
@@ -243,7 +280,9 @@ def compute_index_entries(
             "status": status,
             **{k: row.get(k) for k in ("incremental_revenue", "incremental_revenue_ci_low",
                                        "incremental_revenue_ci_high", "roi", "roi_ci_low", "roi_ci_high",
-                                       "significant")},
+                                       "significant", "start", "end", "customers", "response_rate",
+                                       "verdict_metric", "verdict_estimate", "verdict_ci_low", "verdict_ci_high",
+                                       "trust", "window")},
             "note": "; ".join(notes),
         })
     return entries
@@ -257,9 +296,11 @@ def write_index(outputs_dir: Path, *, title: str = "Campaign reports") -> Path:
     fingerprints = [(r.get("summary") or {}).get("data", {}).get("fingerprint") for r in runs]
     latest = next((f for f in reversed(fingerprints) if f), None)
     entries = compute_index_entries(runs, package_version=__version__, report_name=REVIEW_HTML,
-                                              fingerprint=latest if len(set(filter(None, fingerprints))) == 1 else None)
+                                    fingerprint=latest if len(set(filter(None, fingerprints))) == 1 else None)
+    # By campaign start date (then id), as a manager reads a calendar; campaigns without dates last.
+    entries.sort(key=lambda e: (_text(e.get("start")) or "9999", _text(e.get("campaign_id"))))
     has_portfolio = (outputs_dir / PORTFOLIO_DIR / PORTFOLIO_HTML).exists()
     html = build_index_html(entries, title=title,
-                                      portfolio_href=f"{PORTFOLIO_DIR}/{PORTFOLIO_HTML}" if has_portfolio else None,
-                                      generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+                            portfolio_href=f"{PORTFOLIO_DIR}/{PORTFOLIO_HTML}" if has_portfolio else None,
+                            generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
     return iorw.write_text(outputs_dir / iorw.RunFiles.INDEX_HTML, html)

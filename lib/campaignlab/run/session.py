@@ -20,7 +20,7 @@ from campaignlab import __version__, iorw
 from campaignlab.data import windows
 from campaignlab.params import CampaignParams, load_params, resolve_path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass

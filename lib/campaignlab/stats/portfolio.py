@@ -40,7 +40,8 @@ HEADLINE_METRIC = "revenue_per_customer"
 CAMPAIGN_COLUMNS = (
     "rank", "campaign_id", "title", "type", "start", "end", "design", "customers",
     "headline_arm", "headline_method", "headline_caveat", "revenue_per_customer", "revenue_per_customer_ci_low",
-    "revenue_per_customer_ci_high", "significant",
+    "revenue_per_customer_ci_high", "significant", "verdict_metric", "verdict_estimate", "verdict_ci_low",
+    "verdict_ci_high", "p_value", "q_value", "trust", "window", "verdict", "response_rate",
     "incremental_revenue", "incremental_revenue_ci_low", "incremental_revenue_ci_high",
     "roi", "roi_ci_low", "roi_ci_high", "net_profit", "total_cost", "note",
 )
@@ -95,7 +96,10 @@ def _excludes_zero(low: float, high: float) -> Any:
 
 
 def _headline_effect(response: Any) -> tuple[dict | None, str]:
-    """The effect the run chose as its revenue-per-customer headline, and why none was found."""
+    """The run's verdict (summary version 2) or, for version 1, its revenue-per-customer headline; and why none."""
+    verdict = _get(response, "verdict")
+    if isinstance(verdict, Mapping) and verdict.get("trust"):
+        return {**verdict, "caveat": "; ".join(_list(verdict.get("trust_reasons")))}, ""
     headline = [h for h in _list(_get(response, "headline")) if h.get("metric") == HEADLINE_METRIC]
     if not headline:
         return None, f"no {HEADLINE_METRIC} headline"
@@ -106,6 +110,38 @@ def _headline_effect(response: Any) -> tuple[dict | None, str]:
     if "estimate" in h:  # the headline entry carries its own numbers
         return dict(h), ""
     return None, f"headline {HEADLINE_METRIC} effect not in response.effects"
+
+
+def _response_rate(response: Any, control: Any) -> float:
+    """Share of the treated customers with the response event (redemption): the reach that acted."""
+    arms = [a for a in _list(_get(response, "arms")) if a.get("arm") != control]
+    n = sum(_num(a.get("customers")) for a in arms)
+    k = sum(_num(a.get("responders")) for a in arms)
+    return k / n if n and not math.isnan(n) and not math.isnan(k) else _NAN
+
+
+def _window_text(effect: Mapping | None) -> str | None:
+    w = _get(effect, "window")
+    if not isinstance(w, Mapping):
+        return None
+    return f"{w.get('label', 'window')} {w.get('start')} to {w.get('end')}"
+
+
+def _add_qvalues(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Benjamini-Hochberg q-values over all campaigns' verdicts; ``significant`` is q below ``alpha``.
+
+    Runs without a p-value (version-1 summaries) keep the interval rule (``significant`` when the 95% interval
+    excludes zero) and no q-value.
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    p = pd.to_numeric(table["p_value"], errors="coerce")
+    known = p.notna()
+    table["q_value"] = _NAN
+    if known.any():
+        table.loc[known, "q_value"] = multipletests(p[known].to_numpy(), alpha=alpha, method="fdr_bh")[1]
+        table.loc[known, "significant"] = table.loc[known, "q_value"] < alpha
+    return table
 
 
 def _targeted(response: Any, headline: dict | None) -> float:
@@ -124,6 +160,61 @@ def _targeted(response: Any, headline: dict | None) -> float:
 
 
 # --------------------------------------------------------------------------------------------- campaign table
+def _campaign_row(i: int, summary: Mapping[str, Any]) -> dict[str, Any]:
+    """One campaign's row of :func:`compute_campaign_table`."""
+    campaign = _get(summary, "campaign") or {}
+    cid = _text(_get(campaign, "id"), f"(unknown {i + 1})")
+    response = _get(summary, "response")
+    notes = []
+    effect, why = (None, "") if not isinstance(response, Mapping) else _headline_effect(response)
+    if not isinstance(response, Mapping):
+        notes.append("response not available")
+    elif why:
+        notes.append(why)
+    roi = _get(response, "roi")
+    if isinstance(response, Mapping) and not isinstance(roi, Mapping):
+        notes.append("roi not available")
+    is_verdict = isinstance(_get(response, "verdict"), Mapping)
+    estimate = _num(_get(effect, "estimate"))
+    low, high = _num(_get(effect, "ci_low")), _num(_get(effect, "ci_high"))
+    revenue = effect if not is_verdict or _get(effect, "metric") == HEADLINE_METRIC else None
+    return {
+        "campaign_id": cid,
+        "title": _text(_get(campaign, "title"), cid),
+        "type": _text(_get(campaign, "type"), "unknown"),
+        "start": _text(_get(campaign, "start_date")) or None,
+        "end": _text(_get(campaign, "end_date")) or None,
+        "design": _text(_get(response, "design")) or None,
+        "customers": _targeted(response, effect),
+        "headline_arm": _text(_get(effect, "arm")) or None,
+        "headline_method": _text(_get(effect, "method")) or None,
+        "headline_caveat": _text(_get(effect, "caveat")) or None,
+        "revenue_per_customer": _num(_get(revenue, "estimate")),
+        "revenue_per_customer_ci_low": _num(_get(revenue, "ci_low")),
+        "revenue_per_customer_ci_high": _num(_get(revenue, "ci_high")),
+        "significant": _excludes_zero(low, high),
+        "verdict_metric": _text(_get(effect, "metric")) or None,
+        "verdict_estimate": estimate,
+        "verdict_ci_low": low,
+        "verdict_ci_high": high,
+        "p_value": _num(_get(effect, "p_value")) if is_verdict else _NAN,
+        "q_value": _NAN,
+        "trust": _text(_get(effect, "trust")) or None,
+        "window": _window_text(effect),
+        "verdict": _text(_get(effect, "sentence")) or None,
+        "response_rate": _response_rate(response, _get(response, "control_arm")),
+        "incremental_revenue": _num(_get(roi, "incremental_revenue", "estimate")),
+        "incremental_revenue_ci_low": _num(_get(roi, "incremental_revenue", "ci_low")),
+        "incremental_revenue_ci_high": _num(_get(roi, "incremental_revenue", "ci_high")),
+        "roi": _num(_get(roi, "roi", "estimate")),
+        "roi_ci_low": _num(_get(roi, "roi", "ci_low")),
+        "roi_ci_high": _num(_get(roi, "roi", "ci_high")),
+        "net_profit": _num(_get(roi, "net_profit", "estimate")),
+        "total_cost": _num(_get(roi, "total_cost")),
+        "note": "; ".join(notes),
+    }
+
+
 def compute_campaign_table(summaries: Iterable[Mapping[str, Any] | None]) -> pd.DataFrame:
     """One row per campaign run: what it was, its headline effect and its money, ranked by incremental revenue.
 
@@ -165,49 +256,7 @@ def compute_campaign_table(summaries: Iterable[Mapping[str, Any] | None]) -> pd.
     >>> t["note"].tolist()
     ['', 'response not available']
     """
-    rows = []
-    for i, summary in enumerate(summaries):
-        if not isinstance(summary, Mapping):
-            continue
-        campaign = _get(summary, "campaign") or {}
-        cid = _text(_get(campaign, "id"), f"(unknown {i + 1})")
-        response = _get(summary, "response")
-        notes = []
-        effect, why = (None, "") if not isinstance(response, Mapping) else _headline_effect(response)
-        if not isinstance(response, Mapping):
-            notes.append("response not available")
-        elif why:
-            notes.append(why)
-        roi = _get(response, "roi")
-        if isinstance(response, Mapping) and not isinstance(roi, Mapping):
-            notes.append("roi not available")
-        estimate = _num(_get(effect, "estimate"))
-        low, high = _num(_get(effect, "ci_low")), _num(_get(effect, "ci_high"))
-        rows.append({
-            "campaign_id": cid,
-            "title": _text(_get(campaign, "title"), cid),
-            "type": _text(_get(campaign, "type"), "unknown"),
-            "start": _text(_get(campaign, "start_date")) or None,
-            "end": _text(_get(campaign, "end_date")) or None,
-            "design": _text(_get(response, "design")) or None,
-            "customers": _targeted(response, effect),
-            "headline_arm": _text(_get(effect, "arm")) or None,
-            "headline_method": _text(_get(effect, "method")) or None,
-            "headline_caveat": _text(_get(effect, "caveat")) or None,
-            "revenue_per_customer": estimate,
-            "revenue_per_customer_ci_low": low,
-            "revenue_per_customer_ci_high": high,
-            "significant": _excludes_zero(low, high),
-            "incremental_revenue": _num(_get(roi, "incremental_revenue", "estimate")),
-            "incremental_revenue_ci_low": _num(_get(roi, "incremental_revenue", "ci_low")),
-            "incremental_revenue_ci_high": _num(_get(roi, "incremental_revenue", "ci_high")),
-            "roi": _num(_get(roi, "roi", "estimate")),
-            "roi_ci_low": _num(_get(roi, "roi", "ci_low")),
-            "roi_ci_high": _num(_get(roi, "roi", "ci_high")),
-            "net_profit": _num(_get(roi, "net_profit", "estimate")),
-            "total_cost": _num(_get(roi, "total_cost")),
-            "note": "; ".join(notes),
-        })
+    rows = [_campaign_row(i, s) for i, s in enumerate(summaries) if isinstance(s, Mapping)]
     table = pd.DataFrame(rows, columns=[c for c in CAMPAIGN_COLUMNS if c != "rank"])
     table = table.sort_values(["incremental_revenue", "campaign_id"], ascending=[False, True], na_position="last",
                               kind="stable").reset_index(drop=True)
@@ -215,7 +264,7 @@ def compute_campaign_table(summaries: Iterable[Mapping[str, Any] | None]) -> pd.
     # Sorted with unknown revenue last, so the known rows are exactly the first ranks.
     table.insert(0, "rank", pd.array([i + 1 if k else pd.NA for i, k in enumerate(known)], dtype="Int64"))
     table["significant"] = table["significant"].astype("boolean")
-    return table
+    return _add_qvalues(table)
 
 
 def compute_type_comparison(table: pd.DataFrame) -> pd.DataFrame:

@@ -269,11 +269,16 @@ def matched_diagnostics(frame: pd.DataFrame, *, covariates: list[str], trim: tup
     w = np.where(sub["_t"] == 1, 1.0, ps / (1 - ps))
     bal = causal.compute_balance(sub[inside], treatment="_t", covariates=covariates, weights=w[inside],
                                  threshold=threshold)
+    comparison_inside = inside & ~t
     return {
         "propensity_method": info["method"],
         "propensity_regularized": bool(info["regularized"]),
         "overlap": overlap,
         "trimmed": int((~inside).sum()),
+        "trimmed_treated": int((~inside & t).sum()),
+        # Kish effective size of the odds-weighted comparison group: how many customers it counts as.
+        "effective_comparison": float(w[comparison_inside].sum() ** 2 / (w[comparison_inside] ** 2).sum())
+        if comparison_inside.any() else 0.0,
         "balance": bal,
         "balanced": bool(bal.attrs.get("balanced", False)),
         "max_abs_smd_after": float(bal.attrs.get("max_abs_smd", float("nan"))),

@@ -85,12 +85,17 @@ def portfolio_ranking(result) -> pd.DataFrame:
     view = pd.DataFrame({
         "rank": t["rank"], "campaign": t["campaign_id"], "type": t["type"], "design": t["design"],
         "customers": t["customers"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
-        "effect per customer (95% CI)": [format_ci(e, lo, hi) for e, lo, hi in zip(
-            t["revenue_per_customer"], t["revenue_per_customer_ci_low"], t["revenue_per_customer_ci_high"])],
+        "verdict (95% CI)": [format_ci(e, lo, hi, fmt="{:+.1%}".format if m == "conversion_rate" else
+                                       "{:+,.2f}".format) + (f" {str(m).replace('_', ' ')}" if m else "")
+                             for e, lo, hi, m in zip(t["verdict_estimate"], t["verdict_ci_low"],
+                                                     t["verdict_ci_high"], t["verdict_metric"])],
+        "window": t["window"].fillna(""),
+        "trust": t["trust"].fillna("").str.replace("_", " "),
+        "q-value": t["q_value"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}"),
         "incremental revenue (95% CI)": [format_ci(e, lo, hi) for e, lo, hi in zip(
             t["incremental_revenue"], t["incremental_revenue_ci_low"], t["incremental_revenue_ci_high"])],
         "ROI (95% CI)": [format_ci(e, lo, hi) for e, lo, hi in zip(t["roi"], t["roi_ci_low"], t["roi_ci_high"])],
-        "caveat": t["headline_caveat"].fillna(""),
+        "why not higher trust": t["headline_caveat"].fillna(""),
     })
     return view.style.hide(axis="index")
 

@@ -20,8 +20,14 @@ GLOSSARY = {
     "revenue per customer": "Revenue in the campaign window divided by the customers in the group (customers "
                             "without an order count as zero).",
     "average order value": "Revenue divided by distinct orders.",
-    "incremental revenue": "Effect on revenue per customer times the customers the campaign reached: revenue the "
-                           "campaign caused, by the headline method.",
+    "incremental revenue": "The verdict's difference in revenue per customer times the customers the campaign "
+                           "reached: the campaign's effect where the design supports it (trust randomized or "
+                           "adjusted), a difference between groups otherwise.",
+    "verdict": "The one effect every page shows for a campaign: the primary metric, all treated arms against the "
+               "comparison group, over the campaign window, with its trust level.",
+    "trust": "How far the verdict can be read as the campaign's effect: randomized (a holdout that passed its "
+             "checks), adjusted (a matched comparison that passed every check), indicative (a check failed: a "
+             "difference between groups only), not estimable.",
     "lift": "Difference between the campaign group and its comparison (control or matched) in a metric.",
     "ROI": "(Incremental revenue x gross margin - costs) / costs, where costs are campaign discounts, cost per "
            "contact x contacts and the fixed cost.",
@@ -95,8 +101,8 @@ def compose_executive_summary(summary: dict) -> list[str]:
     ...                      "ci_high": 1.0, "method": "ANCOVA", "causal": True, "caveat": ""}],
     ...        "roi": {"incremental_revenue": {"estimate": -900.0, "ci_low": -2700.0, "ci_high": 900.0},
     ...                "roi": {"estimate": -1.2, "ci_low": -2.0, "ci_high": 0.1}, "total_cost": 500.0}}}
-    >>> print(compose_executive_summary(s)[1])  # doctest: +ELLIPSIS
-    **Headline.** We cannot tell whether the campaign changed revenue per customer: ...
+    >>> print(compose_executive_summary(s)[1])  # a version-1 summary: no verdict  # doctest: +ELLIPSIS
+    **Headline.** Revenue per customer: -1.00 (95% CI -3.00 to 1.00; ANCOVA). In money ...
     """
     c = summary.get("campaign") or {}
     r = summary.get("response") or {}
@@ -118,32 +124,18 @@ def compose_executive_summary(summary: dict) -> list[str]:
         f"{c.get('start_date')} until {c.get('end_date')} (exclusive) and reached {treated:,} customers in the "
         f"analysis. It is measured against {design_text}.")
     h = headline_effect(summary)
-    roi = r.get("roi") or {}
-    if h is None:
+    v = r.get("verdict")
+    if v:
+        if v.get("trust") == "indicative":
+            paras.insert(0, "> **Indicative only.** This campaign had no randomized holdout that passed its checks, "
+                            "and the comparison with similar customers failed at least one check (below): the "
+                            "numbers describe differences between groups, not effects of the campaign.")
+        paras.append(f"**Verdict ({_TRUST_WORDS.get(v.get('trust'), v.get('trust'))}).** {v.get('sentence')}"
+                     + _money_text(r, v))
+    elif h is None:
         paras.append("**Headline.** No effect could be estimated for this campaign (see the response notebook).")
     else:
-        lo, hi, est = _num(h.get("ci_low")), _num(h.get("ci_high")), _num(h.get("estimate"))
-        direction = _direction(lo, hi)
-        verb = {"positive": "raised", "negative": "lowered"}.get(direction)
-        inc = roi.get("incremental_revenue") or {}
-        if verb:
-            text = (f"The campaign {verb} revenue per customer by {_amt(abs(est))} in the campaign window "
-                    f"(95% CI {_amt(lo)} to {_amt(hi)}; {h.get('method')}).")
-        else:
-            text = (f"We cannot tell whether the campaign changed revenue per customer: the estimate is {_amt(est)} "
-                    f"but the 95% interval runs from {_amt(lo)} to {_amt(hi)} and includes zero ({h.get('method')}).")
-        pce = roi.get("per_customer_effect") or {}
-        if "post-period" in str(roi.get("window", "")) and "not complete" not in str(roi.get("window", "")):
-            text += (f" Counting the post-period as well, so that sales pulled forward from after the campaign are "
-                     f"netted out, the effect is {_ci(pce)} per customer.")
-        text += (f" In money ({roi.get('window', 'campaign window')}): {_ci(inc, _money)} of incremental revenue; "
-                 f"against costs of {_money(roi.get('total_cost'))}, the ROI is {_ci(roi.get('roi'))} per unit spent.")
-        roi_ci = roi.get("roi") or {}
-        if _num(roi_ci.get("ci_high")) < 0:
-            text += " Even the optimistic end of the interval loses money."
-        elif _num(roi_ci.get("ci_low")) > 0:
-            text += " The campaign paid for itself even at the pessimistic end of the interval."
-        paras.append("**Headline.** " + text)
+        paras.append("**Headline.** " + _legacy_headline(h, r.get("roi") or {}))
     paras.append("**Can we trust it?** " + _trust_text(summary, h))
     seg = _segment_text(summary)
     if seg:
@@ -154,15 +146,65 @@ def compose_executive_summary(summary: dict) -> list[str]:
     return paras
 
 
+_TRUST_WORDS = {"randomized": "randomized test", "adjusted": "adjusted comparison, every check passed",
+                "indicative": "indicative only", "not_estimable": "not estimable"}
+
+
+def _money_text(r: dict, v: dict) -> str:
+    """Incremental revenue and ROI over the verdict's window, with the costs counted and the ones missing."""
+    roi = r.get("roi") or {}
+    inc = roi.get("incremental_revenue") or {}
+    if not inc or v.get("trust") == "not_estimable":
+        return ""
+    window = (v.get("window") or {}).get("label", "campaign window")
+    lead = (" If that difference were the campaign's effect, it would be worth" if v.get("trust") == "indicative"
+            else " In money, that is")
+    text = (f"{lead} {_ci(inc, _money)} of incremental revenue in the {window}; against costs of "
+            f"{_money(roi.get('total_cost'))}, the ROI is {_ci(roi.get('roi'))} per unit spent.")
+    roi_ci = roi.get("roi") or {}
+    if v.get("trust") in ("randomized", "adjusted"):
+        if _num(roi_ci.get("ci_high")) < 0:
+            text += " Even the optimistic end of the interval loses money."
+        elif _num(roi_ci.get("ci_low")) > 0:
+            text += " The campaign paid for itself even at the pessimistic end of the interval."
+    arms = roi.get("arms") or []
+    if arms:
+        text += " By arm: " + "; ".join(f"{a.get('arm')} {_ci(a.get('incremental_revenue'), _money)}" for a in arms) + "."
+    missing = roi.get("costs_missing") or []
+    if missing:
+        text += " Costs counted: campaign discounts only (" + "; ".join(missing) + ")."
+    post = next((e for e in r.get("effects") or [] if e.get("metric") == "revenue_incl_post_per_customer"
+                 and e.get("role") == "headline"), None)
+    if post:
+        text += (f" A separate figure, over the campaign window and the post-period together (it nets out sales "
+                 f"pulled forward): {_ci(post)} per customer.")
+    return text
+
+
+def _legacy_headline(h: dict, roi: dict) -> str:
+    """The headline of a version-1 summary (reports kept in outputs/_history), as it was written then."""
+    lo, hi, est = _num(h.get("ci_low")), _num(h.get("ci_high")), _num(h.get("estimate"))
+    return (f"Revenue per customer: {_amt(est)} (95% CI {_amt(lo)} to {_amt(hi)}; {h.get('method')}). In money "
+            f"({roi.get('window', 'campaign window')}): {_ci(roi.get('incremental_revenue') or {}, _money)}.")
+
+
 def _trust_text(summary: dict, h: dict | None) -> str:
     r = summary.get("response") or {}
     parts = []
+    v = r.get("verdict") or {}
+    if v.get("trust_reasons"):
+        parts.append(f"Trust: **{_TRUST_WORDS.get(v.get('trust'), v.get('trust'))}**, because: "
+                     + " ".join(x.rstrip(".") + "." for x in v["trust_reasons"]))
+    elif v.get("trust") in ("randomized", "adjusted"):
+        parts.append(f"Trust: **{_TRUST_WORDS[v['trust']]}**.")
     reason = (r.get("eligibility") or {}).get("reason")
     if (r.get("eligibility") or {}).get("estimable") is False and reason:
         parts.append(reason)
     elif r.get("design") == "matched":
         b = r.get("balance") or {}
-        if b.get("balanced"):
+        if v:
+            pass  # the verdict's reasons above say what failed
+        elif b.get("balanced"):
             parts.append("Targeted and comparison customers are balanced on every covariate after weighting, so the "
                          "estimate can be read as the campaign's effect, assuming targeting depended only on them.")
         else:
@@ -176,7 +218,7 @@ def _trust_text(summary: dict, h: dict | None) -> str:
             parts.append(f"A naive targeted-versus-rest comparison would claim {_amt(naive.get('estimate'))} per "
                          f"customer instead of {_amt(h.get('estimate'))}: most of that gap is who was targeted, "
                          "not what the campaign did.")
-    elif r.get("design") == "holdout":
+    elif r.get("design") == "holdout" and not v.get("trust_reasons"):
         srm = r.get("srm") or {}
         parts.append("Customers were split at random into the arms; " + (
             "the split matches the plan (sample-ratio check passed)." if srm.get("passed")

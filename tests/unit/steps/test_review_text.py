@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from campaignlab.stats.verdict import CAUSAL_VERBS, assess_trust, compose_verdict_sentence
 from campaignlab.steps.review_text import (
     compose_executive_summary,
     compose_next_campaign,
@@ -35,6 +36,7 @@ def summary(estimate: float, ci_low: float, ci_high: float, *, roi=(0.5, 0.1, 0.
                  "caveat": ""},
             ],
             "srm": {"passed": srm_passed, "p_value": 0.5 if srm_passed else 0.000123},
+            "verdict": _verdict(estimate, ci_low, ci_high, design=design, srm_passed=srm_passed),
             "roi": {
                 "incremental_revenue": {"estimate": estimate * 10800, "ci_low": ci_low * 10800,
                                         "ci_high": ci_high * 10800},
@@ -46,14 +48,32 @@ def summary(estimate: float, ci_low: float, ci_high: float, *, roi=(0.5, 0.1, 0.
     }
 
 
+def _verdict(estimate, ci_low, ci_high, *, design, srm_passed):
+    method = "Lin (2013) interacted OLS regression adjustment"
+    if design == "holdout":
+        trust, reasons = assess_trust("holdout", srm={"passed": srm_passed, "p_value": 0.5 if srm_passed else 1e-4},
+                                      planned_split=True)
+    else:
+        trust, reasons = assess_trust("matched", diagnostics={"balanced": False, "max_abs_smd_after": 0.45,
+                                                              "effective_comparison": 70.0, "trimmed_treated": 0},
+                                      treated=1128, in_overlapping=975)
+    sentence = compose_verdict_sentence(trust, metric="revenue_per_customer", estimate=estimate, ci_low=ci_low,
+                                        ci_high=ci_high, method=method, window_label="campaign window",
+                                        reasons=reasons, compared_with="comparable untargeted customers")
+    return {"arm": "treatment", "metric": "revenue_per_customer", "estimate": estimate, "ci_low": ci_low,
+            "ci_high": ci_high, "p_value": 0.01, "window": {"start": "2024-03-01", "end": "2024-03-29",
+                                                            "label": "campaign window"},
+            "method": method, "trust": trust, "trust_reasons": reasons, "sentence": sentence, "arms": []}
+
+
 def test_positive_headline_says_raised_and_quotes_the_numbers():
     paras = compose_executive_summary(summary(3.0, 1.25, 4.75))
     assert paras[0] == ("**What ran.** Spring coupons (type email) ran from 2024-03-01 until 2024-03-29 (exclusive) "
                         "and reached 10,800 customers in the analysis. It is measured against a randomized holdout "
                         "of 1,200 customers.")
     head = paras[1]
-    assert head.startswith("**Headline.** The campaign raised revenue per customer by 3.00 in the campaign window "
-                           "(95% CI 1.25 to 4.75; Lin (2013) interacted OLS regression adjustment).")
+    assert head.startswith("**Verdict (randomized test).** The campaign raised revenue per customer by 3.00 in the "
+                           "campaign window (95% CI +1.25 to +4.75; Lin (2013) interacted OLS regression adjustment).")
     assert "32,400 (95% CI 13,500 to 51,300) of incremental revenue" in head
     assert "against costs of 12,345, the ROI is 0.50 (95% CI 0.10 to 0.90) per unit spent." in head
     assert head.endswith("The campaign paid for itself even at the pessimistic end of the interval.")
@@ -72,9 +92,9 @@ def test_negative_headline_says_lowered_with_the_size_not_the_sign():
 
 def test_null_headline_says_we_cannot_tell():
     head = compose_executive_summary(summary(0.4, -1.2, 2.0, roi=(-0.6, -1.9, 0.7)))[1]
-    assert head.startswith("**Headline.** We cannot tell whether the campaign changed revenue per customer: the "
-                           "estimate is 0.40 but the 95% interval runs from -1.20 to 2.00 and includes zero "
-                           "(Lin (2013) interacted OLS regression adjustment).")
+    assert head.startswith("**Verdict (randomized test).** We cannot tell whether the campaign changed revenue per "
+                           "customer: the estimate is +0.40 in the campaign window, but its interval includes zero "
+                           "(95% CI -1.20 to +2.00; Lin (2013) interacted OLS regression adjustment).")
     assert "raised" not in head and "lowered" not in head
     # the ROI interval straddles zero: neither closing sentence
     assert "loses money" not in head and "paid for itself" not in head
@@ -82,39 +102,55 @@ def test_null_headline_says_we_cannot_tell():
 
 def test_holdout_trust_paragraph_for_passed_and_failed_sample_ratio_checks():
     ok = compose_executive_summary(summary(3.0, 1.0, 5.0))[2]
-    assert ok.startswith("**Can we trust it?** Customers were split at random into the arms; the split matches the "
-                         "plan (sample-ratio check passed).")
+    assert ok.startswith("**Can we trust it?** Trust: **randomized test**. Customers were split at random into the "
+                         "arms; the split matches the plan (sample-ratio check passed).")
     assert "Cleaning set aside 15 rows" in ok  # 12 duplicates + 3 returns
-    bad = compose_executive_summary(summary(3.0, 1.0, 5.0, srm_passed=False))[2]
-    assert "**but the split differs from the plan (sample-ratio check p = 0.0001)**" in bad
-    assert "check how customers were assigned" in bad and "matches the plan" not in bad
+    paras = compose_executive_summary(summary(3.0, 1.0, 5.0, srm_passed=False))
+    assert paras[0].startswith("> **Indicative only.**")
+    bad = next(p for p in paras if p.startswith("**Can we trust it?**"))
+    assert "Trust: **indicative only**, because: The split of customers between the arms differs from the plan " \
+           "(sample-ratio check p = 0.0001)" in bad
+    assert "matches the plan" not in bad
+    assert not set(next(p for p in paras if p.startswith("**Verdict")).split()) & set(CAUSAL_VERBS)
 
 
-def test_matched_design_with_failed_balance_is_not_called_causal():
+def test_matched_design_with_failed_checks_is_indicative_and_never_causal():
     s = summary(1.0, 0.2, 1.8, design="matched")
-    s["response"]["balance"] = {"balanced": False, "max_abs_smd_before": 0.62, "max_abs_smd_after": 0.17}
+    s["response"]["balance"] = {"balanced": False, "max_abs_smd_before": 0.62, "max_abs_smd_after": 0.45}
     s["response"]["effects"] = [
         {"role": "naive", "metric": "conversion_rate", "estimate": 0.3},
         {"role": "naive", "metric": "revenue_per_customer", "estimate": 5.5},
     ]
     paras = compose_executive_summary(s)
-    assert "a matched comparison group of 1,200 eligible customers the campaign did not target" in paras[0]
-    trust = paras[2]
-    assert "not a proven causal effect" in trust
-    assert "largest standardized difference 0.62 before and 0.17 after weighting" in trust
+    assert paras[0].startswith("> **Indicative only.**")
+    assert "a matched comparison group of 1,200 eligible customers the campaign did not target" in paras[1]
+    verdict = next(p for p in paras if p.startswith("**Verdict"))
+    assert verdict.startswith("**Verdict (indicative only).** Targeted customers spent 1.00 more per customer than "
+                              "comparable untargeted customers in the campaign window")
+    assert "If that difference were the campaign's effect, it would be worth" in verdict
+    words = {w.strip(".,;:()") for p in paras for w in p.split()}
+    assert not words & set(CAUSAL_VERBS)
+    trust = next(p for p in paras if p.startswith("**Can we trust it?**"))
+    assert "largest standardized difference 0.45, against 0.1" in trust
+    assert "counts as only 70 customers" in trust and "975 of the 1,128 targeted customers" in trust
     assert "would claim 5.50 per customer instead of 1.00" in trust
 
 
-def test_matched_design_with_balance_can_be_read_as_an_effect():
+def test_an_adjusted_verdict_may_speak_of_causes():
     s = summary(1.0, 0.2, 1.8, design="matched")
-    s["response"]["balance"] = {"balanced": True, "max_abs_smd_before": 0.4, "max_abs_smd_after": 0.03}
-    trust = compose_executive_summary(s)[2]
-    assert "balanced on every covariate after weighting" in trust and "not a proven causal effect" not in trust
+    sentence = compose_verdict_sentence("adjusted", metric="revenue_per_customer", estimate=1.0, ci_low=0.2,
+                                        ci_high=1.8, method="DR", window_label="campaign window", reasons=[],
+                                        compared_with="comparable untargeted customers")
+    s["response"]["verdict"].update(trust="adjusted", trust_reasons=[], sentence=sentence)
+    paras = compose_executive_summary(s)
+    assert not paras[0].startswith(">")
+    assert paras[1].startswith("**Verdict (adjusted comparison, every check passed).** The campaign raised revenue")
+    assert "Trust: **adjusted comparison, every check passed**." in paras[2]
 
 
 @pytest.mark.parametrize("drop", [
     [], ["response"], ["campaign"], ["quality", "windows"], ["response.roi"], ["response.srm"], ["response.arms"],
-    ["response.headline"],
+    ["response.headline"], ["response.verdict"],
 ])
 def test_missing_sections_do_not_crash(drop):
     s = summary(3.0, 1.0, 5.0) if drop else {}
@@ -122,21 +158,33 @@ def test_missing_sections_do_not_crash(drop):
         parent, _, child = key.rpartition(".")
         (s[parent] if parent else s).pop(child)
     paras = compose_executive_summary(s)
-    assert paras[0].startswith("**What ran.**") and any(p.startswith("**Headline.**") for p in paras)
+    assert paras[0].startswith("**What ran.**") and any(p.startswith(("**Headline.**", "**Verdict")) for p in paras)
 
 
-def test_no_headline_says_so():
+def test_no_verdict_and_no_headline_says_so():
     s = summary(3.0, 1.0, 5.0)
+    s["response"].pop("verdict")
     s["response"]["headline"] = [h for h in s["response"]["headline"] if h["metric"] != "revenue_per_customer"]
     head = compose_executive_summary(s)[1]
     assert head == "**Headline.** No effect could be estimated for this campaign (see the response notebook)."
 
 
-def test_headline_with_null_numbers_from_json_does_not_crash():
+def test_a_version_1_summary_is_read_without_causal_claims():
     s = summary(3.0, 1.0, 5.0)
-    s["response"]["headline"][1].update(estimate=None, ci_low=None, ci_high=None)  # NaN written as null
+    s["response"].pop("verdict")
     head = compose_executive_summary(s)[1]
-    assert "cannot tell" in head and "not available" in head
+    assert head.startswith("**Headline.** Revenue per customer: 3.00 (95% CI 1.00 to 5.00;")
+    assert not {w.strip(".,;:()") for w in head.split()} & set(CAUSAL_VERBS)
+
+
+def test_verdict_with_null_numbers_from_json_does_not_crash():
+    s = summary(3.0, 1.0, 5.0)
+    nan = float("nan")
+    s["response"]["verdict"].update(estimate=None, ci_low=None, ci_high=None, sentence=compose_verdict_sentence(
+        "randomized", metric="revenue_per_customer", estimate=nan, ci_low=nan, ci_high=nan, method="", reasons=[],
+        window_label="campaign window", compared_with=""))
+    head = compose_executive_summary(s)[1]
+    assert "cannot be estimated" in head
 
 
 # ------------------------------------------------------------------------------------------------ recommendations

@@ -14,7 +14,7 @@ import pandas as pd
 
 from campaignlab import iorw
 from campaignlab.data import outcomes
-from campaignlab.stats import response
+from campaignlab.stats import response, verdict
 
 if TYPE_CHECKING:
     from campaignlab.run.session import Run
@@ -49,6 +49,7 @@ class ResponseResult:
     winsorization: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     estimable: bool = True
+    verdict: dict[str, Any] = field(default_factory=dict)
 
     def headline_for(self, metric: str) -> dict | None:
         return next((h for h in self.headline if h["metric"] == metric), None)
@@ -109,6 +110,7 @@ def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None)
     if segments is not None and not segments.empty:
         _add_segment_effects(result, segments, cfg)
     _add_descriptives(run, result)
+    _add_verdict(run, result, rows)
     _add_economics(run, result, rows)
     return result
 
@@ -181,28 +183,90 @@ def _add_descriptives(run: Run, result: ResponseResult) -> None:
     result.periods = compute_period_table(run, frame)
 
 
+ALL_ARMS = "all arms"
+
+
+def _pooled_row(run: Run, result: ResponseResult, metric: str, rows: list[dict]) -> dict | None:
+    """The headline effect of all treated arms together against the comparison group (one arm: its own)."""
+    treated = sorted(set(result.frame["group"]) - {result.control})
+    if len(treated) == 1:
+        return next((r for r in rows if r.get("role") == "headline" and r["metric"] == metric
+                     and r["arm"] == treated[0] and r["versus"] == result.control), None)
+    cfg = run.params.response
+    frame = result.frame.assign(group=np.where(result.frame["group"] == result.control, result.control, ALL_ARMS))
+    if result.design == "holdout":
+        pooled = response.compute_holdout_effects(frame, control_arm=result.control, covariates=result.covariates,
+                                                  alpha=cfg.alpha, metrics=(metric,))
+    else:
+        w = run.windows
+        pooled = response.compute_matched_effects(frame, covariates=result.covariates, alpha=cfg.alpha, trim=cfg.trim,
+                                                  campaign_days=w["campaign"].covered_days,
+                                                  pre_days=w["pre"].covered_days, metrics=(metric,))
+    return next((r for r in pooled if r.get("role") == "headline" and r["metric"] == metric), None)
+
+
+def _add_verdict(run: Run, result: ResponseResult, rows: list[dict]) -> None:
+    """The campaign's one verdict: the primary metric, all treated arms against the comparison, campaign window."""
+    metric = run.params.response.primary_metric
+    w = run.windows["campaign"]
+    window = {"start": str(w.clipped_start or w.start), "end": str(w.clipped_end or w.end), "label": "campaign window"}
+    pooled = _pooled_row(run, result, metric, rows)
+    dr = pooled if result.design == "matched" else None
+    ipw = next((r for r in rows if r.get("role") == "supporting" and r["metric"] == metric
+                and "IPW" in str(r.get("method")) and r["versus"] == result.control), None)
+    trust, reasons = verdict.assess_trust(
+        result.design, srm=result.srm, planned_split=run.params.response.planned_split is not None,
+        diagnostics={**result.diagnostics, "threshold": run.params.response.balance_threshold},
+        doubly_robust=dr, ipw=ipw, treated=int(result.info.get("treated") or 0),
+        in_overlapping=int(result.info.get("targeted_in_overlapping_campaigns") or 0), placebo=None)
+    if pooled is None:
+        trust, reasons = "not_estimable", [f"no estimate of {metric.replace('_', ' ')} could be made"]
+    pooled = pooled or {}
+    compared_with = "the randomized holdout" if result.design == "holdout" else "comparable untargeted customers"
+    est, lo, hi = (pooled.get(k, float("nan")) for k in ("estimate", "ci_low", "ci_high"))
+    arms = [{k: h.get(k) for k in ("arm", "estimate", "ci_low", "ci_high", "p_value", "method")}
+            for h in result.headline if h["metric"] == metric and h["versus"] == result.control]
+    result.verdict = verdict.Verdict(
+        arm=pooled.get("arm", ALL_ARMS), metric=metric, estimate=est, ci_low=lo, ci_high=hi,
+        p_value=pooled.get("p_value", float("nan")), window=window, method=pooled.get("method", ""), trust=trust,
+        trust_reasons=reasons, arms=arms,
+        sentence=verdict.compose_verdict_sentence(trust, metric=metric, estimate=est, ci_low=lo, ci_high=hi,
+                                                  method=pooled.get("method", ""), window_label=window["label"],
+                                                  reasons=reasons, compared_with=compared_with)).to_dict()
+
+
 def _add_economics(run: Run, result: ResponseResult, rows: list[dict]) -> None:
-    """ROI over the headline's window (with the post-period when it is complete) and the next campaign's size."""
+    """Money over the verdict's window: incremental revenue, margin and ROI per arm and in total (sum over arms)."""
     p, cfg, frame, control = run.params, run.params.response, result.frame, result.control
-    rev = result.headline_for("revenue_per_customer") or {}
-    total = next((r for r in rows if r.get("metric") == "revenue_incl_post_per_customer" and r.get("role") == "headline"),
-                 None)
-    if total is not None:
-        # The post-period is complete: count sales pulled forward (a dip after the campaign) in the ROI.
-        rev = total
-        result.notes.append("ROI counts the campaign window and the post-period together, so sales pulled forward "
-                            "from the post-period reduce the effect.")
-    treated_groups = sorted(set(frame["group"]) - {control})
-    treated = frame[frame["group"].isin(treated_groups)]
     econ = p.economics
     cpc = econ.cost_per_contact if econ.cost_per_contact is not None else _campaign_value(run, "cost_per_contact")
     fixed = econ.fixed_cost if econ.fixed_cost is not None else _campaign_value(run, "fixed_cost")
+    treated_groups = sorted(set(frame["group"]) - {control})
+    n_treated = int(frame["group"].isin(treated_groups).sum())
+    by_arm = []
+    for arm in treated_groups:
+        sub = frame[frame["group"] == arm]
+        head = next((h for h in result.headline if h["metric"] == "revenue_per_customer" and h["arm"] == arm
+                     and h["versus"] == control), {})
+        # The fixed cost is shared by the arms in proportion to the customers each contacted.
+        roi = response.compute_campaign_roi(
+            head, treated=len(sub), discount_cost=float(sub["discount_cost"].sum()), gross_margin=econ.gross_margin,
+            cost_per_contact=cpc, fixed_cost=fixed * len(sub) / n_treated if n_treated else 0.0,
+            count_discount_cost=econ.count_discount_cost)
+        by_arm.append({"arm": arm, **roi})
+    # The total comes from all treated arms against the comparison (each arm's effect times its customers sums to
+    # it, exactly for unadjusted differences), so it carries its own interval.
+    pooled = _pooled_row(run, result, "revenue_per_customer", rows) or {}
     result.roi = response.compute_campaign_roi(
-        rev, treated=len(treated), discount_cost=float(treated["discount_cost"].sum()),
+        pooled, treated=n_treated, discount_cost=float(frame.loc[frame["group"].isin(treated_groups),
+                                                                  "discount_cost"].sum()),
         gross_margin=econ.gross_margin, cost_per_contact=cpc, fixed_cost=fixed,
         count_discount_cost=econ.count_discount_cost)
-    result.roi["window"] = ("campaign window and post-period" if total is not None else
-                            "campaign window only (the post-period is not complete in the data)")
+    result.roi["arms"] = by_arm if len(by_arm) > 1 else []
+    result.roi["window"] = "campaign window"
+    result.roi["costs_missing"] = [text for value, text in (
+        (cpc, "no cost per contact given: set economics.cost_per_contact (or campaigns.cost_per_contact)"),
+        (fixed, "no fixed cost given: set economics.fixed_cost (or campaigns.fixed_cost)")) if not value]
     result.planning = response.compute_planning(frame, treated_groups=treated_groups, control=control,
                                                 observed_lift=(result.headline_for("revenue_per_customer") or {}).get(
                                                     "estimate", float("nan")), alpha=cfg.alpha,
@@ -282,6 +346,16 @@ def _not_estimable(run: Run, table: pd.DataFrame, design: str, reason: str) -> R
                             estimable=False)
     result.funnel = response.compute_funnel(frame, list(run.params.funnel))
     result.products = _product_split(frame, response.COMPARISON)
+    metric = run.params.response.primary_metric
+    w = run.windows["campaign"]
+    nan = float("nan")
+    result.verdict = verdict.Verdict(
+        arm=ALL_ARMS, metric=metric, estimate=nan, ci_low=nan, ci_high=nan, p_value=nan,
+        window={"start": str(w.clipped_start or w.start), "end": str(w.clipped_end or w.end),
+                "label": "campaign window"}, method="", trust="not_estimable", trust_reasons=[reason],
+        sentence=verdict.compose_verdict_sentence("not_estimable", metric=metric, estimate=nan, ci_low=nan,
+                                                  ci_high=nan, method="", window_label="campaign window",
+                                                  reasons=[reason], compared_with="")).to_dict()
     return result
 
 
@@ -378,6 +452,7 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
         "arms": response.records(result.arms),
         "effects": response.records(result.effects.reindex(columns=effect_cols)),
         "headline": result.headline,
+        "verdict": result.verdict,
         "segments": response.records(result.segments.reindex(columns=seg_cols)) if not result.segments.empty else [],
         "srm": result.srm,
         "balance": balance,
