@@ -1,0 +1,216 @@
+"""Tests for the views of campaignlab.steps.review (notebook 05_review) on small summary.json dicts.
+
+The wording of the write-up itself is tested in test_review_text.py; here: what each view displays and returns.
+Not tested here: ``review_charts``, which reads the effect, segment and Kaplan-Meier tables back from a run folder.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from campaignlab.steps import review as review_views
+from campaignlab.steps.review_text import GLOSSARY
+
+SEGMENT_COLUMNS = ["action", "dimension", "segment", "customers", "lift per customer", "95% CI low", "95% CI high",
+                   "q-value", "reason"]
+
+
+@pytest.fixture
+def shown(monkeypatch) -> list[str]:
+    """Every markdown sentence the views display, in order."""
+    captured: list[str] = []
+    monkeypatch.setattr(review_views, "show_markdown", captured.append)
+    return captured
+
+
+def segment(dimension, name, lift, ci_low, ci_high, q_value, *, customers=400, small=False,
+            metric="revenue_per_customer") -> dict:
+    return {"dimension": dimension, "segment": name, "arm": "treatment", "metric": metric, "customers": customers,
+            "response_rate": 0.3, "lift": lift, "ci_low": ci_low, "ci_high": ci_high, "p_value": q_value / 2,
+            "q_value": q_value, "small": small}
+
+
+def make_summary() -> dict:
+    """A summary.json of a randomized holdout with segments, money, planning and retention."""
+    return {
+        "campaign": {"id": "spring", "title": "Spring coupons", "type": "email", "start_date": "2024-03-01",
+                     "end_date": "2024-03-29"},
+        "data": {"fingerprint": "0123456789abcdef0123456789abcdef", "source": "bundled:completejourney"},
+        "windows": {"notes": []},
+        "quality": [{"table": "transactions", "removed_duplicate": 12, "removed_return": 3, "rows_in": 1000}],
+        "response": {
+            "design": "holdout",
+            "control_arm": "control",
+            "eligibility": {"customers": 12000},
+            "covariates": ["pre_revenue", "pre_orders"],
+            "arms": [{"arm": "control", "customers": 1200}, {"arm": "treatment", "customers": 10800}],
+            "effects": [
+                {"arm": "treatment", "versus": "control", "metric": "revenue_per_customer", "role": "headline",
+                 "method": "ANCOVA (Lin 2013)", "estimate": 3.0, "ci_low": 1.25, "ci_high": 4.75},
+                {"arm": "treatment", "versus": "control", "metric": "revenue_per_customer", "role": "supporting",
+                 "method": "Welch t-test", "estimate": 2.9, "ci_low": 0.5, "ci_high": 5.3},
+                {"arm": "treatment", "versus": "control", "metric": "conversion_rate", "role": "headline",
+                 "method": "Welch t-test", "estimate": 0.02, "ci_low": 0.01, "ci_high": 0.03},
+            ],
+            "headline": [{"arm": "treatment", "metric": "revenue_per_customer", "estimate": 3.0, "ci_low": 1.25,
+                          "ci_high": 4.75, "method": "ANCOVA (Lin 2013)", "causal": True, "caveat": ""}],
+            "srm": {"passed": True, "p_value": 0.5},
+            "segments": [
+                segment("rfm_segment", "champions", 5.0, 2.0, 8.0, 0.001),
+                segment("rfm_segment", "at_risk", -2.0, -3.5, -0.5, 0.01),
+                segment("value_tier", "high", 1.5, 0.2, 2.8, 0.01),
+                segment("value_tier", "low", 0.0, 0.0, 0.0, 1.0, customers=12, small=True),
+                segment("rfm_segment", "champions", 0.05, 0.02, 0.08, 0.001, metric="conversion_rate"),
+            ],
+            "roi": {
+                "incremental_revenue": {"estimate": 32400.0, "ci_low": 13500.0, "ci_high": 51300.0},
+                "roi": {"estimate": 0.5, "ci_low": 0.1, "ci_high": 0.9},
+                "total_cost": 12345.0, "break_even_lift_per_customer": 1.0, "gross_margin": 0.3,
+            },
+            "planning": {"mde_revenue_per_customer": 2.5, "observed_lift": 3.0, "holdout_needed_at_9_to_1": 1867,
+                         "power": 0.8},
+            "winsorization": {"applied": True, "quantile": 0.99},
+        },
+        "retention": {"method": "repurchase within N days, Wilson 95% intervals; Kaplan-Meier"},
+    }
+
+
+@pytest.fixture
+def summary() -> dict:
+    return make_summary()
+
+
+# ------------------------------------------------------------------------------------------ header and summary
+def test_header_names_campaign_window_design_and_fingerprint(summary, shown):
+    review_views.review_header(summary)
+    assert shown == ["### Spring coupons · `spring`\n\nCampaign window 2024-03-01 to 2024-03-29 (exclusive) · "
+                     "design: holdout · data fingerprint `0123456789ab`"]
+
+
+def test_header_without_a_title_uses_the_id(summary, shown):
+    summary["campaign"]["title"] = None
+    review_views.review_header(summary)
+    assert shown[0].startswith("### spring · `spring`\n\n")
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="review_header of a summary without campaign, response or data sections shows the literal "
+                          "text 'None' for the title, id, dates and design")
+def test_header_of_an_empty_summary_does_not_print_none(shown):
+    review_views.review_header({})
+    assert len(shown) == 1
+    assert "None" not in shown[0]
+
+
+def test_executive_summary_shows_the_paragraphs_as_one_block(summary, shown):
+    review_views.executive_summary(summary)
+    assert len(shown) == 1
+    paras = shown[0].split("\n\n")
+    assert [p.split("**")[1] for p in paras] == ["What ran.", "Headline.", "Can we trust it?", "Segments."]
+    assert paras[0].startswith("**What ran.** Spring coupons (type email) ran from 2024-03-01 until 2024-03-29 "
+                               "(exclusive) and reached 10,800 customers")
+    assert "raised revenue per customer by 3.00" in paras[1]
+    assert "Cleaning set aside 15 rows (see 01_clean)." in paras[2]
+    assert "rfm_segment = champions (5.00 per customer, q = 0.001)" in paras[3]
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="executive_summary of an empty summary says the campaign 'ran from None until None'")
+def test_executive_summary_of_an_empty_summary_does_not_print_none(shown):
+    review_views.executive_summary({})
+    assert len(shown) == 1
+    assert "No effect could be estimated for this campaign" in shown[0]
+    assert "None" not in shown[0]
+
+
+# ------------------------------------------------------------------------------------------ recommendations
+def test_recommendations_count_the_actions_and_say_what_the_next_campaign_needs(summary, shown):
+    styled = review_views.recommendations(summary)
+    assert shown == [
+        "1 segment(s) to target, 1 to suppress, 1 to test again. With this campaign's group sizes the smallest "
+        "detectable effect on revenue per customer is 2.50 (80% power). To detect an effect of the size seen here "
+        "(3.00 per customer) the next campaign should keep a random holdout of at least 1,867 customers (90/10 "
+        "split)."
+    ]
+    table = styled.data
+    assert list(table.columns) == SEGMENT_COLUMNS
+    # small segments and other metrics are left out; decisions first
+    assert table["action"].tolist() == ["target", "suppress", "test with holdout"]
+    assert table["segment"].tolist() == ["champions", "at_risk", "high"]
+    assert table["q-value"].tolist() == [0.001, 0.01, 0.01]
+    assert table["reason"].iloc[0] == "lift 5.00 (CI 2.00 to 8.00) is above the break-even 1.00"
+
+
+def test_recommendations_keep_the_decisions_and_the_five_largest_inconclusive_lifts(summary, shown):
+    extra = [segment("lifecycle", f"state_{i}", 0.1 * i, -1.0, 1.0 + 0.1 * i, 0.5) for i in range(1, 8)]
+    summary["response"]["segments"] += extra
+    table = review_views.recommendations(summary).data
+    assert table["action"].tolist() == ["target", "suppress"] + ["test with holdout"] * 5
+    # "high" (lift 1.5) and the lifecycle states with the largest lifts are shown; the two smallest are not
+    assert table["segment"].tolist()[2:] == ["high", "state_7", "state_6", "state_5", "state_4"]
+    assert shown[0].startswith("1 segment(s) to target, 1 to suppress, 8 to test again. The table shows the "
+                               "decisions and the 5 largest inconclusive lifts; all 10 are in tables.xlsx.")
+
+
+def test_recommendations_without_segments_say_so(summary, shown):
+    summary["response"]["segments"] = []
+    del summary["response"]["planning"]
+    table = review_views.recommendations(summary).data
+    assert list(table.columns) == SEGMENT_COLUMNS
+    assert table.empty
+    assert shown == ["No per-segment results (run 02_segment and 03_response) to recommend from. "]
+
+
+# ------------------------------------------------------------------------------------------ appendix and glossary
+def test_method_appendix_lists_design_estimators_economics_retention_and_winsorization(summary, shown):
+    review_views.method_appendix(summary)
+    assert len(shown) == 1
+    lines = shown[0].split("\n")
+    assert lines[0] == ("- **Design**: holdout; comparison: `control`. Eligibility: all assigned customers.")
+    assert lines[1] == "- **Covariates**: pre_revenue, pre_orders."
+    assert lines[2] == "- **Estimators used**: ANCOVA (Lin 2013); Welch t-test."
+    assert lines[4].startswith("- **Economics**: gross margin 30%, costs = campaign discounts")
+    assert lines[5] == "- **Retention**: repurchase within N days, Wilson 95% intervals; Kaplan-Meier."
+    assert lines[-1] == "- **Winsorization**: revenue capped at the 99% quantile."
+    assert len(lines) == 8
+
+
+def test_method_appendix_of_a_matched_design_quotes_the_eligibility_rule(summary, shown):
+    r = summary["response"]
+    r.update(design="matched", control_arm="comparison", eligibility={"rule": "at least 1 pre-period order"},
+             covariates=[], winsorization={"applied": False})
+    del summary["retention"]
+    review_views.method_appendix(summary)
+    lines = shown[0].split("\n")
+    assert lines[0] == "- **Design**: matched; comparison: `comparison`. Eligibility: at least 1 pre-period order."
+    assert lines[1] == "- **Covariates**: none."
+    assert lines[5] == "- **Retention**: not run."
+    assert len(lines) == 7
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="method_appendix of a summary without a response section shows 'Design: None; comparison: "
+                          "`None`' and an empty 'Estimators used: .'")
+def test_method_appendix_without_a_response_says_so(shown):
+    review_views.method_appendix(copy.deepcopy({"retention": {}}))
+    assert len(shown) == 1
+    assert "None" not in shown[0]
+    assert "**Estimators used**: ." not in shown[0]
+
+
+def test_glossary_defines_every_term_once(shown):
+    review_views.glossary()
+    assert len(shown) == 1
+    lines = shown[0].split("\n")
+    assert len(lines) == len(GLOSSARY)
+    assert lines[0] == ("- **response rate**: Share of customers with the campaign's response event (params: "
+                        "response_event) in the campaign window.")
+    assert [line.split("**")[1] for line in lines] == list(GLOSSARY)
+
+
+def test_recommendations_table_is_styled_without_the_index_and_reasons_left_aligned(summary, shown):
+    styled = review_views.recommendations(summary)
+    assert styled.hide_index_ == [True]
+    assert "text-align: left" in styled.to_html()
