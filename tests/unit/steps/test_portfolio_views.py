@@ -19,8 +19,8 @@ from campaignlab.stats import portfolio  # noqa: E402
 from campaignlab.steps import portfolio as portfolio_views  # noqa: E402
 from campaignlab.steps.portfolio import PortfolioResult  # noqa: E402
 
-VIEW_COLUMNS = ["rank", "campaign", "type", "design", "customers", "effect per customer (95% CI)",
-                "incremental revenue (95% CI)", "ROI (95% CI)", "caveat"]
+VIEW_COLUMNS = ["rank", "campaign", "type", "design", "customers", "verdict (95% CI)", "window", "trust", "q-value",
+                "incremental revenue (95% CI)", "ROI (95% CI)", "why not higher trust"]
 
 
 @pytest.fixture(autouse=True)
@@ -103,11 +103,11 @@ def test_ranking_table_has_one_row_per_campaign_in_rank_order(result):
     assert view["campaign"].tolist() == ["c3", "c1", "c2", "c4"]
     assert view["rank"].tolist()[:3] == [1, 2, 3]
     assert view["customers"].tolist() == ["1,234", "100", "100", ""]
-    assert view["effect per customer (95% CI)"].iloc[0] == "+3.00 (95% CI +1.00 to +5.00)"
+    assert view["verdict (95% CI)"].iloc[0] == "+3.00 (95% CI +1.00 to +5.00) revenue per customer"
     assert view["incremental revenue (95% CI)"].iloc[1] == "+200.00 (95% CI +50.00 to +350.00)"
     assert view["ROI (95% CI)"].iloc[2] == "-0.20 (95% CI -0.60 to +0.20)"
     assert view["ROI (95% CI)"].iloc[3] == "not available"
-    assert view["caveat"].tolist() == ["", "", "covariate balance failed after weighting: read as association, "
+    assert view["why not higher trust"].tolist() == ["", "", "covariate balance failed after weighting: read as association, "
                                                "not effect", ""]
 
 

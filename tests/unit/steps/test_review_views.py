@@ -111,7 +111,7 @@ def test_executive_summary_shows_the_paragraphs_as_one_block(summary, shown):
     assert [p.split("**")[1] for p in paras] == ["What ran.", "Headline.", "Can we trust it?", "Segments."]
     assert paras[0].startswith("**What ran.** Spring coupons (type email) ran from 2024-03-01 until 2024-03-29 "
                                "(exclusive) and reached 10,800 customers")
-    assert "raised revenue per customer by 3.00" in paras[1]
+    assert "Revenue per customer: 3.00 (95% CI 1.25 to 4.75" in paras[1]  # a version-1 summary: no verdict
     assert "Cleaning set aside 15 rows (see 01_clean)." in paras[2]
     assert "rfm_segment = champions (5.00 per customer, q = 0.001)" in paras[3]
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from campaignlab.formatting import format_ci
-from campaignlab.steps.display import say, show_markdown
+from campaignlab.formatting import NotAvailable, format_ci
+from campaignlab.steps.display import say, show_markdown, show_not_available
 
 # --------------------------------------------------------------------------------------------- 03_response
 
@@ -55,6 +55,9 @@ def arm_table(result) -> pd.DataFrame:
 def effects_table(result) -> pd.DataFrame:
     """Every estimate, with its method, role in the report, interval and p-value."""
     e = result.effects
+    if e.empty or "arm" not in e:
+        show_not_available(NotAvailable("The table of effects", "no effect could be estimated (see the notes above)"))
+        return pd.DataFrame()
     out = pd.DataFrame({
         "arm": e["arm"], "versus": e["versus"], "metric": e["metric"], "role": e["role"], "method": e["method"],
         "estimate": e["estimate"].round(4), "95% CI low": e["ci_low"].round(4), "95% CI high": e["ci_high"].round(4),
@@ -143,6 +146,9 @@ def show_funnel(result):
     from campaignlab.plots import response as rp
     from campaignlab.stats import response as resp
 
+    if result.funnel.empty:
+        show_not_available(NotAvailable("The funnel", "there are no customers or events to count"))
+        return None
     drop = resp.biggest_drop(result.funnel)
     if drop and drop["step_conversion"] < 1:
         show_markdown(f"Biggest drop-off: to **{drop['step']}** in arm `{drop['arm']}` "
