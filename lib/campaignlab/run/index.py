@@ -47,6 +47,8 @@ span.randomized, span.adjusted { background: #d8f0e0; color: #14532d; }
 span.indicative { background: #fdf0c8; color: #713f12; }
 span.not_estimable { background: #eee; color: #444; }
 p.legend { color: #555; font-size: 0.85rem; }
+td.nowrap { white-space: nowrap; }
+span.sub { color: #666; font-size: 0.8rem; }
 </style>
 </head>
 <body>
@@ -60,17 +62,17 @@ every check) support a causal reading; indicative means a check failed: a differ
 report ran, not a verdict.</p>
 <table>
 <thead><tr><th>Campaign</th><th>Type</th><th>Dates</th><th>Reach</th><th>Redemption</th><th>Verdict (95% CI)</th>
-<th>Trust</th><th>Significant</th><th>Incremental revenue (95% CI)</th><th>ROI (95% CI)</th><th>Run date</th>
+<th>Trust</th><th>Significant</th><th>Incremental revenue (95% CI)</th><th>ROI per unit spent (95% CI)</th><th>Run date</th>
 <th>Status</th><th>Note</th></tr></thead>
 <tbody>
 {% for e in entries %}<tr>
 <td>{% if e.href %}<a href="{{ e.href }}">{{ e.label }}</a>
 {%- else %}{{ e.label }} <span class="na">(report not available)</span>{% endif %}</td>
 <td>{{ e.type }}</td>
-<td>{{ e.dates }}</td>
+<td class="nowrap">{{ e.start }}<br>to {{ e.end }}</td>
 <td class="num">{{ e.reach }}</td>
 <td class="num">{{ e.redemption }}</td>
-<td>{{ e.verdict }}</td>
+<td><b>{{ e.verdict }}</b><br><span class="sub">{{ e.verdict_about }}</span></td>
 <td><span class="trust {{ e.trust_class }}">{{ e.trust }}</span></td>
 <td>{{ e.significant }}</td>
 <td class="num">{{ e.revenue }}</td>
@@ -157,12 +159,13 @@ def build_index_html(
         verdict = format_ci(e.get("verdict_estimate"), e.get("verdict_ci_low"), e.get("verdict_ci_high"), fmt=vfmt)
         rows.append({
             "label": name if name == cid else f"{name} ({cid})",
-            "dates": f"{_text(e.get('start'), '?')} to {_text(e.get('end'), '?')}",
+            "start": _text(e.get("start"), "?"),
+            "end": _text(e.get("end"), "?"),
             "reach": NOT_AVAILABLE if math.isnan(as_number(e.get("customers"))) else f"{as_number(e.get('customers')):,.0f}",
             "redemption": NOT_AVAILABLE if math.isnan(as_number(e.get("response_rate")))
             else f"{as_number(e.get('response_rate')):.1%}",
-            "verdict": (f"{metric.replace('_', ' ')} {verdict}, {_text(e.get('window'))}" if metric
-                        else NOT_AVAILABLE),
+            "verdict": verdict if metric else NOT_AVAILABLE,
+            "verdict_about": f"{metric.replace('_', ' ')}, {_text(e.get('window'))}" if metric else "",
             "trust": trust.replace("_", " ") or NOT_AVAILABLE,
             "trust_class": trust or "not_estimable",
             "href": _relative_href(e.get("href")),
@@ -171,7 +174,7 @@ def build_index_html(
             "status": status,
             "revenue": format_ci(e.get("incremental_revenue"), e.get("incremental_revenue_ci_low"),
                                  e.get("incremental_revenue_ci_high"), fmt="{:,.0f}".format),
-            "roi": format_ci(e.get("roi"), e.get("roi_ci_low"), e.get("roi_ci_high"), fmt="{:.0%}".format),
+            "roi": format_ci(e.get("roi"), e.get("roi_ci_low"), e.get("roi_ci_high"), fmt="{:+,.2f}".format),
             "significant": NOT_AVAILABLE if sig is None or sig is pd.NA else ("yes" if bool(sig) else "no"),
             "note": _text(e.get("note")),
         })

@@ -155,6 +155,10 @@ def _matched_failures(d: dict, dr: dict | None, ipw: dict | None, treated: int, 
     if not d.get("balanced"):
         reasons.append(f"After weighting, targeted and comparison customers still differ (largest standardized "
                        f"difference {smd:.2f}, against {threshold:g}) [Austin 2009].")
+    before = as_number(d.get("max_abs_smd_before"))
+    if smd > before:
+        reasons.append(f"Weighting made the groups less alike, not more (largest standardized difference {before:.2f} "
+                       f"before weighting, {smd:.2f} after): the propensity model does not describe the targeting.")
     ess = as_number(d.get("effective_comparison"))
     if not ess >= MIN_EFFECTIVE_COMPARISON:
         reasons.append(f"The weighted comparison group counts as only {ess:,.0f} customers (Kish effective size; "

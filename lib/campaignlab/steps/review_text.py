@@ -276,12 +276,19 @@ def _retention_text(summary: dict) -> str:
         f"{100 * _num(r.ci_high):.1f}%)" for r in part.itertuples()) + "."
 
 
+#: Customers a segment needs before the review advises targeting or suppressing it.
+MIN_DECISION_CUSTOMERS = 100
+
+
 def compute_recommendations(summary: dict) -> pd.DataFrame:
     """Segments to target, to suppress, or to test again, each with its reason in numbers.
 
     Target: the lift's interval lies above the break-even lift per customer (pays for itself) or, failing a known
-    break-even, above zero with q < 0.05. Suppress: the interval lies below the break-even lift (even the optimistic
-    end does not pay). Otherwise: test again with a holdout.
+    break-even, above zero; suppress: the interval lies below the break-even lift (even the optimistic end does not
+    pay). Both need q < 0.05 (Benjamini-Hochberg within the arm and metric) and at least
+    :data:`MIN_DECISION_CUSTOMERS` customers in the segment. Otherwise: test again with a holdout, saying why.
+    Segments whose value is unknown are not advice; segments with the same customers and numbers under several
+    dimensions (one attribute missing for the same customers) are listed once.
     """
     r = summary.get("response") or {}
     segs = pd.DataFrame(r.get("segments") or [])
@@ -289,21 +296,29 @@ def compute_recommendations(summary: dict) -> pd.DataFrame:
     if segs.empty:
         return pd.DataFrame(columns=cols)
     be = _num((r.get("roi") or {}).get("break_even_lift_per_customer"))
-    segs = segs[(segs["metric"] == "revenue_per_customer") & ~segs["small"].astype(bool)].copy()
+    segs = segs[(segs["metric"] == "revenue_per_customer") & ~segs["small"].astype(bool)
+                & (segs["segment"].astype(str).str.lower() != "unknown")].copy()
+    segs = segs.drop_duplicates(subset=[c for c in ("arm", "customers", "lift", "ci_low", "ci_high") if c in segs])
     rows = []
     for s in segs.itertuples():
         lo, hi, q = _num(s.ci_low), _num(s.ci_high), _num(s.q_value)
         if math.isnan(lo):
             continue
-        if not math.isnan(be) and lo > be and q < 0.05:
+        if _num(s.customers) < MIN_DECISION_CUSTOMERS:
+            action, why = "test with holdout", (f"only {_num(s.customers):,.0f} customers: a decision needs at least "
+                                                f"{MIN_DECISION_CUSTOMERS}")
+        elif not math.isnan(be) and lo > be and q < 0.05:
             action, why = "target", f"lift {_amt(s.lift)} (CI {_amt(lo)} to {_amt(hi)}) is above the break-even {_amt(be)}"
         elif math.isnan(be) and lo > 0 and q < 0.05:
             action, why = "target", f"lift {_amt(s.lift)} (CI {_amt(lo)} to {_amt(hi)}) is above zero, q = {_amt(q, 3)}"
-        elif not math.isnan(be) and hi < be:
+        elif not math.isnan(be) and hi < be and q < 0.05:
             action, why = "suppress", f"even the upper bound {_amt(hi)} is below the break-even lift {_amt(be)}"
         elif lo > 0 and q < 0.05:
             action, why = "test with holdout", (f"lift {_amt(s.lift)} is above zero (q = {_amt(q, 3)}) but its lower "
                                                 f"bound {_amt(lo)} is below the break-even {_amt(be)}: it may not pay")
+        elif not q < 0.05:
+            action, why = "test with holdout", (f"interval {_amt(lo)} to {_amt(hi)} is too wide to decide "
+                                                f"(q = {_amt(q, 3)} across the segments tested)")
         else:
             action, why = "test with holdout", f"interval {_amt(lo)} to {_amt(hi)} is too wide to decide"
         rows.append({"action": action, "dimension": s.dimension, "segment": s.segment, "customers": s.customers,
@@ -315,22 +330,42 @@ def compute_recommendations(summary: dict) -> pd.DataFrame:
 
 
 def compose_next_campaign(summary: dict) -> str:
-    """What the next campaign needs to be measurable: holdout size and detectable effect, from the planning step."""
+    """What the next campaign needs to be measurable, within the customer base there is.
+
+    Examples
+    --------
+    >>> plan = {"mde_revenue_per_customer": 45.7, "power": 0.8, "observed_lift": -10.0, "customers_available": 2469,
+    ...         "holdout_needed_at_9_to_1": 4157, "treated_needed_at_9_to_1": 37413, "feasible": False,
+    ...         "options": [{"option": "50/50 split of every customer", "mde_revenue_per_customer": 25.0,
+    ...                      "detects_observed": False}]}
+    >>> print(compose_next_campaign({"response": {"planning": plan}}))  # doctest: +ELLIPSIS
+    With this campaign's group sizes ... An effect of the size seen here (-10.00 per customer) would need a random holdout of 4,157 and 37,413 treated customers (90/10 split): more than the 2,469 customers there are. ...
+    """
     p = (summary.get("response") or {}).get("planning") or {}
     if not p:
         return ""
-    need = _num(p.get("holdout_needed_at_9_to_1"))
-    mde = _num(p.get("mde_revenue_per_customer"))
-    lift = _num(p.get("observed_lift"))
+    need, treated = _num(p.get("holdout_needed_at_9_to_1")), _num(p.get("treated_needed_at_9_to_1"))
+    mde, lift = _num(p.get("mde_revenue_per_customer")), _num(p.get("observed_lift"))
     text = (f"With this campaign's group sizes the smallest detectable effect on revenue per customer is {_amt(mde)} "
             f"({100 * _num(p.get('power')):.0f}% power). ")
     if math.isnan(need) or math.isinf(need):
-        text += "The observed effect is zero or unknown, so no holdout size can be derived from it; plan on the " \
-                "smallest effect worth acting on instead."
-    else:
-        text += (f"To detect an effect of the size seen here ({_amt(abs(lift))} per customer) the next campaign "
-                 f"should keep a random holdout of at least {need:,.0f} customers (90/10 split).")
-    return text
+        return text + ("The observed effect is zero or unknown, so no holdout size can be derived from it; plan on "
+                       "the smallest effect worth acting on instead.")
+    available = _num(p.get("customers_available"))
+    if p.get("feasible") is False:
+        text += (f"An effect of the size seen here ({lift:+,.2f} per customer) would need a random holdout of "
+                 f"{need:,.0f} and {treated:,.0f} treated customers (90/10 split): more than the {available:,.0f} "
+                 "customers there are. ")
+        options = p.get("options") or []
+        fits = [o for o in options if o.get("detects_observed")]
+        listed = "; ".join(f"{o['option']}: {_amt(o.get('mde_revenue_per_customer'))}" for o in options)
+        text += f"What each plan could detect: {listed}. " if listed else ""
+        text += (f"Choose '{fits[0]['option']}'." if fits else "No plan within this customer base can detect an "
+                 "effect of that size: measure a larger effect (a stronger offer), a longer window, or accept that "
+                 "the campaign's effect is below what this base can measure.")
+        return text
+    return text + (f"To detect an effect of the size seen here ({lift:+,.2f} per customer) the next campaign should "
+                   f"keep a random holdout of at least {need:,.0f} customers (90/10 split).")
 
 
 def glossary_table() -> pd.DataFrame:

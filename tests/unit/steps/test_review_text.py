@@ -197,7 +197,7 @@ def _segment(segment, lift, lo, hi, q, *, small=False, metric="revenue_per_custo
 SEGMENTS = [
     _segment("above", 5.0, 3.0, 7.0, 0.01),          # whole interval above break-even 2.0: target
     _segment("best", 8.0, 2.5, 13.5, 0.001),         # target, larger lift: listed first
-    _segment("below", -1.0, -3.0, 1.0, 0.50),        # whole interval below break-even: suppress
+    _segment("below", -1.0, -3.0, 1.0, 0.50),        # below break-even but q >= 0.05: test again, not suppress
     _segment("pays_zero", 1.0, 0.2, 1.8, 0.01),      # above zero but below break-even: suppress
     _segment("straddles", 2.0, 0.5, 3.5, 0.04),      # contains break-even: test again
     _segment("not_sure", 4.0, 2.5, 5.5, 0.20),       # above break-even but q >= 0.05: test again
@@ -211,14 +211,26 @@ def test_recommendations_against_the_break_even_lift():
     s = {"response": {"segments": copy.deepcopy(SEGMENTS), "roi": {"break_even_lift_per_customer": 2.0}}}
     rec = compute_recommendations(s)
     assert list(zip(rec["action"], rec["segment"], strict=True)) == [
-        ("target", "best"), ("target", "above"), ("suppress", "pays_zero"), ("suppress", "below"),
-        ("test with holdout", "not_sure"), ("test with holdout", "straddles")]
+        ("target", "best"), ("target", "above"), ("suppress", "pays_zero"),
+        ("test with holdout", "not_sure"), ("test with holdout", "straddles"), ("test with holdout", "below")]
     reasons = dict(zip(rec["segment"], rec["reason"], strict=True))
     assert reasons["above"] == "lift 5.00 (CI 3.00 to 7.00) is above the break-even 2.00"
-    assert reasons["below"] == "even the upper bound 1.00 is below the break-even lift 2.00"
+    assert reasons["below"] == "interval -3.00 to 1.00 is too wide to decide (q = 0.500 across the segments tested)"
+    assert reasons["pays_zero"] == "even the upper bound 1.80 is below the break-even lift 2.00"
     # significant but not surely paying: the reason says so rather than calling the interval too wide
     assert reasons["straddles"] == ("lift 2.00 is above zero (q = 0.040) but its lower bound 0.50 is below the "
                                     "break-even 2.00: it may not pay")
+
+
+def test_recommendations_skip_unknown_repeat_nothing_and_need_100_customers():
+    segs = [_segment("unknown", 5.0, 3.0, 7.0, 0.01)] + [
+        {**_segment("Married", 5.0, 3.0, 7.0, 0.01), "dimension": d} for d in ("tag_a", "tag_b")] + [
+        _segment("few", 9.0, 5.0, 13.0, 0.001, customers=77)]
+    rec = compute_recommendations({"response": {"segments": segs, "roi": {"break_even_lift_per_customer": 2.0}}})
+    assert "unknown" not in set(rec["segment"])
+    assert rec["segment"].tolist().count("Married") == 1
+    few = rec[rec["segment"] == "few"].iloc[0]
+    assert few["action"] == "test with holdout" and few["reason"].startswith("only 77 customers")
 
 
 def test_recommendations_without_a_break_even_use_zero_and_never_suppress():
@@ -253,9 +265,24 @@ def test_next_campaign_quotes_the_holdout_size():
                                    "observed_lift": -0.75, "power": 0.9}}}
     text = compose_next_campaign(s)
     assert "(90% power)" in text
-    assert ("To detect an effect of the size seen here (0.75 per customer) the next campaign should keep a random "
+    assert ("To detect an effect of the size seen here (-0.75 per customer) the next campaign should keep a random "
             "holdout of at least 4,524 customers (90/10 split).") in text
 
 
 def test_next_campaign_without_planning_is_empty():
     assert compose_next_campaign({}) == "" and compose_next_campaign({"response": {"planning": {}}}) == ""
+
+
+def test_planning_beyond_the_customer_base_is_not_recommended():
+    s = summary(16.84, -19.0, 52.68, design="matched")
+    s["response"]["planning"] = {
+        "mde_revenue_per_customer": 45.72, "power": 0.8, "observed_lift": 16.84, "customers_available": 2469,
+        "holdout_needed_at_9_to_1": 4157, "treated_needed_at_9_to_1": 37413, "feasible": False,
+        "options": [{"option": "90/10 split of every customer", "mde_revenue_per_customer": 61.0,
+                     "detects_observed": False},
+                    {"option": "50/50 split of every customer", "mde_revenue_per_customer": 36.0,
+                     "detects_observed": False}]}
+    text = compose_next_campaign(s)
+    assert "more than the 2,469 customers there are" in text
+    assert "should keep a random holdout of at least 4,157" not in text
+    assert "No plan within this customer base can detect an effect of that size" in text

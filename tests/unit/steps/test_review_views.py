@@ -131,7 +131,7 @@ def test_recommendations_count_the_actions_and_say_what_the_next_campaign_needs(
     assert shown == [
         "1 segment(s) to target, 1 to suppress, 1 to test again. With this campaign's group sizes the smallest "
         "detectable effect on revenue per customer is 2.50 (80% power). To detect an effect of the size seen here "
-        "(3.00 per customer) the next campaign should keep a random holdout of at least 1,867 customers (90/10 "
+        "(+3.00 per customer) the next campaign should keep a random holdout of at least 1,867 customers (90/10 "
         "split)."
     ]
     table = styled.data

@@ -14,7 +14,7 @@ import pandas as pd
 
 from campaignlab import iorw
 from campaignlab.data import outcomes
-from campaignlab.stats import response, verdict
+from campaignlab.stats import planning, response, verdict
 
 if TYPE_CHECKING:
     from campaignlab.run.session import Run
@@ -267,10 +267,11 @@ def _add_economics(run: Run, result: ResponseResult, rows: list[dict]) -> None:
     result.roi["costs_missing"] = [text for value, text in (
         (cpc, "no cost per contact given: set economics.cost_per_contact (or campaigns.cost_per_contact)"),
         (fixed, "no fixed cost given: set economics.fixed_cost (or campaigns.fixed_cost)")) if not value]
-    result.planning = response.compute_planning(frame, treated_groups=treated_groups, control=control,
-                                                observed_lift=(result.headline_for("revenue_per_customer") or {}).get(
-                                                    "estimate", float("nan")), alpha=cfg.alpha,
-                                                power=cfg.power)
+    plan = response.compute_planning(frame, treated_groups=treated_groups, control=control,
+                                     observed_lift=(pooled or {}).get("estimate", float("nan")), alpha=cfg.alpha,
+                                     power=cfg.power)
+    customers = int(run.tables["customers"].count().to_pyarrow().as_py())
+    result.planning = planning.compute_feasibility(plan, frame, customers_available=customers, control=control)
 
 
 def compute_period_table(run: Run, frame: pd.DataFrame) -> pd.DataFrame:
