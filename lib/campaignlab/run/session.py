@@ -18,6 +18,7 @@ import pandas as pd
 
 from campaignlab import __version__, iorw
 from campaignlab.data import windows
+from campaignlab.data.attributes import prepare_attributes
 from campaignlab.params import CampaignParams, load_params, resolve_path
 
 SCHEMA_VERSION = 2
@@ -51,8 +52,13 @@ class Run:
 
     @cached_property
     def tables(self) -> dict[str, ibis.Table]:
-        """Cleaned canonical tables, lazy (DuckDB)."""
-        return iorw.read_clean_tables(self.clean_dir, self.con)
+        """Cleaned canonical tables, lazy (DuckDB); customer attributes as :func:`prepare_attributes` reads them."""
+        tables = iorw.read_clean_tables(self.clean_dir, self.con)
+        tables["customers"], self.attribute_notes = prepare_attributes(tables["customers"])
+        return tables
+
+    #: What :func:`campaignlab.data.attributes.prepare_attributes` changed (numbers read as numbers, levels lumped).
+    attribute_notes: list[str] = field(default_factory=list, repr=False)
 
     @property
     def _hint(self) -> str:

@@ -110,7 +110,7 @@ def analyse(run: Run) -> SegmentResult:
     w = run.windows
     lo, hi = run.data_range
     as_of = w["campaign"].start
-    notes = []
+    notes = list(run.attribute_notes)  # read with the customers table above
     if as_of <= lo:
         notes.append(f"The campaign starts on {as_of}, before the data's first day {lo}: there is no history to "
                      "segment on, so every customer is `no_purchase` / never purchased at the snapshot.")

@@ -119,6 +119,7 @@ def _choose_covariates(run: Run, frame: pd.DataFrame, design: str, notes: list[s
     """Pre-period behaviour and customer attributes to adjust for, within what the group sizes support."""
     cfg = run.params.response
     attrs = attribute_columns(run.tables["customers"].to_pandas()) if cfg.use_attributes else []
+    notes.extend(run.attribute_notes if attrs else [])
     covariates = response.covariate_columns(frame, attrs)
     if design == "matched":
         covariates, dropped = response.limit_covariates(frame, covariates)
