@@ -120,3 +120,30 @@ def test_short_customer_level_experiment_with_attributes(tmp_path, cache):
     # the campaign raised order rates by 30%: the conversion estimate points up
     assert heads["conversion_rate"]["estimate"] > 0
     assert (res.report_dir / "05_review_report.html").is_file()
+
+
+def _portfolio_summary(cid: str, estimate: float, campaign_days: int) -> dict:
+    """The parts of a summary.json the portfolio reads: campaign, windows and a revenue-per-customer headline."""
+    window = {"name": "campaign", "start": "2024-01-01", "end": "2024-02-01", "clipped_start": "2024-01-01",
+              "clipped_end": "2024-02-01", "days": campaign_days, "covered_days": campaign_days, "complete": True}
+    effect = {"arm": "mail", "versus": "holdout", "metric": "revenue_per_customer", "method": "adjusted",
+              "estimate": estimate, "ci_low": estimate - 2.0, "ci_high": estimate + 2.0}
+    return {"schema_version": 1, "campaign": {"id": cid, "title": cid, "type": "A"},
+            "windows": {"campaign": window},
+            "response": {"design": "holdout", "arms": [{"arm": "mail", "customers": 100}], "effects": [effect],
+                         "headline": [{k: effect[k] for k in ("arm", "metric", "method")}]}}
+
+
+def test_portfolio_publishes_the_pooled_effects(tmp_path):
+    """06_portfolio's last cell writes _portfolio/portfolio.json; the runner's publish of _portfolio/ keeps it."""
+    outputs = tmp_path / "outputs"
+    for cid, estimate, days in (("c1", 1.0, 28), ("c2", 3.0, 30), ("c3", 2.0, 56)):
+        iorw.write_json(outputs / cid / iorw.SUMMARY_FILE, _portfolio_summary(cid, estimate, days))
+    iorw.write_json(outputs / "_portfolio" / "portfolio.json", {"pooled": "from an earlier build"})
+    runner.build_portfolio(ROOT, outputs, progress=lambda msg: None)
+    published = outputs / "_portfolio"
+    assert (published / "portfolio.html").is_file()
+    pooled = iorw.read_json(published / "portfolio.json")["pooled"]
+    assert [p["campaigns"] for p in pooled] == [["c1", "c2"]]  # c3's 56-day window is not pooled with 28-30 days
+    assert pooled[0]["estimate"] == pytest.approx(2.0) and pooled[0]["group"].endswith("28-30 days")
+    assert not list((outputs / "_staging").iterdir())

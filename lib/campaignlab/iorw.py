@@ -44,6 +44,7 @@ class RunFiles:
     INDEX_HTML = "index.html"
     PORTFOLIO_DIR = "_portfolio"
     PORTFOLIO_HTML = "portfolio.html"
+    PORTFOLIO_JSON = "portfolio.json"
     #: In a cleaned-data cache folder.
     QUALITY = "quality.csv"
     SOURCE = "source.json"
@@ -399,6 +400,20 @@ def save_figure(fig, path: str | Path) -> Path:
 
 
 # ------------------------------------------------------------------------------------- published runs
+def write_portfolio(outputs_dir: str | Path, portfolio: dict[str, Any]) -> Path:
+    """Write ``<outputs>/_portfolio/portfolio.json`` (the machine-readable portfolio: ``pooled``, ...), atomically.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = write_portfolio(tmp, {"pooled": [{"group": "g", "estimate": float("nan")}]})
+    ...     path.relative_to(tmp).as_posix(), read_json(path)
+    ('_portfolio/portfolio.json', {'pooled': [{'group': 'g', 'estimate': None}]})
+    """
+    return write_json(Path(outputs_dir) / RunFiles.PORTFOLIO_DIR / RunFiles.PORTFOLIO_JSON, portfolio)
+
+
 def read_runs(outputs_dir: str | Path) -> list[dict[str, Any]]:
     """Walk an outputs folder and read every published run. **IO**: one of the two functions here that read files.
 

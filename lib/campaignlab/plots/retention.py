@@ -62,6 +62,9 @@ def plot_km_curves(km: pd.DataFrame, *, ax=None):
 def plot_cohort_heatmap(matrix: pd.DataFrame, *, ax=None):
     """Heatmap of the cohort retention matrix, in percent, with cohort sizes in the row labels.
 
+    Cohorts flagged ``left_censored`` (they start before the data can tell new customers from old ones) say so in
+    their row label.
+
     Parameters
     ----------
     matrix : pandas.DataFrame
@@ -80,20 +83,22 @@ def plot_cohort_heatmap(matrix: pd.DataFrame, *, ax=None):
     >>> matplotlib.use("Agg")
     >>> m = pd.DataFrame({"customers": [10, 4], "month_0": [1.0, 1.0], "month_1": [0.4, np.nan]},
     ...                  index=pd.Index(["2024-01", "2024-02"], name="cohort"))
-    >>> ax = plot_cohort_heatmap(m)
+    >>> ax = plot_cohort_heatmap(m.assign(left_censored=[True, False]))
     >>> [t.get_text() for t in ax.get_yticklabels()]
-    ['2024-01 (n=10)', '2024-02 (n=4)']
+    ['2024-01 (n=10, left-censored)', '2024-02 (n=4)']
     """
     import seaborn as sns
 
     ax = _axes(ax, (8, max(3.0, 0.35 * len(matrix) + 1.5)))
-    shares = matrix.drop(columns="customers") * 100
+    shares = matrix.drop(columns=["customers", "left_censored"], errors="ignore") * 100
     if shares.size == 0:
         ax.text(0.5, 0.5, "no fully observed cohort month", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return ax
     shares.columns = [c.removeprefix("month_") for c in shares.columns]
-    shares.index = [f"{c} (n={n})" for c, n in zip(matrix.index, matrix["customers"])]
+    censored = matrix["left_censored"] if "left_censored" in matrix else pd.Series(False, index=matrix.index)
+    shares.index = [f"{c} (n={n}{', left-censored' if cut else ''})"
+                    for c, n, cut in zip(matrix.index, matrix["customers"], censored)]
     sns.heatmap(shares.astype(float), vmin=0, vmax=100, cmap="Blues", annot=shares.size <= 300, fmt=".0f",
                 linewidths=0.5, cbar_kws={"label": "% of cohort buying"}, ax=ax)
     ax.set_xlabel("months since cohort start")

@@ -241,6 +241,10 @@ def build_portfolio(root: Path, outputs_dir: Path, progress: Callable[[str], Non
                             f"The failed notebook is kept at {failed / nb.name}.") from None
         export_html(out_nb, out_nb.with_suffix(".html"))
         export_html(out_nb, staging / PORTFOLIO_HTML, hide_code=True)
+        # The notebook's last cell writes portfolio.json into the published folder, which is about to be replaced.
+        written = target / iorw.RunFiles.PORTFOLIO_JSON
+        if written.is_file():
+            os.replace(written, staging / written.name)
         if target.exists():
             shutil.rmtree(target)
         os.replace(staging, target)

@@ -1,18 +1,13 @@
-"""Across campaigns: one table of every run, comparisons by campaign type, highlights, run diffs and the index page.
+"""Across campaigns: one table of every run, comparisons by campaign type, pooled effects, highlights and run diffs.
 
 The input is the ``summary.json`` of each run (see ``lib/campaignlab/run/summary.schema.json``), already read into dicts. Any
 section of a summary may be missing or null and non-finite numbers arrive as null: every function here treats them
 as "not available" (NaN in tables, the words "not available" in text) instead of failing, because the portfolio must
 still show the other campaigns when one run is partial.
 
-Two functions read files, and they are the only ones: :func:`read_runs` walks the outputs folder and
-:func:`diff_runs` opens the two summaries it compares. Both read JSON through :func:`campaignlab.iorw.read_json`.
-Everything else is pure.
-
-References
-----------
-.. [1] Borenstein, M., Hedges, L. V., Higgins, J. P. T. & Rothstein, H. R. (2009). *Introduction to Meta-Analysis*.
-       Wiley, chapter 11 (the fixed-effect model and its inverse-variance weights) and chapter 16 (I-squared).
+Everything here is pure: the summaries are read by :func:`campaignlab.iorw.read_runs` (and
+:func:`campaignlab.steps.portfolio.diff_runs`). Pooling campaigns is :mod:`campaignlab.stats.pooling`
+(:func:`compute_pooled_effects` is re-exported here).
 """
 
 from __future__ import annotations
@@ -24,21 +19,25 @@ from typing import Any
 import pandas as pd
 
 from campaignlab.formatting import NOT_AVAILABLE
+from campaignlab.stats.pooling import POOLED_COLUMNS, compute_pooled_effects, compute_pooling_groups
 
 __all__ = [
     "CAMPAIGN_COLUMNS",
     "DIFF_COLUMNS",
     "HIGHLIGHT_COLUMNS",
+    "POOLED_COLUMNS",
     "TYPE_COLUMNS",
     "compute_campaign_table",
     "compute_highlights",
+    "compute_pooled_effects",
+    "compute_pooling_groups",
     "compute_summary_diff",
     "compute_type_comparison",
 ]
 
 HEADLINE_METRIC = "revenue_per_customer"
 CAMPAIGN_COLUMNS = (
-    "rank", "campaign_id", "title", "type", "start", "end", "design", "customers",
+    "rank", "campaign_id", "title", "type", "start", "end", "design", "window_kind", "window_days", "customers",
     "headline_arm", "headline_method", "headline_caveat", "revenue_per_customer", "revenue_per_customer_ci_low",
     "revenue_per_customer_ci_high", "significant", "verdict_metric", "verdict_estimate", "verdict_ci_low",
     "verdict_ci_high", "p_value", "q_value", "trust", "window", "verdict", "response_rate",
@@ -47,8 +46,11 @@ CAMPAIGN_COLUMNS = (
 )
 TYPE_COLUMNS = (
     "type", "campaigns", "with_estimate", "mean_revenue_per_customer", "median_revenue_per_customer",
-    "share_significant", "pooled_estimate", "pooled_ci_low", "pooled_ci_high", "pooled_campaigns", "i2", "method",
+    "share_significant",
 )
+#: The windows each headline metric is measured over (summary ``windows`` section), and how a reader calls them.
+METRIC_WINDOWS = {"revenue_per_customer": ("campaign",), "revenue_incl_post_per_customer": ("campaign", "post")}
+WINDOW_NAMES = {"pre": "pre-period", "campaign": "campaign window", "post": "post-period"}
 HIGHLIGHT_COLUMNS = (
     "kind", "campaign_id", "arm", "versus", "metric", "method", "dimension", "segment",
     "estimate", "ci_low", "ci_high", "q_value", "sentence",
@@ -56,7 +58,6 @@ HIGHLIGHT_COLUMNS = (
 DIFF_COLUMNS = ("section", "item", "metric", "a", "b", "change")
 STATUSES = ("ok", "failed", "stale")
 
-_Z95 = 1.959963984540054
 _NAN = float("nan")
 
 
@@ -159,6 +160,24 @@ def _targeted(response: Any, headline: dict | None) -> float:
     return float(sum(sizes)) if sizes else _NAN
 
 
+def _effect_window(summary: Any, metric: str) -> tuple[str | None, float]:
+    """The kind and length (days the data cover) of the windows an effect of ``metric`` is measured over.
+
+    The kind names the windows, with "partly observed" when the data do not cover all of them: an effect over the
+    second half of a campaign is not the same quantity as one over all of it.
+    """
+    names = METRIC_WINDOWS.get(metric)
+    windows = [_get(summary, "windows", name) for name in names or ()]
+    if not names or not all(isinstance(w, Mapping) for w in windows):
+        return None, _NAN
+    days = [_num(w.get("covered_days")) for w in windows]
+    days = [_num(w.get("days")) if math.isnan(d) else d for d, w in zip(days, windows)]
+    kind = " and ".join(WINDOW_NAMES[name] for name in names)
+    if any(w.get("complete") is False for w in windows):
+        kind += " (partly observed)"
+    return kind, float(sum(days))
+
+
 # --------------------------------------------------------------------------------------------- campaign table
 def _campaign_row(i: int, summary: Mapping[str, Any]) -> dict[str, Any]:
     """One campaign's row of :func:`compute_campaign_table`."""
@@ -178,6 +197,7 @@ def _campaign_row(i: int, summary: Mapping[str, Any]) -> dict[str, Any]:
     estimate = _num(_get(effect, "estimate"))
     low, high = _num(_get(effect, "ci_low")), _num(_get(effect, "ci_high"))
     revenue = effect if not is_verdict or _get(effect, "metric") == HEADLINE_METRIC else None
+    window_kind, window_days = _effect_window(summary, HEADLINE_METRIC)
     return {
         "campaign_id": cid,
         "title": _text(_get(campaign, "title"), cid),
@@ -185,6 +205,8 @@ def _campaign_row(i: int, summary: Mapping[str, Any]) -> dict[str, Any]:
         "start": _text(_get(campaign, "start_date")) or None,
         "end": _text(_get(campaign, "end_date")) or None,
         "design": _text(_get(response, "design")) or None,
+        "window_kind": window_kind,
+        "window_days": window_days,
         "customers": _targeted(response, effect),
         "headline_arm": _text(_get(effect, "arm")) or None,
         "headline_method": _text(_get(effect, "method")) or None,
@@ -232,8 +254,9 @@ def compute_campaign_table(summaries: Iterable[Mapping[str, Any] | None]) -> pd.
     -------
     pandas.DataFrame
         Columns ``rank`` (1 = largest incremental revenue; <NA> without one), ``campaign_id``, ``title``, ``type``
-        ("unknown" when missing), ``start``, ``end`` (ISO dates, end exclusive), ``design``, ``customers`` (customers
-        in the headline arm), ``headline_arm``, ``headline_method``, ``headline_caveat`` (e.g. "read as
+        ("unknown" when missing), ``start``, ``end`` (ISO dates, end exclusive), ``design``, ``window_kind`` and
+        ``window_days`` (the windows the headline revenue per customer covers, e.g. "campaign window", and the days
+        the data cover of them), ``customers`` (customers in the headline arm), ``headline_arm``, ``headline_method``, ``headline_caveat`` (e.g. "read as
         association"), ``revenue_per_customer`` and its
         ``_ci_low``/``_ci_high``, ``significant`` (nullable bool), ``incremental_revenue`` and its CI, ``roi`` and
         its CI, ``net_profit``, ``total_cost``, ``note`` (what is not available). Sorted by rank, NaN last.
@@ -268,14 +291,11 @@ def compute_campaign_table(summaries: Iterable[Mapping[str, Any] | None]) -> pd.
 
 
 def compute_type_comparison(table: pd.DataFrame) -> pd.DataFrame:
-    """Campaign types compared: count, mean and median incremental revenue per customer, share significant, pooled.
+    """Campaign types compared: count, mean and median headline revenue per customer, share significant.
 
-    The pooled estimate is a **fixed-effect** inverse-variance meta-analysis [1]_ of the campaigns' headline
-    revenue-per-customer effects (``statsmodels.stats.meta_analysis.combine_effects``). Each campaign's standard
-    error is recovered from its 95% interval as ``(ci_high - ci_low) / (2 * 1.96)``, which assumes a symmetric normal
-    interval. A fixed-effect pool answers "what is the common effect if these campaigns share one"; ``i2`` (the share
-    of variation beyond chance) says how far they do not: with a large ``i2`` read the pool with care. It is only
-    given when at least two campaigns of the type have an interval.
+    Descriptive only: campaigns of one type may differ in design and window length, so a type is not pooled as a
+    whole. The pooled estimates are :func:`compute_pooled_effects` (random effects, within groups of comparable
+    campaigns).
 
     Parameters
     ----------
@@ -286,47 +306,26 @@ def compute_type_comparison(table: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per type, sorted by type: ``type``, ``campaigns``, ``with_estimate``, ``mean_revenue_per_customer``,
-        ``median_revenue_per_customer``, ``share_significant`` (of campaigns whose significance is known),
-        ``pooled_estimate``, ``pooled_ci_low``, ``pooled_ci_high``, ``pooled_campaigns``, ``i2``, ``method``.
+        ``median_revenue_per_customer``, ``share_significant`` (of campaigns whose significance is known).
 
     Examples
     --------
     >>> t = pd.DataFrame({"type": ["A", "A", "B"], "revenue_per_customer": [1.0, 3.0, 2.0],
-    ...                   "revenue_per_customer_ci_low": [1.0 - _Z95, 3.0 - 2 * _Z95, 0.0],
-    ...                   "revenue_per_customer_ci_high": [1.0 + _Z95, 3.0 + 2 * _Z95, 4.0],
     ...                   "significant": [False, True, False]})
-    >>> out = compute_type_comparison(t)
-    >>> print(out[["type", "campaigns", "mean_revenue_per_customer", "share_significant", "pooled_estimate"]]
-    ...       .to_string(index=False))
-    type  campaigns  mean_revenue_per_customer  share_significant  pooled_estimate
-       A          2                        2.0                0.5              1.4
-       B          1                        2.0                0.0              NaN
+    >>> print(compute_type_comparison(t).to_string(index=False))
+    type  campaigns  with_estimate  mean_revenue_per_customer  median_revenue_per_customer  share_significant
+       A          2              2                        2.0                          2.0                0.5
+       B          1              1                        2.0                          2.0                0.0
     """
-    from statsmodels.stats.meta_analysis import combine_effects
-
-    method = ("fixed-effect inverse-variance pool (statsmodels combine_effects); "
-              "standard errors from the 95% intervals")
     rows = []
     types = table["type"].fillna("unknown").astype(str) if len(table) else pd.Series(dtype=str)
     for kind in sorted(types.unique()):
         part = table[types == kind]
         est = part["revenue_per_customer"].astype(float)
-        se = (part["revenue_per_customer_ci_high"].astype(float) - part["revenue_per_customer_ci_low"].astype(float))
-        se = se / (2 * _Z95)
-        usable = est.notna() & se.notna() & (se > 0)
         sig = part["significant"].astype("boolean")
-        row = {"type": kind, "campaigns": len(part), "with_estimate": int(est.notna().sum()),
-               "mean_revenue_per_customer": est.mean(), "median_revenue_per_customer": est.median(),
-               "share_significant": float(sig.dropna().astype(bool).mean()) if sig.notna().any() else _NAN,
-               "pooled_estimate": _NAN, "pooled_ci_low": _NAN, "pooled_ci_high": _NAN,
-               "pooled_campaigns": int(usable.sum()), "i2": _NAN, "method": method}
-        if usable.sum() >= 2:
-            res = combine_effects(est[usable].to_numpy(), (se[usable] ** 2).to_numpy(), method_re="chi2")
-            fe = res.summary_frame().loc["fixed effect"]
-            row.update(pooled_estimate=float(fe["eff"]), pooled_ci_low=float(fe["ci_low"]),
-                       # statsmodels leaves (Q - df) / Q negative when Q < df; Higgins' I-squared is floored at 0.
-                       pooled_ci_high=float(fe["ci_upp"]), i2=max(0.0, float(res.i2)))
-        rows.append(row)
+        rows.append({"type": kind, "campaigns": len(part), "with_estimate": int(est.notna().sum()),
+                     "mean_revenue_per_customer": est.mean(), "median_revenue_per_customer": est.median(),
+                     "share_significant": float(sig.dropna().astype(bool).mean()) if sig.notna().any() else _NAN})
     return pd.DataFrame(rows, columns=list(TYPE_COLUMNS))
 
 

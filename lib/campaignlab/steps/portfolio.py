@@ -6,20 +6,20 @@ Reads each published run's ``summary.json`` (never re-runs an analysis); the sta
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from campaignlab import iorw
-from campaignlab.formatting import format_ci
+from campaignlab.formatting import NotAvailable, format_ci
 from campaignlab.params import find_project_root
 from campaignlab.plots import portfolio as pfplots
 from campaignlab.stats import portfolio
 from campaignlab.stats.portfolio import compute_summary_diff
-from campaignlab.steps.display import show_markdown
+from campaignlab.stats.response import records
+from campaignlab.steps.display import show_markdown, show_not_available
 
 PORTFOLIO_DIR = iorw.RunFiles.PORTFOLIO_DIR
 PORTFOLIO_HTML = iorw.RunFiles.PORTFOLIO_HTML
@@ -32,6 +32,7 @@ class PortfolioResult:
     table: pd.DataFrame
     types: pd.DataFrame
     highlights: pd.DataFrame
+    pooled: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def resolve_outputs(outputs_dir: str) -> Path:
@@ -47,12 +48,20 @@ def analyse(outputs_dir: Path) -> PortfolioResult:
     runs = [r for r in iorw.read_runs(outputs_dir) if r.get("summary")]
     summaries = [r["summary"] for r in runs]
     table = portfolio.compute_campaign_table(summaries)
-    with warnings.catch_warnings():
-        # statsmodels' meta-analysis also computes a random-effects variant (sqrt of a negative variance when the
-        # campaigns agree); only the fixed-effect pool is reported, so its warning is noise in the report.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        types = portfolio.compute_type_comparison(table)
-    return PortfolioResult(runs, table, types, portfolio.compute_highlights(summaries))
+    return PortfolioResult(runs, table, portfolio.compute_type_comparison(table),
+                           portfolio.compute_highlights(summaries), portfolio.compute_pooled_effects(table))
+
+
+def write(outputs_dir: str | Path, result: PortfolioResult) -> Path:
+    """Write ``<outputs>/_portfolio/portfolio.json``: ``pooled``, one entry per group of pooled campaigns.
+
+    A text ``outputs_dir`` is resolved like the notebook's parameter (empty: the project's ``outputs/``).
+
+    Each entry has ``group``, ``method``, ``estimate``, ``ci_low``, ``ci_high``, ``i2``, ``tau2`` and ``campaigns``
+    (the pooled campaign ids); see :func:`campaignlab.stats.pooling.compute_pooled_effects`.
+    """
+    target = resolve_outputs(outputs_dir) if isinstance(outputs_dir, str) else Path(outputs_dir)
+    return iorw.write_portfolio(target, {"pooled": records(result.pooled)})
 
 
 # ------------------------------------------------------------------------------------------ views
@@ -104,8 +113,34 @@ def portfolio_types(result):
     t = result.types
     if t.empty:
         return t
-    view = t.rename(columns=lambda c: c.replace("_", " ")).drop(columns=["method"], errors="ignore")
-    return view.style.hide(axis="index").format(precision=2, na_rep="n/a (fewer than two campaigns)")
+    view = t.rename(columns=lambda c: c.replace("_", " "))
+    return view.style.hide(axis="index").format(precision=2, na_rep="n/a")
+
+
+def portfolio_pooled(result):
+    """The pooled effects, one row per group of comparable campaigns, and which campaigns stand alone."""
+    p = result.pooled
+    if result.table.empty:
+        return None
+    alone = result.table.loc[portfolio.compute_pooling_groups(result.table).isna(), "campaign_id"].tolist()
+    if p.empty:
+        show_not_available(NotAvailable(
+            "A pooled effect", "no two campaigns share type, design and window kind with window lengths within 25% "
+            "of each other and an interval each", "run comparable campaigns (same design, similar windows)"))
+        return None
+    text = f"Method: {p['method'].iloc[0]}."
+    if alone:
+        text += f" Not pooled with any other campaign (read on their own): {', '.join(alone)}."
+    show_markdown(text)
+    view = pd.DataFrame({
+        "group": p["group"],
+        "effect per customer (95% CI)": [format_ci(e, lo, hi) for e, lo, hi in zip(p["estimate"], p["ci_low"],
+                                                                                     p["ci_high"])],
+        "I-squared": p["i2"].map("{:.0%}".format),
+        "tau-squared": p["tau2"].map("{:,.2f}".format),
+        "campaigns": p["campaigns"].map(", ".join),
+    })
+    return view.style.hide(axis="index")
 
 
 def portfolio_highlights(result) -> None:

@@ -25,6 +25,11 @@ if TYPE_CHECKING:
     from campaignlab.run.session import Run
 
 RESPONDER, NON_RESPONDER = "responder", "non-responder"
+#: Responders chose to respond: comparisons between the groups describe, they do not measure the campaign.
+DESCRIPTIVE = ("Responders select themselves (they chose to respond), so comparisons of responders with "
+               "non-responders or with the {control} group are descriptive: they show who came back, not what the "
+               "campaign caused. The campaign's effect is 03_response's comparison of everyone targeted with the "
+               "{control} group.")
 
 
 @dataclass
@@ -41,6 +46,10 @@ class RetentionResult:
     by_segment: pd.DataFrame = field(default_factory=pd.DataFrame)
     nps: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
+    #: Days of data a first-purchase cohort needs before it to count as new customers (the churn threshold).
+    history_days: int = 0
+    #: Why there is no retention-by-segment table, when there is none.
+    by_segment_missing: NotAvailable | None = None
 
 
 def compute_retention_groups(outcomes: pd.DataFrame, control: str) -> pd.DataFrame:
@@ -55,6 +64,22 @@ def compute_retention_groups(outcomes: pd.DataFrame, control: str) -> pd.DataFra
     treated = outcomes["group"] != control
     group = np.where(~treated, outcomes["group"], np.where(outcomes["responded"] > 0, RESPONDER, NON_RESPONDER))
     return pd.DataFrame({"customer_id": outcomes["customer_id"].to_numpy(), "group": group})
+
+
+def compute_descriptive_note(groups: pd.DataFrame, control: str) -> str:
+    """The sentence that labels the group comparisons descriptive, or "" when no group is self-selected.
+
+    Examples
+    --------
+    >>> g = pd.DataFrame({"customer_id": ["a", "b"], "group": ["responder", "control"]})
+    >>> compute_descriptive_note(g, "control")[:60]
+    'Responders select themselves (they chose to respond), so com'
+    >>> compute_descriptive_note(g.iloc[1:], "control")
+    ''
+    """
+    if not set(groups["group"]) & {RESPONDER, NON_RESPONDER}:
+        return ""
+    return DESCRIPTIVE.format(control=control)
 
 
 def analyse(run: Run) -> RetentionResult:
@@ -77,28 +102,49 @@ def analyse(run: Run) -> RetentionResult:
     if incomplete:
         notes.append(f"The data ends {(data_end - anchor).days} days after the campaign: repurchase within "
                      f"{', '.join(map(str, incomplete))} days cannot be measured yet and is shown as incomplete.")
+    descriptive = compute_descriptive_note(groups, control)
+    if descriptive:
+        notes.append(descriptive)
     km = retention.compute_km_curves(nxt)
-    logrank = retention.compute_logrank(nxt)
+    logrank = {**retention.compute_logrank(nxt), "comparison": "descriptive" if descriptive else "groups"}
     churned_days = int(p.segmentation.lifecycle.churned_days)
     churn = retention.compute_churn_rates(tx, groups, as_of_before=run.windows["campaign"].start,
                                           as_of_after=run.windows["post"].end, churned_days=churned_days,
                                           data_end=data_end)
-    cohort_month = retention.compute_cohort_retention(tx, cohort="first_month", data_end=data_end)
+    data_start = run.data_range[0]
+    cohort_month = retention.compute_cohort_retention(tx, cohort="first_month", data_end=data_end,
+                                                      data_start=data_start, history_days=churned_days)
     by_group = retention.compute_cohort_retention(tx, cohort=groups.set_index("customer_id")["group"],
-                                                  data_end=data_end, origin=run.windows["campaign"].start)
-    result = RetentionResult(groups, anchor, data_end, rep, km, logrank, churn, cohort_month, by_group, notes=notes)
-    segments = read_segments(run)
-    if segments is not None:
-        dims = [d for d in cfg.segment_dimensions if d in segments]
-        frames = [retention.compute_retention_by_segment(nxt, segments, d, cfg.segment_window_days, anchor=anchor,
-                                                         data_end=data_end) for d in dims]
-        result.by_segment = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+                                                  data_end=data_end, origin=run.windows["campaign"].start,
+                                                  data_start=data_start)
+    result = RetentionResult(groups, anchor, data_end, rep, km, logrank, churn, cohort_month, by_group, notes=notes,
+                             history_days=churned_days)
+    _add_by_segment(run, result, nxt)
     fb = run.tables["feedback"]
     fb = fb.filter(fb.campaign_id == p.campaign).to_pandas()
     if not fb.empty:
         fb = fb.merge(groups, on="customer_id", how="inner")
         result.nps = retention.compute_nps(fb, by=["group"])
     return result
+
+
+def _add_by_segment(run: Run, result: RetentionResult, nxt: pd.DataFrame) -> None:
+    """Retention by segment from 02_segment's table, or why it is not available."""
+    cfg: RetentionConfig = run.params.retention
+    segments = read_segments(run)
+    if segments is None:
+        result.by_segment_missing = NotAvailable("Retention by segment", "the run folder has no segments",
+                                                 "run 02_segment first with the same parameters")
+        return
+    dims = [d for d in cfg.segment_dimensions if d in segments]
+    if not dims:
+        result.by_segment_missing = NotAvailable(
+            "Retention by segment", f"none of the dimensions {', '.join(cfg.segment_dimensions) or '(none)'} is in "
+            "the segments table", "list segment columns in retention.segment_dimensions")
+        return
+    frames = [retention.compute_retention_by_segment(nxt, segments, d, cfg.segment_window_days, anchor=result.anchor,
+                                                     data_end=result.data_end) for d in dims]
+    result.by_segment = pd.concat(frames, ignore_index=True)
 
 
 def write(run: Run, result: RetentionResult) -> dict[str, Any]:
@@ -116,7 +162,8 @@ def write(run: Run, result: RetentionResult) -> dict[str, Any]:
         "nps": records(result.nps) if not result.nps.empty else [],
         "notes": result.notes,
         "method": "repurchase: share with an order within N days after the campaign end, Wilson 95% intervals; "
-                  "time to next purchase: Kaplan-Meier with log-log 95% bands, log-rank test (statsmodels)",
+                  "time to next purchase: Kaplan-Meier with log-log 95% bands, log-rank test (statsmodels); "
+                  "responders select themselves, so group comparisons are descriptive, not effects",
     }
     run.write_section("retention", section)
     return section
@@ -131,55 +178,109 @@ def show_retention_notes(result) -> None:
     show_markdown(text)
 
 
-def show_repurchase(result) -> pd.DataFrame:
-
-    if result.repurchase["complete"].any():
-        rplots.plot_repurchase(result.repurchase)
-    r = result.repurchase.copy()
+def show_repurchase(result) -> pd.DataFrame | None:
+    rep = result.repurchase
+    if rep.empty or not rep["complete"].any():
+        missing = ("no customer of the campaign's groups can be followed" if rep.empty else
+                   f"the data end {(result.data_end - result.anchor).days} days after the campaign, before the "
+                   f"shortest window ({int(rep['window_days'].min())} days) is over")
+        show_not_available(NotAvailable("Repurchase after the campaign", missing,
+                                        "use data that continue after the campaign's end"))
+        return None
+    ax = rplots.plot_repurchase(rep)
+    if set(rep["group"]) & {RESPONDER, NON_RESPONDER}:
+        ax.set_title("descriptive: responders select themselves")
+    r = rep.copy()
     for c in ("rate", "ci_low", "ci_high"):
         r[c] = (100 * r[c].astype(float)).round(1)
     return r.rename(columns={"rate": "rate %", "ci_low": "95% CI low %", "ci_high": "95% CI high %"})
 
 
-def show_km(result) -> None:
+def compute_logrank_sentence(logrank: dict) -> str:
+    """What the Kaplan-Meier comparison says: descriptive first, the log-rank numbers after, for reference.
 
-    lr = result.logrank
+    Examples
+    --------
+    >>> compute_logrank_sentence({"statistic": 0.96, "df": 2, "p_value": 0.6177, "method": "log-rank test",
+    ...                           "comparison": "descriptive"})[:75]
+    'A descriptive comparison of self-selected groups: responders chose to respo'
+    """
+    lr = logrank
+    numbers = ""
+    if lr.get("p_value") is not None and not pd.isna(lr.get("p_value")):
+        numbers = (f" For reference, a {lr['method']} of equal curves gives chi2 = {lr['statistic']:.2f} on "
+                   f"{lr['df']} df (p = {lr['p_value']:.2g}).")
+    if lr.get("comparison") != "descriptive":
+        return numbers.strip()
+    return ("A descriptive comparison of self-selected groups: responders chose to respond, so the groups differed "
+            "before the campaign and a gap between the curves describes them; it is not an effect of the campaign."
+            + numbers)
+
+
+def show_km(result) -> None:
     if result.km.empty:
-        show_markdown("No customer can be followed after the campaign.")
+        show_not_available(NotAvailable("Time to next purchase", "no customer can be followed after the campaign",
+                                        "use data that continue after the campaign's end"))
         return
     rplots.plot_km_curves(result.km)
-    if lr.get("p_value") is not None and not pd.isna(lr.get("p_value")):
-        show_markdown(f"Log-rank test across groups: chi2 = {lr['statistic']:.2f} on {lr['df']} df, "
-                          f"p = {lr['p_value']:.4f} ({lr['method']}).")
+    sentence = compute_logrank_sentence(result.logrank)
+    if sentence:
+        show_markdown(sentence)
 
 
-def show_churn(result) -> pd.DataFrame:
+def show_churn(result) -> pd.DataFrame | None:
+    if result.churn.empty:
+        show_not_available(NotAvailable("Churn before and after", "no customer is in the campaign's groups"))
+        return None
     c = result.churn.copy()
     for col in ("rate", "ci_low", "ci_high"):
         c[col] = (100 * c[col].astype(float)).round(1)
     return c.rename(columns={"rate": "churn %"})
 
 
-def show_retention_by_segment(result) -> pd.DataFrame:
+def show_retention_by_segment(result) -> pd.DataFrame | None:
     if result.by_segment.empty:
-        show_markdown("No segments: run 02_segment first to see retention by segment.")
-        return result.by_segment
+        show_not_available(result.by_segment_missing or NotAvailable(
+            "Retention by segment", "no customer of the campaign's groups has a segment"))
+        return None
     b = result.by_segment.copy()
     for col in ("rate", "ci_low", "ci_high"):
         b[col] = (100 * b[col].astype(float)).round(1)
     return b.drop(columns=["note"], errors="ignore")
 
 
+def compute_cohort_sentence(result) -> str:
+    """Which cohorts are left-censored and why, or "" when none is."""
+    parts = []
+    first = result.cohorts_first_month
+    cut = first.index[first["left_censored"]].tolist() if "left_censored" in first else []
+    if cut:
+        parts.append(f"The first-purchase cohorts {', '.join(cut)} are marked left-censored: they start less than "
+                     f"{result.history_days} days (the churn threshold) after the data begin, so their customers may "
+                     "have bought before the data and are not all new.")
+    by_group = result.cohorts_by_group
+    if "left_censored" in by_group and by_group["left_censored"].any():
+        parts.append("The campaign starts before the data, so the group cohorts are left-censored and their months "
+                     "before the data are blank.")
+    return " ".join(parts)
+
+
 def show_cohorts(result) -> None:
     import matplotlib.pyplot as plt
 
-
+    if result.cohorts_first_month.empty and result.cohorts_by_group.empty:
+        show_not_available(NotAvailable("Cohort retention", "no cohort has a fully observed month",
+                                        "use data that cover at least two calendar months"))
+        return
     fig, axes = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [3, 2]})
     rplots.plot_cohort_heatmap(result.cohorts_first_month, ax=axes[0])
     axes[0].set_title("by month of first purchase")
     rplots.plot_cohort_heatmap(result.cohorts_by_group, ax=axes[1])
-    axes[1].set_title("by campaign group, months from the campaign start")
+    axes[1].set_title("by campaign group (descriptive), months from the campaign start")
     fig.tight_layout()
+    sentence = compute_cohort_sentence(result)
+    if sentence:
+        show_markdown(sentence)
 
 
 def show_nps(result) -> pd.DataFrame | None:

@@ -131,28 +131,95 @@ def test_campaign_table_survives_missing_sections_and_nulls():
     assert t.loc["c6", "title"] == "c6" and t.loc["c6", "note"] == "response not available"
 
 
-def test_type_comparison_fixed_effect_pool_by_hand():
+def test_type_comparison_describes_each_type():
     t = pf.compute_campaign_table(portfolio_fixture())
     out = pf.compute_type_comparison(t).set_index("type")
     assert list(out.reset_index().columns) == list(pf.TYPE_COLUMNS)
     assert out.index.tolist() == ["A", "B", "unknown"]
     a = out.loc["A"]
     assert a["campaigns"] == 2 and a["mean_revenue_per_customer"] == 1.5 and a["share_significant"] == 0.5
-    # c1: estimate 2, se 1.5 / 1.96; c2: estimate 1, se 1
-    se1 = 3.0 / (2 * Z)
-    w1, w2 = 1 / se1 ** 2, 1.0
-    pooled = (w1 * 2 + w2 * 1) / (w1 + w2)
-    se = math.sqrt(1 / (w1 + w2))
-    assert a["pooled_estimate"] == pytest.approx(pooled)
-    assert (a["pooled_ci_low"], a["pooled_ci_high"]) == pytest.approx((pooled - Z * se, pooled + Z * se))
-    q = w1 * (2 - pooled) ** 2 + w2 * (1 - pooled) ** 2
-    assert a["i2"] == pytest.approx(max(0.0, (q - 1) / q))
-    assert "fixed-effect" in a["method"]
-    b = out.loc["B"]  # c3 has no response, c5 no headline: nothing to pool
-    assert b["campaigns"] == 2 and b["with_estimate"] == 0 and math.isnan(b["pooled_estimate"])
-    assert math.isnan(b["share_significant"])
+    b = out.loc["B"]  # c3 has no response, c5 no headline
+    assert b["campaigns"] == 2 and b["with_estimate"] == 0 and math.isnan(b["share_significant"])
     empty = pf.compute_type_comparison(pf.compute_campaign_table([]))
     assert empty.empty and list(empty.columns) == list(pf.TYPE_COLUMNS)
+
+
+def test_campaign_table_reads_the_headline_window():
+    t = pf.compute_campaign_table(portfolio_fixture()).set_index("campaign_id")
+    assert t.loc["c1", "window_kind"] == "campaign window" and t.loc["c1", "window_days"] == 10
+    assert pd.isna(t.loc["c6", "window_kind"]) and math.isnan(t.loc["c6", "window_days"])  # no windows section
+    clipped = summary("c7")
+    clipped["windows"]["campaign"].update(covered_days=6, complete=False)
+    row = pf.compute_campaign_table([clipped]).iloc[0]
+    assert (row["window_kind"], row["window_days"]) == ("campaign window (partly observed)", 6)
+
+
+def test_pooled_effects_random_effects_within_comparable_campaigns():
+    t = pf.compute_campaign_table(portfolio_fixture())
+    pooled = pf.compute_pooled_effects(t)
+    # Only c1 and c2 (type A, holdout, 10-day campaign window) have intervals and can be pooled.
+    assert pooled["group"].tolist() == ["type A, holdout, campaign window, 10 days"]
+    assert pooled["campaigns"].tolist() == [["c1", "c2"]]
+    # c1: estimate 2, se 1.5 / 1.96; c2: estimate 1, se 1; by hand, DerSimonian-Laird.
+    y, v = np.array([2.0, 1.0]), np.array([(3.0 / (2 * Z)) ** 2, 1.0])
+    w = 1 / v
+    q = (w * (y - (w * y).sum() / w.sum()) ** 2).sum()
+    tau2 = max(0.0, (q - 1) / (w.sum() - (w ** 2).sum() / w.sum()))
+    w_re = 1 / (v + tau2)
+    row = pooled.iloc[0]
+    assert row["tau2"] == pytest.approx(tau2) and row["i2"] == pytest.approx(max(0.0, (q - 1) / q))
+    assert row["estimate"] == pytest.approx((w_re * y).sum() / w_re.sum())
+    half = Z * math.sqrt(1 / w_re.sum())
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((row["estimate"] - half, row["estimate"] + half))
+
+
+def test_campaigns_with_other_windows_are_not_pooled():
+    longer = summary("c7", rpc=(1.5, 0.0, 3.0))
+    longer["windows"]["campaign"].update(days=13, covered_days=13)  # 13 > 1.25 * 10
+    partly = summary("c8", rpc=(1.5, 0.0, 3.0))
+    partly["windows"]["campaign"].update(covered_days=9, complete=False)  # another window kind
+    matched = summary("c9", rpc=(1.5, 0.0, 3.0))
+    matched["response"]["design"] = "matched"
+    t = pf.compute_campaign_table(portfolio_fixture() + [longer, partly, matched])
+    assert pf.compute_pooled_effects(t)["campaigns"].tolist() == [["c1", "c2"]]
+    within = summary("c10", rpc=(1.5, 0.0, 3.0))
+    within["windows"]["campaign"].update(days=12, covered_days=12)  # 12 <= 1.25 * 10
+    t = pf.compute_campaign_table(portfolio_fixture() + [within])
+    assert pf.compute_pooled_effects(t)["campaigns"].tolist() == [["c1", "c10", "c2"]]
+
+
+def test_portfolio_write_puts_the_pooled_table_in_portfolio_json(tmp_path):
+    for s in portfolio_fixture():
+        iorw.write_json(tmp_path / s["campaign"]["id"] / "summary.json", s)
+    result = pstep.analyse(tmp_path)
+    path = pstep.write(tmp_path, result)
+    assert path == tmp_path / "_portfolio" / "portfolio.json"
+    written = iorw.read_json(path)
+    assert list(written) == ["pooled"] and len(written["pooled"]) == 1
+    entry = written["pooled"][0]
+    assert list(entry) == ["group", "method", "estimate", "ci_low", "ci_high", "i2", "tau2", "campaigns"]
+    assert entry["campaigns"] == ["c1", "c2"] and "DerSimonian-Laird" in entry["method"]
+    assert entry["estimate"] == pytest.approx(result.pooled["estimate"].iloc[0])
+
+
+def test_portfolio_pooled_view_names_what_is_not_pooled(monkeypatch):
+    said = []
+    monkeypatch.setattr(pstep, "show_markdown", said.append)
+    monkeypatch.setattr(pstep, "show_not_available", lambda na: said.append(na.sentence))
+    summaries = portfolio_fixture()
+    table = pf.compute_campaign_table(summaries)
+    result = pstep.PortfolioResult([], table, pf.compute_type_comparison(table), pd.DataFrame(),
+                                   pf.compute_pooled_effects(table))
+    view = pstep.portfolio_pooled(result)
+    assert view.data["campaigns"].tolist() == ["c1, c2"]
+    assert "DerSimonian-Laird" in said[0] and "read on their own): c5, c3, c4, c6" in said[0]
+    alone = pf.compute_campaign_table(summaries[:1])
+    said.clear()
+    assert pstep.portfolio_pooled(pstep.PortfolioResult([], alone, pd.DataFrame(), pd.DataFrame(),
+                                                        pf.compute_pooled_effects(alone))) is None
+    assert said == ["A pooled effect is not available: no two campaigns share type, design and window kind with "
+                    "window lengths within 25% of each other and an interval each. To get it: run comparable "
+                    "campaigns (same design, similar windows)."]
 
 
 # --------------------------------------------------------------------------------------------- highlights

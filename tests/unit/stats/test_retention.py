@@ -282,10 +282,24 @@ def test_cohort_matrix_first_month_by_hand():
     m = r.compute_cohort_retention(transactions, data_end=dt.date(2024, 4, 10))
     assert m.index.tolist() == ["2024-01", "2024-02", "2024-03"]
     assert m["customers"].tolist() == [2, 1, 1]
-    assert list(m.columns) == ["customers", "month_0", "month_1", "month_2"]
+    assert list(m.columns) == ["customers", "left_censored", "month_0", "month_1", "month_2"]
     expected = pd.DataFrame({"month_0": [1.0, 1.0, 1.0], "month_1": [0.5, 0.0, np.nan],
                              "month_2": [1.0, np.nan, np.nan]}, index=m.index)
-    pd.testing.assert_frame_equal(m.drop(columns="customers"), expected)
+    pd.testing.assert_frame_equal(m.drop(columns=["customers", "left_censored"]), expected)
+    # The data start on Jan 5: January's customers may have bought before, so its cohort is left-censored.
+    assert m["left_censored"].tolist() == [True, False, False]
+
+
+def test_first_cohorts_without_enough_history_are_left_censored():
+    transactions = tx([("a", "2024-01-05 10:00"), ("b", "2024-02-10 10:00"), ("c", "2024-03-10 10:00"),
+                       ("d", "2024-04-02 10:00")])
+    # Feb 1 is 27 days and Mar 1 56 days after the first day of data (Jan 5): with 40 days of history required,
+    # January and February are left-censored, March is not.
+    m = r.compute_cohort_retention(transactions, data_end=dt.date(2024, 5, 1), history_days=40)
+    assert m["left_censored"].to_dict() == {"2024-01": True, "2024-02": True, "2024-03": False, "2024-04": False}
+    # An explicit data start that is a month's first day: that month's cohort is still censored (bought before?).
+    m = r.compute_cohort_retention(transactions, data_end=dt.date(2024, 5, 1), data_start=dt.date(2024, 1, 1))
+    assert m["left_censored"].tolist() == [True, False, False, False]
 
 
 def test_cohort_matrix_labelled_with_origin():
@@ -299,11 +313,23 @@ def test_cohort_matrix_labelled_with_origin():
                                    data_end=dt.date(2024, 4, 1))
     assert m.index.tolist() == ["comp", "resp"]
     assert m["customers"].tolist() == [2, 2]  # z never bought but is in the cohort
-    assert list(m.columns) == ["customers", "month_0", "month_1"]
-    assert m.loc["resp"].tolist() == [2, 0.5, 0.5]
-    assert m.loc["comp"].tolist() == [2, 0.0, 0.0]
+    assert list(m.columns) == ["customers", "left_censored", "month_0", "month_1"]
+    assert m.loc["resp"].tolist() == [2, False, 0.5, 0.5]
+    assert m.loc["comp"].tolist() == [2, False, 0.0, 0.0]
     with pytest.raises(ValueError, match="needs origin"):
         r.compute_cohort_retention(transactions, cohort=labels, data_end=dt.date(2024, 4, 1))
+
+
+def test_labelled_cohort_starting_before_the_data_is_left_censored():
+    transactions = tx([("a", "2024-01-20 10:00"), ("a", "2024-02-16 10:00"), ("b", "2024-03-20 10:00")])
+    labels = pd.Series(["resp", "comp"], index=["a", "b"])
+    # The campaign starts Jan 15, the data on Jan 18: month 0 [Jan 15, Feb 15) is not observed from its start.
+    m = r.compute_cohort_retention(transactions, cohort=labels, origin=dt.date(2024, 1, 15),
+                                   data_start=dt.date(2024, 1, 18), data_end=dt.date(2024, 4, 16))
+    assert m["left_censored"].tolist() == [True, True]
+    assert m["month_0"].isna().all()  # unknown, not the 0% or 100% a partial month would show
+    assert m.loc["resp", ["month_1", "month_2"]].tolist() == [1.0, 0.0]
+    assert m.loc["comp", ["month_1", "month_2"]].tolist() == [0.0, 1.0]
 
 
 # --------------------------------------------------------------------------------------------- NPS
@@ -353,6 +379,16 @@ def test_plot_cohort_heatmap_cells_and_labels():
     assert [t.get_text() for t in ax.get_yticklabels()][2] == "2024-03 (n=2)"
     # annotations: 5 observed cells, percentages
     assert sorted(t.get_text() for t in ax.texts) == ["100", "100", "100", "40", "50"]
+
+
+def test_plot_cohort_heatmap_labels_left_censored_cohorts():
+    transactions = tx([("a", "2024-01-05 10:00"), ("a", "2024-02-03 10:00"), ("b", "2024-02-10 10:00"),
+                       ("b", "2024-03-11 10:00"), ("c", "2024-03-10 10:00")])
+    m = r.compute_cohort_retention(transactions, data_end=dt.date(2024, 4, 1), history_days=30)
+    ax = rplots.plot_cohort_heatmap(m)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "2024-01 (n=1, left-censored)", "2024-02 (n=1, left-censored)", "2024-03 (n=1)"]
+    assert ax.collections[0].get_array().size == 9  # 3 cohorts x 3 months: the flag is not drawn as a month
 
 
 def test_plot_repurchase_bars_error_bars_and_incomplete_labels():

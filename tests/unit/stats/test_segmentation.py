@@ -236,12 +236,64 @@ def test_rfm_scores_quintiles_and_direction():
     assert scores["rfm_cell"].iloc[0] == "555"
 
 
-def test_rfm_scores_all_tied_split_by_customer_id():
+def test_rfm_scores_all_tied_share_one_score():
     snap = _snap({f"c{i}": (7, 2, 50.0) for i in (9, 3, 0, 5, 1, 8, 2, 7, 4, 6)})
     scores = seg.compute_rfm_scores(snap, snap["customer_id"])
     assert scores["customer_id"].tolist() == [f"c{i}" for i in range(10)]
     for col in ("r_score", "f_score", "m_score"):
-        assert scores[col].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+        # Everyone ties at the lowest rank: one score for all, whatever their ids.
+        assert scores[col].tolist() == [1] * 10
+
+
+def test_rfm_scores_ties_share_a_score(random_transactions):
+    snap = seg.compute_customer_snapshot(random_transactions, as_of=AS_OF, lookback_days=365)
+    scores = seg.compute_rfm_scores(snap, snap["customer_id"])
+    assert snap["frequency"].duplicated().any() and snap["recency_days"].duplicated().any()  # the sample has ties
+    for value, score in (("recency_days", "r_score"), ("frequency", "f_score"), ("monetary", "m_score")):
+        assert (scores.groupby(value)[score].nunique() == 1).all(), f"tied {value} split over several {score}s"
+
+
+def test_rfm_single_purchase_customers_share_the_lowest_frequency_score(random_transactions, config):
+    snap = seg.compute_customer_snapshot(random_transactions, as_of=AS_OF, lookback_days=365)
+    scores = seg.compute_rfm_segments(seg.compute_rfm_scores(snap, snap["customer_id"]), config.rfm_rules)
+    once = scores[scores["frequency"] == 1]
+    assert len(once) >= 20 and once["f_score"].unique().tolist() == [1]
+    assert not once["segment"].isin(["champions", "loyal_customers", "cant_lose_them"]).any()
+
+
+def test_rfm_scores_without_ties_are_quintiles():
+    rng = np.random.default_rng(sum(map(ord, "no ties")))
+    n = 200
+    snap = pd.DataFrame({"customer_id": [f"c{i:03d}" for i in range(n)],
+                         "recency_days": rng.permutation(n) + 1,
+                         "frequency": rng.permutation(n) + 1,
+                         "monetary": rng.permutation(n) * 1.5 + 0.25})
+    scores = seg.compute_rfm_scores(snap, snap["customer_id"]).set_index("customer_id").loc[snap["customer_id"]]
+
+    def quintile(values):
+        return pd.qcut(values, 5, labels=False).to_numpy() + 1
+
+    np.testing.assert_array_equal(scores["f_score"].to_numpy(int), quintile(snap["frequency"]))
+    np.testing.assert_array_equal(scores["m_score"].to_numpy(int), quintile(snap["monetary"]))
+    # Recency is reversed: the most recent fifth (fewest days) scores 5.
+    np.testing.assert_array_equal(scores["r_score"].to_numpy(int), 6 - quintile(snap["recency_days"]))
+    assert scores["f_score"].value_counts().tolist() == [40] * 5
+
+
+def test_rfm_scores_by_hand_with_ties():
+    # n = 8; score = 1 + floor(5 * (min_rank - 1) / 8), ranked worst to best.
+    # frequency 1,1,1,2,2,3,5,8 -> min ranks 1,1,1,4,4,6,7,8 -> 1 + floor(0, 15/8, 25/8, 30/8, 35/8) = 1,2,4,4,5
+    # recency (days) 3,3,10,10,10,40,90,90 -> worst first: 90,90 rank 1; 40 rank 3; 10 rank 4; 3 rank 7
+    #   -> scores 1 + floor(0, 10/8, 15/8, 30/8) = 1, 2, 2, 4
+    snap = _snap({
+        "a": (3, 1, 10.0), "b": (3, 1, 20.0), "c": (10, 1, 30.0), "d": (10, 2, 40.0),
+        "e": (10, 2, 50.0), "f": (40, 3, 60.0), "g": (90, 5, 70.0), "h": (90, 8, 80.0),
+    })
+    scores = seg.compute_rfm_scores(snap, snap["customer_id"])
+    assert scores["f_score"].tolist() == [1, 1, 1, 2, 2, 4, 4, 5]
+    assert scores["r_score"].tolist() == [4, 4, 2, 2, 2, 2, 1, 1]
+    assert scores["m_score"].tolist() == [1, 1, 2, 2, 3, 4, 4, 5]  # no ties: 1 + floor(5 * (rank - 1) / 8)
+    assert scores["rfm_cell"].tolist() == ["411", "411", "212", "222", "223", "244", "144", "155"]
 
 
 def test_rfm_scores_do_not_depend_on_row_order(random_transactions):
@@ -252,8 +304,9 @@ def test_rfm_scores_do_not_depend_on_row_order(random_transactions):
 
 
 def test_rfm_scores_single_customer():
+    # A lone customer ties with itself at rank 1 of 1: 1 + floor(5 * 0 / 1) = 1.
     scores = seg.compute_rfm_scores(_snap({"solo": (3, 1, 9.0)}), ["solo"])
-    assert scores[["r_score", "f_score", "m_score"]].iloc[0].tolist() == [5, 5, 5]
+    assert scores[["r_score", "f_score", "m_score"]].iloc[0].tolist() == [1, 1, 1]
 
 
 def test_rfm_scores_no_purchase_customers_have_missing_scores(config):

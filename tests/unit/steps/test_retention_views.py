@@ -145,15 +145,11 @@ def test_repurchase_table_in_percent_and_bars_only_for_complete_windows(result):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == GROUPS
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="show_repurchase draws nothing and says nothing when no window is complete; only the "
-                          "table's 'complete' column shows why")
 def test_repurchase_with_no_complete_window_says_so(result, shown):
     result.repurchase = result.repurchase[result.repurchase["window_days"] == 60].reset_index(drop=True)
-    table = retention_views.show_repurchase(result)
+    retention_views.show_repurchase(result)
     assert plt.get_fignums() == []
-    assert len(table) == 3
-    assert len(shown) == 1
+    assert len(shown) == 1 and "not available" in shown[0]
 
 
 def test_km_draws_one_curve_per_group_and_quotes_the_log_rank_test(result, shown):
@@ -161,7 +157,8 @@ def test_km_draws_one_curve_per_group_and_quotes_the_log_rank_test(result, shown
     ax = plt.gcf().axes[0]
     assert len(ax.get_lines()) == 3
     assert [t.get_text() for t in ax.get_legend().get_texts()] == GROUPS
-    assert shown == ["Log-rank test across groups: chi2 = 12.35 on 2 df, p = 0.0021 (log-rank test)."]
+    said = " ".join(shown)
+    assert "chi2 = 12.35 on 2 df (p = 0.0021)" in said
 
 
 def test_km_without_a_test_draws_curves_but_quotes_nothing(result, shown):
@@ -174,7 +171,7 @@ def test_km_without_a_test_draws_curves_but_quotes_nothing(result, shown):
 def test_km_without_followup_says_so(result, shown):
     result.km = result.km.iloc[0:0]
     retention_views.show_km(result)
-    assert shown == ["No customer can be followed after the campaign."]
+    assert len(shown) == 1 and "no customer can be followed after the campaign" in shown[0]
     assert plt.get_fignums() == []
 
 
@@ -200,8 +197,8 @@ def test_retention_by_segment_in_percent_without_the_note_column(result, shown):
 def test_retention_by_segment_without_segments_says_run_02_segment(result, shown):
     result.by_segment = pd.DataFrame()
     table = retention_views.show_retention_by_segment(result)
-    assert table.empty
-    assert shown == ["No segments: run 02_segment first to see retention by segment."]
+    assert table is None or table.empty
+    assert len(shown) == 1 and shown[0].startswith("Retention by segment is not available")
 
 
 # ------------------------------------------------------------------------------------------ cohorts and NPS
@@ -210,7 +207,7 @@ def test_cohorts_draw_two_heatmaps_with_sizes_in_the_row_labels(result):
     fig = plt.gcf()
     heatmaps = [ax for ax in fig.axes if ax.get_title()]
     assert [ax.get_title() for ax in heatmaps] == ["by month of first purchase",
-                                                   "by campaign group, months from the campaign start"]
+                                                   "by campaign group (descriptive), months from the campaign start"]
     assert [t.get_text() for t in heatmaps[0].get_yticklabels()] == ["2024-01 (n=40)", "2024-02 (n=30)",
                                                                      "2024-03 (n=20)"]
     assert heatmaps[0].collections[0].get_array().size == 9
@@ -224,7 +221,7 @@ def test_cohorts_without_an_observed_month_say_so_in_the_panel(result):
     retention_views.show_cohorts(result)
     panel = plt.gcf().axes[1]
     assert [t.get_text() for t in panel.texts] == ["no fully observed cohort month"]
-    assert panel.get_title() == "by campaign group, months from the campaign start"
+    assert panel.get_title() == "by campaign group (descriptive), months from the campaign start"
 
 
 def test_nps_rounded_to_two_decimals(result, shown):

@@ -20,24 +20,82 @@ def _month_start(index: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def _first_month_cells(t: ir.Table, data_end: dt.date, data_start: dt.date,
+                       history_days: int) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Cohort sizes (with ``max_m`` and ``left_censored``), buyers per cohort and month, and 0 unobserved months."""
+    t = t.mutate(mi=t.ts.year().cast("int64") * 12 + t.ts.month().cast("int64") - 1)
+    first = t.group_by("customer_id").aggregate(first_mi=t.mi.min())
+    buys = t.select("customer_id", "mi").distinct().join(first, "customer_id")
+    cells = (buys.group_by(buys.first_mi, months=buys.mi - buys.first_mi)
+             .aggregate(buyers=buys.count()).to_pandas())
+    sizes = first.group_by("first_mi").aggregate(customers=first.count()).to_pandas()
+    end_mi = data_end.year * 12 + data_end.month - 1
+    # Month i is fully observed when month i + 1 starts on or before data_end: true up to data_end's month - 1.
+    last_full = end_mi - 1
+    starts = [_month_start(int(i)) for i in sizes["first_mi"]]
+    sizes["cohort"] = [m.strftime("%Y-%m") for m in starts]
+    sizes["max_m"] = last_full - sizes["first_mi"]
+    before = np.array([(m - data_start).days for m in starts], dtype="int64")
+    sizes["left_censored"] = (before <= 0) | (before < history_days)
+    return sizes, cells.merge(sizes, on="first_mi"), 0
+
+
+def _labelled_cells(t: ir.Table, cohort: pd.Series, data_end: dt.date, data_start: dt.date,
+                    origin: dt.date) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Cohort sizes (with ``max_m`` and ``left_censored``), buyers per cohort and month, and the number of first
+    months that start before the data."""
+    labels = cohort.dropna()
+    if labels.index.duplicated().any():
+        raise ValueError("cohort: one label per customer_id expected (the Series index repeats an id)")
+    members = pd.DataFrame({"customer_id": labels.index.astype(str), "cohort": labels.astype(str).to_numpy()})
+    bounds = []
+    m = 0
+    while (hi := (pd.Timestamp(origin) + pd.DateOffset(months=m + 1)).date()) <= data_end:
+        bounds.append({"months": m, "lo": pd.Timestamp(origin) + pd.DateOffset(months=m), "hi": pd.Timestamp(hi)})
+        m += 1
+    sizes = members.groupby("cohort").size().rename("customers").reset_index()
+    sizes["max_m"] = len(bounds) - 1
+    sizes["left_censored"] = origin < data_start
+    # Months that start before the data are not observed: unknown, not zero.
+    observed = [b for b in bounds if b["lo"].date() >= data_start]
+    unobserved = len(bounds) - len(observed)
+    if not observed:
+        return sizes, pd.DataFrame(columns=["cohort", "months", "buyers", "customers", "max_m"]), unobserved
+    periods = ibis.memtable(pd.DataFrame(observed).astype({"lo": "datetime64[us]", "hi": "datetime64[us]"}))
+    t = _restrict(t, members["customer_id"])
+    hits = t.join(periods, (t.ts >= periods.lo) & (t.ts < periods.hi))
+    hits = hits.select("customer_id", "months").distinct().to_pandas()
+    hits["customer_id"] = hits["customer_id"].astype(str)
+    cells = (hits.merge(members, on="customer_id").groupby(["cohort", "months"]).size()
+             .rename("buyers").reset_index().merge(sizes, on="cohort"))
+    return sizes, cells, unobserved
+
+
 def compute_cohort_retention(
     transactions: ir.Table | pd.DataFrame,
     *,
     cohort: str | pd.Series = "first_month",
     data_end: dt.date,
     origin: dt.date | None = None,
+    data_start: dt.date | None = None,
+    history_days: int = 0,
 ) -> pd.DataFrame:
     """Cohort x months-since matrix of the share of each cohort still buying, over fully observed months only.
 
     - ``cohort="first_month"``: a customer's cohort is the calendar month of their first order in the data; month
-      ``m`` is the ``m``-th calendar month after it (month 0 is the first month, 100% by construction). Customers
-      whose first order falls in the data's first month may be older customers (the data start cuts them off).
+      ``m`` is the ``m``-th calendar month after it (month 0 is the first month, 100% by construction).
     - ``cohort`` a Series (index ``customer_id``, values a label such as ``"responder"``): the cohort is the label and
       month ``m`` is ``[origin + m months, origin + m + 1 months)`` (``origin`` required, e.g. the campaign end).
       Customers of the Series who never buy count in the cohort size.
 
     A cell is the share of the cohort with at least one order in that month. Cells whose month ends after
     ``data_end`` are NaN: a partly observed month would understate the share.
+
+    **Left censoring.** The data start on ``data_start``, but customers bought before that. A first-month cohort is
+    flagged ``left_censored`` when its month starts before ``history_days`` days of data have passed (the month
+    holding the data's first day always is): its "first" orders may be the first *in the data* of customers who
+    bought before it, so it mixes new and existing customers. A labelled cohort whose ``origin`` is before
+    ``data_start`` is flagged too, and its months that start before the data are NaN (unobserved, not zero).
 
     Parameters
     ----------
@@ -49,67 +107,44 @@ def compute_cohort_retention(
         End of the data (exclusive).
     origin : datetime.date, optional
         Start of month 0 for a labelled cohort.
+    data_start : datetime.date, optional
+        First day of the data; the first order's day when None.
+    history_days : int
+        Days of data a first-month cohort needs before its month to count as new customers (for example the churn
+        threshold: a customer silent that long is no longer a customer).
 
     Returns
     -------
     pandas.DataFrame
-        Index ``cohort`` (``"YYYY-MM"`` for first-month cohorts, else the labels in sorted order); column
-        ``customers`` (cohort size) then ``month_0``, ``month_1``, ... up to the last month observed for any cohort
-        (shares in [0, 1], NaN where not fully observed).
+        Index ``cohort`` (``"YYYY-MM"`` for first-month cohorts, else the labels in sorted order); columns
+        ``customers`` (cohort size), ``left_censored`` (bool) then ``month_0``, ``month_1``, ... up to the last
+        month observed for any cohort (shares in [0, 1], NaN where not fully observed).
 
     Examples
     --------
     >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "order_id": ["1", "2", "3", "4"],
     ...                    "ts": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-01-10", "2024-02-20"])})
     >>> compute_cohort_retention(tx, data_end=dt.date(2024, 3, 1))
-             customers  month_0  month_1
-    cohort                              
-    2024-01          2      1.0      0.5
-    2024-02          1      1.0      NaN
+             customers  left_censored  month_0  month_1
+    cohort                                             
+    2024-01          2           True      1.0      0.5
+    2024-02          1          False      1.0      NaN
     """
     data_end = _as_date(data_end, "data_end")
     t = _transactions(transactions)
     t = t.filter(t.ts < _ts(data_end))
+    if data_start is None:
+        first_ts = t.ts.min().to_pyarrow().as_py()
+        data_start = first_ts.date() if first_ts is not None else data_end
+    data_start = _as_date(data_start, "data_start")
     if isinstance(cohort, str):
         if cohort != "first_month":
             raise ValueError(f"cohort must be 'first_month' or a Series of labels by customer_id, got {cohort!r}")
-        t = t.mutate(mi=t.ts.year().cast("int64") * 12 + t.ts.month().cast("int64") - 1)
-        first = t.group_by("customer_id").aggregate(first_mi=t.mi.min())
-        buys = t.select("customer_id", "mi").distinct().join(first, "customer_id")
-        cells = (buys.group_by(buys.first_mi, months=buys.mi - buys.first_mi)
-                 .aggregate(buyers=buys.count()).to_pandas())
-        sizes = first.group_by("first_mi").aggregate(customers=first.count()).to_pandas()
-        end_mi = data_end.year * 12 + data_end.month - 1
-        # Month i is fully observed when month i + 1 starts on or before data_end: true up to data_end's month - 1.
-        last_full = end_mi - 1
-        sizes["cohort"] = [_month_start(int(i)).strftime("%Y-%m") for i in sizes["first_mi"]]
-        sizes["max_m"] = last_full - sizes["first_mi"]
-        cells = cells.merge(sizes, on="first_mi")
+        sizes, cells, unobserved = _first_month_cells(t, data_end, data_start, history_days)
     else:
         if origin is None:
             raise ValueError("A labelled cohort needs origin= (the date month 0 starts, e.g. the campaign end)")
-        origin = _as_date(origin, "origin")
-        labels = cohort.dropna()
-        if labels.index.duplicated().any():
-            raise ValueError("cohort: one label per customer_id expected (the Series index repeats an id)")
-        members = pd.DataFrame({"customer_id": labels.index.astype(str), "cohort": labels.astype(str).to_numpy()})
-        bounds = []
-        m = 0
-        while (hi := (pd.Timestamp(origin) + pd.DateOffset(months=m + 1)).date()) <= data_end:
-            bounds.append({"months": m, "lo": pd.Timestamp(origin) + pd.DateOffset(months=m), "hi": pd.Timestamp(hi)})
-            m += 1
-        sizes = members.groupby("cohort").size().rename("customers").reset_index()
-        sizes["max_m"] = len(bounds) - 1
-        if bounds:
-            periods = ibis.memtable(pd.DataFrame(bounds).astype({"lo": "datetime64[us]", "hi": "datetime64[us]"}))
-            t = _restrict(t, members["customer_id"])
-            hits = t.join(periods, (t.ts >= periods.lo) & (t.ts < periods.hi))
-            hits = hits.select("customer_id", "months").distinct().to_pandas()
-            hits["customer_id"] = hits["customer_id"].astype(str)
-            cells = (hits.merge(members, on="customer_id").groupby(["cohort", "months"]).size()
-                     .rename("buyers").reset_index().merge(sizes, on="cohort"))
-        else:
-            cells = pd.DataFrame(columns=["cohort", "months", "buyers", "customers", "max_m"])
+        sizes, cells, unobserved = _labelled_cells(t, cohort, data_end, data_start, _as_date(origin, "origin"))
     sizes = sizes.sort_values("cohort")
     n_months = int(max(sizes["max_m"].max() + 1, 0)) if len(sizes) else 0
     matrix = pd.DataFrame(0.0, index=pd.Index(sizes["cohort"], name="cohort"),
@@ -119,9 +154,10 @@ def compute_cohort_retention(
     for row in sizes.itertuples(index=False):
         # Months after the last fully observed one are unknown, not zero.
         matrix.loc[row.cohort, [f"month_{m}" for m in range(max(int(row.max_m) + 1, 0), n_months)]] = np.nan
+    matrix.iloc[:, :unobserved] = np.nan
+    matrix.insert(0, "left_censored", sizes["left_censored"].astype(bool).to_numpy())
     matrix.insert(0, "customers", sizes["customers"].astype("int64").to_numpy())
     return matrix
-
 
 
 def compute_nps(feedback: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:

@@ -16,17 +16,13 @@ from campaignlab.params import (
 from campaignlab.stats.segmentation.snapshot import _customer_ids
 
 
-def _quintile_scores(values: pd.Series, ids: pd.Series, *, higher_is_better: bool) -> np.ndarray:
-    """Scores 1-5: ``ceil(5 * rank / n)`` with rank 1 the worst, ties split by customer id."""
-    key = values.to_numpy(dtype="float64")
-    frame = pd.DataFrame({"key": key if higher_is_better else -key, "id": ids.to_numpy()})
-    # A stable sort on (value, id) makes equal values land in id order, so a tie that
-    # straddles a quintile boundary is split the same way on every run.
-    order = frame.sort_values(["key", "id"], kind="mergesort").index.to_numpy()
-    n = len(frame)
-    rank = np.empty(n, dtype="int64")
-    rank[order] = np.arange(1, n + 1)
-    return np.ceil(5 * rank / n).astype("int64")
+def _quintile_scores(values: pd.Series, *, higher_is_better: bool) -> np.ndarray:
+    """Scores 1-5: ``1 + floor(5 * (rank - 1) / n)``, rank 1 the worst, tied values sharing their lowest rank."""
+    key = values.astype("float64")
+    # method="min": equal values share the lowest rank of their run, so a tie never straddles a quintile boundary
+    # (and never depends on customer ids or row order).
+    rank = (key if higher_is_better else -key).rank(method="min").to_numpy(dtype="int64")
+    return 1 + (5 * (rank - 1)) // len(rank)
 
 
 def compute_rfm_scores(
@@ -35,12 +31,16 @@ def compute_rfm_scores(
 ) -> pd.DataFrame:
     """Recency, frequency and monetary scores 1-5 by quintile [1]_.
 
-    Scores are computed among the customers who ordered in the look-back window:
-    each customer's rank ``1..n`` (worst to best) becomes ``ceil(5 * rank / n)``, so
-    the best 20% score 5. 5 means most recent (smallest ``recency_days``), most
-    frequent, highest spend. Ties are ranked by value and then by ``customer_id``
-    (ascending), so equal values are split deterministically: of two tied customers,
-    the one with the larger id can score higher, the same way on every run.
+    Scores are computed among the ``n`` customers who ordered in the look-back window:
+    each value is ranked from worst to best (``rank = 1..n``) and scores
+    ``1 + floor(5 * (rank - 1) / n)``, so without ties the best 20% score 5 (exact
+    quintiles when ``n`` is a multiple of 5). 5 means most recent (smallest
+    ``recency_days``), most frequent, highest spend. **Ties share a score**: equal
+    values take the lowest rank of their run (``pandas.Series.rank(method="min")``), so
+    every single-purchase customer gets the same frequency score (1 when they are the
+    least frequent) instead of being spread over several scores by customer id.
+    A consequence: when many customers share the worst value, the higher scores hold
+    fewer than 20% each, and a lone customer (or a column where everyone ties) scores 1.
 
     Parameters
     ----------
@@ -69,6 +69,12 @@ def compute_rfm_scores(
     >>> scores = compute_rfm_scores(snap, ["a", "b", "c", "d", "e", "f"])
     >>> scores["rfm_cell"].tolist()
     ['555', '444', '333', '222', '111', <NA>]
+
+    Tied values share a score: the three single-purchase customers all score F = 1.
+
+    >>> snap["frequency"] = [4, 2, 1, 1, 1]
+    >>> compute_rfm_scores(snap, snap["customer_id"])["f_score"].tolist()
+    [5, 4, 1, 1, 1]
     """
     require_columns(snapshot.columns, ["customer_id", "recency_days", "frequency", "monetary"], "snapshot")
     purchasers = snapshot[["customer_id", "recency_days", "frequency", "monetary"]].copy()
@@ -76,10 +82,9 @@ def compute_rfm_scores(
     if purchasers["customer_id"].duplicated().any():
         raise ValueError("snapshot has duplicate customer_id rows: expected one row per customer")
     if len(purchasers):
-        ids = purchasers["customer_id"]
-        purchasers["r_score"] = _quintile_scores(purchasers["recency_days"], ids, higher_is_better=False)
-        purchasers["f_score"] = _quintile_scores(purchasers["frequency"], ids, higher_is_better=True)
-        purchasers["m_score"] = _quintile_scores(purchasers["monetary"], ids, higher_is_better=True)
+        purchasers["r_score"] = _quintile_scores(purchasers["recency_days"], higher_is_better=False)
+        purchasers["f_score"] = _quintile_scores(purchasers["frequency"], higher_is_better=True)
+        purchasers["m_score"] = _quintile_scores(purchasers["monetary"], higher_is_better=True)
     else:
         for col in ("r_score", "f_score", "m_score"):
             purchasers[col] = pd.Series(dtype="int64")
