@@ -27,7 +27,9 @@ __all__ = ["compute_feasibility"]
 def _mde(n_treat: float, n_control: float, sd: float, alpha: float, power: float) -> float:
     if not (n_treat >= 2 and n_control >= 2 and sd > 0):
         return math.nan
-    return float(effects.compute_mde(int(n_treat), int(n_control), sd=sd, alpha=alpha, power=power).get("mde"))
+    mde = effects.compute_mde(int(n_treat), int(n_control), sd=sd, alpha=alpha, power=power).get("mde")
+    # statsmodels' solver returns a one-element array rather than a number for some sizes.
+    return float(np.asarray(mde, dtype=float).ravel()[0]) if mde is not None else math.nan
 
 
 def compute_feasibility(planning: dict[str, Any], frame: pd.DataFrame, *, customers_available: int,

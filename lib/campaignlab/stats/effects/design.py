@@ -179,10 +179,13 @@ def compute_mde(
         return out
     ratio = n_control / n_treat
     if sd is not None:
-        d = TTestIndPower().solve_power(effect_size=None, nobs1=n_treat, ratio=ratio, alpha=alpha, power=power)
-        out.update(mde=float(d) * sd, effect_size=float(d))
+        # solve_power returns a one-element array instead of a number for some sizes (its root finder's fallback).
+        d = float(np.ravel(TTestIndPower().solve_power(effect_size=None, nobs1=n_treat, ratio=ratio, alpha=alpha,
+                                                       power=power))[0])
+        out.update(mde=d * sd, effect_size=d)
     else:
-        h = float(NormalIndPower().solve_power(effect_size=None, nobs1=n_treat, ratio=ratio, alpha=alpha, power=power))
+        h = float(np.ravel(NormalIndPower().solve_power(effect_size=None, nobs1=n_treat, ratio=ratio, alpha=alpha,
+                                                        power=power))[0])
         angle = math.asin(math.sqrt(p)) + h / 2
         p1 = math.sin(angle) ** 2 if angle <= math.pi / 2 else _NAN
         out.update(mde=p1 - p, mde_relative=(p1 - p) / p, effect_size=h)
@@ -256,7 +259,7 @@ def compute_required_sample(
         return {**out, "n_control": math.inf, "n_treat": math.inf, "n_total": math.inf, "effect_size": 0.0}
     # nobs1 is the control arm so that statsmodels' ``ratio = nobs2 / nobs1`` is the
     # treatment:control ratio the caller thinks in.
-    n_c = float(power_class.solve_power(effect_size=es, nobs1=None, ratio=ratio, alpha=alpha, power=power))
+    n_c = float(np.ravel(power_class.solve_power(effect_size=es, nobs1=None, ratio=ratio, alpha=alpha, power=power))[0])
     n_c_int = math.ceil(n_c - 1e-9)
     n_t_int = math.ceil(ratio * n_c - 1e-9)
     return {**out, "n_control": n_c_int, "n_treat": n_t_int, "n_total": n_c_int + n_t_int, "effect_size": es}
