@@ -23,7 +23,7 @@ import pandas as pd
 from campaignlab.data import cleaning, completejourney, datamodel
 from campaignlab.params import BUNDLED_DATA, CampaignParams, find_project_root
 
-CLEANING_VERSION = "1"
+CLEANING_VERSION = "2"  # 2: customers in two arms of a campaign are set aside (rule two_arms)
 
 
 class RunFiles:
@@ -158,10 +158,39 @@ def fingerprint_source(data: str) -> str:
     return h.hexdigest()
 
 
-def read_source(con: ibis.BaseBackend, data: str) -> dict[str, ibis.Table]:
+def csv_options(path: Path, *, encoding: str = "auto", separator: str = "auto") -> dict[str, str]:
+    """How to read one CSV file: its encoding and separator, detected from its first 64 KiB unless given.
+
+    UTF-8 (a byte-order mark is fine) is tried first, then Latin-1, which decodes any byte: the usual export of
+    older CRMs. The separator is the one of ``, ; tab |`` that :class:`csv.Sniffer` finds consistent in the
+    header and first rows, so a ``;`` file with decimal commas is not split on its commas.
+    """
+    import csv
+
+    sample = path.read_bytes()[: 1 << 16]
+    if encoding == "auto":
+        try:
+            sample.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError as exc:
+            # A cut at 64 KiB can split one multi-byte character: that is still UTF-8.
+            encoding = "utf-8" if exc.start >= len(sample) - 3 else "latin-1"
+    if separator == "auto":
+        text = sample.decode(encoding, errors="ignore").lstrip("\ufeff")
+        lines = "\n".join(text.splitlines()[:50])
+        try:
+            separator = csv.Sniffer().sniff(lines, delimiters=",;\t|").delimiter
+        except csv.Error:
+            separator = ","
+    return {"encoding": encoding, "delim": separator}
+
+
+def read_source(con: ibis.BaseBackend, data: str, *, encoding: str = "auto",
+                separator: str = "auto") -> dict[str, ibis.Table]:
     """Read a data source into validated canonical Ibis tables (lazy; nothing is loaded into pandas).
 
-    Optional tables that are absent come back empty, so later steps need no special cases.
+    Optional tables that are absent come back empty, so later steps need no special cases. CSV files are read
+    with :func:`csv_options` (``encoding`` and ``separator`` as in the params' ``cleaning`` section).
     """
     if data == BUNDLED_DATA:
         raw = completejourney.read_completejourney(con)
@@ -178,7 +207,8 @@ def read_source(con: ibis.BaseBackend, data: str) -> dict[str, ibis.Table]:
         for name, path in files.items():
             try:
                 if path.suffix == ".csv":
-                    raw[name] = con.read_csv(path, all_varchar=True)
+                    raw[name] = con.read_csv(path, all_varchar=True,
+                                             **csv_options(path, encoding=encoding, separator=separator))
                 else:
                     raw[name] = con.read_parquet(path)
             except Exception as exc:  # the engine's own message says what is wrong with the file
@@ -235,7 +265,8 @@ def prepare_clean_data(params: CampaignParams, cache_dir: Path | None = None) ->
     if (target / "_SUCCESS").is_file():
         return CleanData(target, fingerprint, params.data, created=False)
     con = connect()
-    tables = read_source(con, params.data)
+    tables = read_source(con, params.data, encoding=params.cleaning.csv_encoding,
+                         separator=params.cleaning.csv_separator)
     result = cleaning.compute_clean_tables(
         tables, valid_from=params.cleaning.valid_from, valid_to=params.cleaning.valid_to
     )
@@ -283,6 +314,12 @@ def read_clean_tables(clean_dir: str | Path, con: ibis.BaseBackend | None = None
     clean_dir = Path(clean_dir)
     con = con or connect()
     return {name: con.read_parquet(clean_dir / f"{name}.parquet") for name in datamodel.TABLES}
+
+
+def read_rejected(clean_dir: str | Path, table: str) -> pd.DataFrame:
+    """The rows cleaning set aside from one table, with the ``rule`` each broke (empty when none were)."""
+    path = Path(clean_dir) / f"rejected_{table}.parquet"
+    return pd.read_parquet(path) if path.is_file() else pd.DataFrame(columns=["rule"])
 
 
 def read_quality(clean_dir: str | Path) -> pd.DataFrame:

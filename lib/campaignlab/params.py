@@ -58,6 +58,10 @@ class Cleaning(_Model):
 
     valid_from: dt.date | None = Field(default=None, description="Transactions before this date are out of range.")
     valid_to: dt.date | None = Field(default=None, description="Transactions on or after this date are out of range.")
+    csv_encoding: str = Field(default="auto", description="Encoding of the CSV files: auto (UTF-8, with or without "
+                                                          "BOM, else Latin-1), or a name such as latin-1.")
+    csv_separator: Literal["auto", ",", ";", "\t", "|"] = Field(default="auto",
+                                                                description="Column separator of the CSV files.")
 
 
 class ResponseConfig(_Model):

@@ -13,8 +13,9 @@ transactions
     ``free_item`` (zero amount, positive quantity: fully discounted) and ``zero_quantity`` (positive amount,
     quantity 0: sold by weight or a fee).
 assignments
-    ``missing_id``, ``unknown_customer``, ``unknown_campaign``, ``duplicate`` (a second row for the same campaign and
-    customer; the first by arm name is kept).
+    ``missing_id``, ``unknown_customer``, ``unknown_campaign``, ``two_arms`` (every row of a customer assigned to two
+    different arms of the same campaign: the comparison would be contaminated, so the customer is left out of it),
+    ``duplicate`` (a second row for the same campaign, customer and arm).
 events, campaign_products, feedback
     ``missing_id``, ``unknown_customer``, ``unknown_campaign``, ``duplicate``; feedback also ``score_out_of_range``
     (outside 0-10).
@@ -67,6 +68,11 @@ def _duplicate(key: list[str] | None, order: list[str] | None = None) -> Callabl
         return ibis.row_number().over(window) > 0
 
     return predicate
+
+
+def _two_arms(t: ibis.Table) -> ibis.Value:
+    window = ibis.window(group_by=[t.campaign_id, t.customer_id])
+    return t.arm.min().over(window) != t.arm.max().over(window)
 
 
 def _apply_rules(table: ibis.Table, rules: list[Rule]) -> tuple[ibis.Table, ibis.Table]:
@@ -153,6 +159,7 @@ def compute_clean_tables(
             ("missing_id", _missing(["campaign_id", "customer_id", "arm"])),
             ("unknown_customer", _not_in("customer_id", customers, "customer_id")),
             ("unknown_campaign", _not_in("campaign_id", campaigns, "campaign_id")),
+            ("two_arms", _two_arms),
             ("duplicate", _duplicate(["campaign_id", "customer_id"], ["campaign_id", "customer_id", "arm"])),
         ],
         "events": [

@@ -51,7 +51,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             params = load_params(path)
             if args.data:
                 if params.data not in campaign_ids:
-                    tables = iorw.read_source(iorw.connect(), params.data)
+                    tables = iorw.read_source(iorw.connect(), params.data,
+                                              encoding=params.cleaning.csv_encoding,
+                                              separator=params.cleaning.csv_separator)
                     campaign_ids[params.data] = set(tables["campaigns"].campaign_id.to_pandas().astype(str))
                 ids = campaign_ids[params.data]
                 if params.campaign not in ids:

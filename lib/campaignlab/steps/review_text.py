@@ -224,6 +224,11 @@ def _trust_text(summary: dict, h: dict | None) -> str:
             "the split matches the plan (sample-ratio check passed)." if srm.get("passed")
             else f"**but the split differs from the plan (sample-ratio check p = {_amt(srm.get('p_value'), 4)})**: "
                  "check how customers were assigned before acting on these numbers."))
+    two_arms = int(_num((r.get("eligibility") or {}).get("excluded_two_arms") or 0))
+    if two_arms:
+        parts.append(f"**Warning: {two_arms:,} customers were assigned to two arms of this campaign**; they are "
+                     "left out of the comparison (see the data-quality table in 01_clean) and the assignment "
+                     "process should be checked.")
     notes = (summary.get("windows") or {}).get("notes") or []
     if notes:
         parts.append("Data coverage: " + " ".join(notes))

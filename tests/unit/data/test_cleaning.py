@@ -9,9 +9,9 @@ def tables(tx: pd.DataFrame, **extra):
         "customers": ibis.memtable(pd.DataFrame({"customer_id": ["a", "b"]})),
         "transactions": ibis.memtable(tx),
         "campaigns": ibis.memtable(pd.DataFrame({"campaign_id": ["c1"]})),
-        "assignments": ibis.memtable(pd.DataFrame({"campaign_id": ["c1", "c1", "c1", "zz"],
-                                                   "customer_id": ["a", "a", "x", "a"],
-                                                   "arm": ["t", "u", "t", "t"]})),
+        "assignments": ibis.memtable(pd.DataFrame({"campaign_id": ["c1", "c1", "c1", "zz", "c1", "c1"],
+                                                   "customer_id": ["a", "a", "x", "a", "b", "b"],
+                                                   "arm": ["t", "u", "t", "t", "t", "t"]})),
     }
     base.update(extra)
     return base
@@ -51,9 +51,10 @@ def test_no_row_is_lost():
 def test_assignment_rules():
     res = compute_clean_tables(tables(tx_frame()))
     rej = res.rejected["assignments"].to_pandas()
-    assert sorted(rej.rule) == ["duplicate", "unknown_campaign", "unknown_customer"]
+    # a is in two arms of c1 (both rows set aside), x is unknown, zz is no campaign, b's second row is a copy
+    assert sorted(rej.rule) == ["duplicate", "two_arms", "two_arms", "unknown_campaign", "unknown_customer"]
     kept = res.clean["assignments"].to_pandas()
-    assert kept.to_dict("records") == [{"campaign_id": "c1", "customer_id": "a", "arm": "t"}]
+    assert kept.to_dict("records") == [{"campaign_id": "c1", "customer_id": "b", "arm": "t"}]
 
 
 def test_quality_table_counts_and_refuses_lost_rows():

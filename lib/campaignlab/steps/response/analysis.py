@@ -65,7 +65,16 @@ def build_customer_table(run: Run) -> pd.DataFrame:
     for col in attrs:
         if not pd.api.types.is_numeric_dtype(customers[col]):
             customers[col] = customers[col].astype("string").fillna("unknown")
-    return out.merge(customers[["customer_id", *attrs]], on="customer_id", how="left")
+    # Customers assigned to two arms of this campaign were set aside by cleaning; without this they would look
+    # unassigned and join the comparison group.
+    rejected = iorw.read_rejected(run.clean_dir, "assignments")
+    two_arms = set(rejected.loc[(rejected["rule"] == "two_arms")
+                                & (rejected.get("campaign_id", pd.Series(dtype=str)) == p.campaign), "customer_id"]
+                   if len(rejected) else [])
+    table = out[~out["customer_id"].isin(two_arms)].merge(customers[["customer_id", *attrs]], on="customer_id",
+                                                          how="left")
+    table.attrs["excluded_two_arms"] = len(two_arms)
+    return table
 
 
 def attribute_columns(customers: pd.DataFrame) -> list[str]:
@@ -91,6 +100,7 @@ def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None)
             "holdout, the effect of this campaign cannot be estimated from this data; the arm table below is "
             "descriptive only."))
     frame, info = response.compute_analysis_frame(table, design=design, control_arm=p.control_arm, config=cfg)
+    info["excluded_two_arms"] = int(table.attrs.get("excluded_two_arms", 0))
     groups = set(frame["group"])
     if control not in groups or len(groups) < 2:
         raise ValueError(f"{p.id}: no {('control arm' if design == 'holdout' else 'eligible comparison group')} "
