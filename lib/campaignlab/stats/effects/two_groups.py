@@ -197,11 +197,11 @@ def compute_mean_effect(
     the few lines here (checked against shifting the data and re-running scipy in the tests).
 
     ``"welch"`` (Welch 1947, *Biometrika* 34; ``scipy.stats.ttest_ind(equal_var=False)``)
-    rejects 16-28% of true nulls at 5% with a 900 / 100 split of zero-inflated spend and still
-    9-14% at 9,000 / 1,000 (``benchmarks/calibration.py``); it stays for observational
+    rejects 15-29% of true nulls at 5% with a 900 / 100 split of zero-inflated spend and still
+    7-14% at 9,000 / 1,000 (``benchmarks/calibration.py``); it stays for observational
     comparisons, whose null is equal means rather than no effect at all. ``"pooled"`` is
     Student's pooled-variance t-test, the permutation test's large-sample form, which still
-    rejects 6-9% with 30 controls. NaN values are ignored.
+    rejects 6-8% with 30 controls. NaN values are ignored.
 
     Parameters
     ----------
