@@ -357,6 +357,22 @@ def test_holdout_unadjusted_rows_equal_scipy_and_statsmodels(holdout_frame):
     assert (conv["ci_low"], conv["ci_high"]) == (pytest.approx(ci[0], rel=1e-12), pytest.approx(ci[1], rel=1e-12))
 
 
+def test_large_segments_are_adjusted_for_pre_period_behaviour(holdout_frame):
+    # one segment holding everyone: 200 per group, enough for the Lin adjustment on the numeric covariate
+    segments = pd.DataFrame({"customer_id": holdout_frame["customer_id"], "all": "everyone"})
+    out = response.compute_segment_effects(holdout_frame, segments, ["all"], design="holdout", control="control",
+                                           covariates=["pre_revenue"], alpha=ALPHA, trim=(0.01, 0.99), min_size=10,
+                                           metrics=("revenue_per_customer",))
+    row = out[out["arm"] == "a"].iloc[0]
+    sub = holdout_frame[holdout_frame["group"].isin(["a", "control"])].copy()
+    sub["t"] = (sub["group"] == "a").astype(int)
+    sub["pre_c"] = sub["pre_revenue"] - sub["pre_revenue"].mean()
+    fit = smf.ols("revenue ~ t + pre_c + t:pre_c", data=sub).fit(cov_type="HC2", use_t=True)
+    assert row["method"].startswith("Lin (2013)")
+    assert row["lift"] == pytest.approx(fit.params["t"], rel=1e-9)
+    assert row["p_value"] == pytest.approx(fit.pvalues["t"], rel=1e-6)
+
+
 def test_small_holdout_leads_with_the_exact_test_not_the_adjusted_estimate(rng):
     # The case: 900 e-mailed and 100 held out, 18 vs 0 bought. Lin with HC2 said p = 2e-5.
     n = 1000
