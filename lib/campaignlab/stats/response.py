@@ -190,8 +190,23 @@ def compute_holdout_effects(
 ) -> list[dict]:
     """Every treatment arm against the control, and treatment arms against each other.
 
-    Proportions: two-proportion z-test (and the ANCOVA adjustment where covariates exist); revenue per customer:
-    Welch and ANCOVA (Lin 2013 interactions, HC robust errors). The adjusted estimate leads when covariates exist.
+    Each metric gets the unadjusted test that keeps its level at any group size (score or Fisher exact test for
+    rates, the permutation test for revenue per customer) and, where covariates exist, the Lin (2013) regression
+    adjustment with HC2 errors. The adjusted estimate leads only where :func:`effects.compute_adjustment_check`
+    allows it (smaller arm of at least 100, at least 10 expected events, a difference in means that is not too
+    skewed); otherwise the unadjusted test leads and the adjusted row stays as supporting, with a warning. Every
+    row's ``method_reason`` says which rule chose the headline.
+
+    Examples
+    --------
+    A 900 / 100 split where 18 e-mailed and no held-out customers bought: the exact test leads.
+
+    >>> d = pd.DataFrame({"group": ["t"] * 900 + ["control"] * 100, "pre_revenue": np.arange(1000.0) % 7,
+    ...                   "converted": [1] * 18 + [0] * 982, "revenue": [20.0] * 18 + [0.0] * 982})
+    >>> rows = compute_holdout_effects(d, control_arm="control", covariates=["pre_revenue"], alpha=0.05,
+    ...                                metrics=("conversion_rate",))
+    >>> [(r["role"], r["method"].split(" (")[0], round(r["p_value"], 3)) for r in rows]
+    [('headline', 'Fisher exact test', 0.244), ('supporting', 'Lin', 0.0)]
     """
     frame = _fill_recency(frame)
     arms = sorted(set(frame["group"]) - {control_arm})
@@ -200,22 +215,32 @@ def compute_holdout_effects(
     for arm, versus in pairs:
         sub = frame[frame["group"].isin([arm, versus])].copy()
         sub["_t"] = (sub["group"] == arm).astype(int)
-        t, c = sub[sub["_t"] == 1], sub[sub["_t"] == 0]
         for metric in metrics:
             y = OUTCOME_OF[metric]
-            if metric == "revenue_per_customer":
-                raw = effects.compute_mean_effect(t[y], c[y], metric=metric, alpha=alpha)
+            raw = effects.compute_randomized_effect(sub, outcome=y, treatment="_t", covariates=[], metric=metric,
+                                                    binary=metric != "revenue_per_customer", alpha=alpha)
+            lead = "headline" if versus == control_arm else "supporting"
+            if metric == "response_rate":
+                raw["method_reason"] = "unadjusted: the response rate is descriptive"
+                rows.append(_tag(raw, arm=arm, versus=versus, role="descriptive" if versus == control_arm
+                                 else "supporting"))
+                continue
+            if not covariates:
+                rows.append(_tag(raw, arm=arm, versus=versus, role=lead))
+                continue
+            check = effects.compute_adjustment_check(sub.loc[sub["_t"] == 1, y], sub.loc[sub["_t"] == 0, y],
+                                                     binary=metric != "revenue_per_customer")
+            adj = effects.compute_adjusted_effect(sub, outcome=y, treatment="_t", covariates=covariates,
+                                                  metric=metric, alpha=alpha)
+            adj["method_reason"] = raw["method_reason"] = check["reason"]
+            if check["allowed"]:
+                rows += [_tag(raw, arm=arm, versus=versus, role="supporting"),
+                         _tag(adj, arm=arm, versus=versus, role=lead)]
             else:
-                raw = effects.compute_proportion_effect(int(t[y].sum()), len(t), int(c[y].sum()), len(c),
-                                                        metric=metric, alpha=alpha)
-            role = "descriptive" if metric == "response_rate" and versus == control_arm else "supporting"
-            rows.append(_tag(raw, arm=arm, versus=versus, role=role))
-            if covariates and metric != "response_rate":
-                adj = effects.compute_adjusted_effect(sub, outcome=y, treatment="_t", covariates=covariates,
-                                                      metric=metric, alpha=alpha)
-                rows.append(_tag(adj, arm=arm, versus=versus, role="headline" if versus == control_arm else "supporting"))
-            elif versus == control_arm and metric != "response_rate":
-                rows[-1]["role"] = "headline"
+                note = f"not the headline ({check['reason']}): its interval is too narrow at these group sizes"
+                adj["warning"] = "; ".join(w for w in (adj.get("warning"), note) if w)
+                rows += [_tag(raw, arm=arm, versus=versus, role=lead),
+                         _tag(adj, arm=arm, versus=versus, role="supporting")]
     return rows
 
 
@@ -306,12 +331,13 @@ def choose_headline(effect_rows: list[dict], *, design: str, balanced: bool | No
         else:
             adjusted = "ANCOVA" in r["method"] or "regression" in r["method"].lower()
             reason = ("randomized holdout; regression adjustment on pre-period behaviour narrows the interval"
-                      if adjusted else "randomized holdout, unadjusted (no covariates)")
+                      if adjusted else f"randomized holdout, {r.get('method_reason') or 'unadjusted'}")
             causal_ok = srm_passed is not False
             caveat = "" if causal_ok else "sample-ratio mismatch: the split is not as planned, check the assignment"
         out.append({"arm": r["arm"], "versus": r["versus"], "metric": r["metric"], "method": r["method"],
                     "estimate": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
-                    "p_value": r["p_value"], "causal": causal_ok, "reason": reason, "caveat": caveat})
+                    "p_value": r["p_value"], "causal": causal_ok, "reason": reason, "caveat": caveat,
+                    "warning": r.get("warning") or ""})
     return out
 
 
@@ -324,9 +350,11 @@ def compute_segment_effects(
     """Lift per segment of every dimension, with Benjamini-Hochberg q-values per arm and metric.
 
     Segments come from 02_segment (one row per customer, one column per dimension). In the holdout design the
-    lift is the difference against the control within the segment (Welch / two-proportion test); in the matched
-    design it is the doubly robust ATT within the segment. Segments with fewer than ``min_size`` customers in
-    either group are flagged ``small`` and get no estimate.
+    lift is the difference against the control within the segment, by :func:`effects.compute_randomized_effect`:
+    adjusted for pre-period behaviour where the segment's groups are large enough, else the score or Fisher exact
+    test (rates) or the permutation test (revenue), which keep their level at 30 customers per group. In the
+    matched design it is the doubly robust ATT within the segment. Segments with fewer than ``min_size`` customers
+    in either group are flagged ``small`` and get no estimate. ``warning`` flags groups with fewer than 10 events.
     """
     data = frame.merge(segments[["customer_id", *dimensions]], on="customer_id", how="left")
     arms = sorted(set(data["group"]) - {control})
@@ -349,24 +377,22 @@ def compute_segment_effects(
                     est: dict[str, Any] = {"estimate": float("nan"), "ci_low": float("nan"),
                                            "ci_high": float("nan"), "p_value": float("nan"), "method": ""}
                     if not base["small"]:
+                        # Within a segment only pre-period behaviour is adjusted for: the segment already fixes
+                        # much of the attribute mix, and wide dummy designs separate in small groups.
+                        cov = [c for c in covariates if c in NUMERIC_COVARIATES and sub[c].nunique() > 1]
                         try:
                             if design == "matched":
-                                # Within a segment only pre-period behaviour is adjusted for: the segment already
-                                # fixes much of the attribute mix, and wide dummy designs separate in small groups.
-                                cov = [c for c in covariates if c in NUMERIC_COVARIATES and sub[c].nunique() > 1]
                                 est = causal.estimate_att_doubly_robust(sub, outcome=y, treatment="_t", covariates=cov,
                                                                         alpha=alpha, trim=trim, metric=metric)
-                            elif metric == "revenue_per_customer":
-                                est = effects.compute_mean_effect(t[y], sub[sub["_t"] == 0][y], metric=metric,
-                                                                  alpha=alpha)
                             else:
-                                est = effects.compute_proportion_effect(int(t[y].sum()), n_t,
-                                                                        int(sub[sub["_t"] == 0][y].sum()), n_c,
-                                                                        metric=metric, alpha=alpha)
+                                est = effects.compute_randomized_effect(
+                                    sub, outcome=y, treatment="_t", covariates=cov, metric=metric, alpha=alpha,
+                                    binary=metric != "revenue_per_customer")
                         except (ValueError, np.linalg.LinAlgError) as exc:
                             est["method"] = f"not estimable: {exc}"
                     rows.append({**base, "metric": metric, "lift": est["estimate"], "ci_low": est["ci_low"],
-                                 "ci_high": est["ci_high"], "p_value": est["p_value"], "method": est["method"]})
+                                 "ci_high": est["ci_high"], "p_value": est["p_value"], "method": est["method"],
+                                 "warning": est.get("warning") or ""})
     out = pd.DataFrame(rows)
     if out.empty:
         return out

@@ -72,6 +72,8 @@ class Verdict:
     trust_reasons: list[str]
     sentence: str
     arms: list[dict[str, Any]] = field(default_factory=list)
+    #: Caveat of the estimate itself (e.g. fewer than 10 events in a group: the interval is approximate).
+    warning: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

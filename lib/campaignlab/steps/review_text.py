@@ -130,8 +130,9 @@ def compose_executive_summary(summary: dict) -> list[str]:
             paras.insert(0, "> **Indicative only.** This campaign had no randomized holdout that passed its checks, "
                             "and the comparison with similar customers failed at least one check (below): the "
                             "numbers describe differences between groups, not effects of the campaign.")
+        caveat = f" Note: {v['warning'].rstrip('.')}." if v.get("warning") else ""
         paras.append(f"**Verdict ({_TRUST_WORDS.get(v.get('trust'), v.get('trust'))}).** {v.get('sentence')}"
-                     + _money_text(r, v))
+                     + caveat + _money_text(r, v))
     elif h is None:
         paras.append("**Headline.** No effect could be estimated for this campaign (see the response notebook).")
     else:
@@ -278,7 +279,9 @@ def _retention_text(summary: dict) -> str:
     part = done[done["window_days"] == w]
     return f"Within {w} days after the campaign: " + "; ".join(
         f"{r.group} {100 * _num(r.rate):.1f}% bought again (95% CI {100 * _num(r.ci_low):.1f}-"
-        f"{100 * _num(r.ci_high):.1f}%)" for r in part.itertuples()) + "."
+        f"{100 * _num(r.ci_high):.1f}%)" for r in part.itertuples()) + "." + (
+        " These are descriptive: responders chose to respond, so they differ from the others in more than the "
+        "campaign." if {"responder", "non-responder"} & set(part["group"]) else "")
 
 
 #: Customers a segment needs before the review advises targeting or suppressing it.

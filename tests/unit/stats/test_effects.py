@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
+from statsmodels.stats import proportion as sm_proportion
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from campaignlab.stats import effects
@@ -19,6 +20,7 @@ from campaignlab.stats.effects import (
     compute_mean_effect,
     compute_proportion_effect,
     compute_qvalues,
+    compute_randomized_effect,
     compute_required_sample,
     compute_roi,
     compute_srm,
@@ -38,25 +40,83 @@ def rng() -> np.random.Generator:
 # ------------------------------------------------------------------------ proportions
 
 
-def test_proportion_effect_matches_hand_computed_wald() -> None:
-    # 12% vs 10% on 1000 each: textbook unpooled Wald interval and z-test.
+def test_proportion_effect_uses_the_score_test_and_newcombe_interval_of_statsmodels() -> None:
+    # 12% vs 10% on 1000 each: every expected cell count is large, so the score test runs.
     r = compute_proportion_effect(120, 1000, 100, 1000, metric="conversion")
     assert KEYS <= r.keys()
-    se = math.sqrt(0.12 * 0.88 / 1000 + 0.10 * 0.90 / 1000)
-    assert r["estimate"] == pytest.approx(0.02)
-    assert r["ci_low"] == pytest.approx(0.02 - Z975 * se, rel=1e-9)
-    assert r["ci_high"] == pytest.approx(0.02 + Z975 * se, rel=1e-9)
-    assert r["p_value"] == pytest.approx(2 * stats.norm.sf(0.02 / se), rel=1e-9)
-    assert r["relative"] == pytest.approx(0.2)
-    assert "Wald" in r["method"]
+    ref = sm_proportion.test_proportions_2indep(120, 1000, 100, 1000, method="score", compare="diff")
+    ci = sm_proportion.confint_proportions_2indep(120, 1000, 100, 1000, method="newcomb", compare="diff")
+    # by hand: the pooled rate's variance with Miettinen & Nurminen's N / (N - 1)
+    se0 = math.sqrt(0.11 * 0.89 * (1 / 1000 + 1 / 1000) * 2000 / 1999)
+    assert r["p_value"] == pytest.approx(ref.pvalue, rel=1e-12)
+    assert r["p_value"] == pytest.approx(2 * stats.norm.sf(0.02 / se0), rel=1e-9)
+    assert (r["ci_low"], r["ci_high"]) == (pytest.approx(ci[0], rel=1e-12), pytest.approx(ci[1], rel=1e-12))
+    assert r["estimate"] == pytest.approx(0.02) and r["relative"] == pytest.approx(0.2)
+    assert r["method"].startswith("score test") and "Newcombe" in r["method"] and "statsmodels" in r["method"]
+    assert r["warning"] == ""
     assert (r["n_treat"], r["n_control"]) == (1000, 1000)
 
 
-@pytest.mark.parametrize("counts", [(30, 200, 18, 210), (5, 50, 1, 60), (400, 900, 350, 880)])
-def test_proportion_interval_excludes_zero_exactly_when_significant(counts: tuple[int, ...]) -> None:
-    r = compute_proportion_effect(*counts, metric="m", alpha=0.05)
-    excludes_zero = r["ci_low"] > 0 or r["ci_high"] < 0
-    assert excludes_zero == (r["p_value"] < 0.05)
+def test_newcombe_interval_matches_the_published_textbook_value() -> None:
+    # Fagerland, Lydersen & Laake (2015), Statistical Methods in Medical Research 24, table for 7/34 vs 1/34:
+    # Newcombe hybrid score interval 0.019 to 0.34.
+    r = compute_proportion_effect(7, 34, 1, 34, metric="m")
+    assert (r["ci_low"], r["ci_high"]) == (pytest.approx(0.019, abs=0.0015), pytest.approx(0.340, abs=0.0015))
+
+
+def test_fisher_exact_test_matches_scipy_on_the_tea_tasting_table() -> None:
+    # Fisher's tea-tasting experiment (Agresti 2013, Categorical Data Analysis, 3rd ed., section 3.5): 3 of 4
+    # cups right, two-sided p = 0.486.
+    r = compute_proportion_effect(3, 4, 1, 4, metric="m")
+    assert r["method"].startswith("Fisher exact test") and "scipy" in r["method"]
+    assert r["p_value"] == pytest.approx(stats.fisher_exact([[3, 1], [1, 3]]).pvalue, rel=1e-12)
+    assert r["p_value"] == pytest.approx(0.486, abs=0.0005)
+
+
+def test_small_holdout_without_buyers_is_not_significant() -> None:
+    # The issue's case: 900 e-mailed, 100 held out, 18 vs 0 bought. The Wald test called it p = 2e-5.
+    r = compute_proportion_effect(18, 900, 0, 100, metric="conversion")
+    assert 0.05 < r["p_value"] < 0.5
+    assert r["p_value"] == pytest.approx(stats.fisher_exact([[18, 882], [0, 100]]).pvalue, rel=1e-12)
+    assert r["ci_low"] < 0 < r["ci_high"]
+    assert r["method"].startswith("Fisher exact test")
+    assert r["warning"].startswith("fewer than 10 events in a group")
+    score = compute_proportion_effect(18, 900, 0, 100, metric="conversion", method="score")
+    assert 0.05 < score["p_value"] < 0.5  # the score test agrees (p = 0.15)
+    old = compute_proportion_effect(18, 900, 0, 100, metric="conversion", method="wald")
+    assert old["p_value"] < 1e-4
+
+
+@pytest.mark.parametrize(("counts", "exact"), [((18, 900, 0, 100), True), ((45, 900, 6, 100), False),
+                                               ((2, 30, 3, 30), True), ((6, 30, 5, 30), False)])
+def test_exact_test_runs_when_an_expected_cell_count_is_below_five(counts, exact) -> None:
+    x_t, n_t, x_c, n_c = counts
+    share = (x_t + x_c) / (n_t + n_c)
+    assert (min(n_t, n_c) * min(share, 1 - share) < 5) == exact  # Cochran's rule, by hand
+    r = compute_proportion_effect(*counts, metric="m")
+    assert r["method"].startswith("Fisher exact test" if exact else "score test")
+
+
+def test_proportion_effect_wald_method_matches_hand_computed_wald() -> None:
+    # The earlier default, kept for comparison: textbook unpooled Wald interval and z-test.
+    r = compute_proportion_effect(120, 1000, 100, 1000, metric="conversion", method="wald")
+    se = math.sqrt(0.12 * 0.88 / 1000 + 0.10 * 0.90 / 1000)
+    assert r["ci_low"] == pytest.approx(0.02 - Z975 * se, rel=1e-9)
+    assert r["ci_high"] == pytest.approx(0.02 + Z975 * se, rel=1e-9)
+    assert r["p_value"] == pytest.approx(2 * stats.norm.sf(0.02 / se), rel=1e-9)
+    assert "Wald" in r["method"]
+
+
+def test_newcombe_interval_agrees_with_the_score_test_on_almost_every_table(rng: np.random.Generator) -> None:
+    # The interval is not the inversion of the test, so they can disagree at the margin: rarely.
+    disagree = 0
+    for _ in range(400):
+        n_t, n_c = int(rng.integers(30, 2000)), int(rng.integers(30, 500))
+        rate = rng.uniform(0.02, 0.5)
+        x_t, x_c = int(rng.binomial(n_t, rate * rng.uniform(0.8, 1.25))), int(rng.binomial(n_c, rate))
+        r = compute_proportion_effect(x_t, n_t, x_c, n_c, metric="m", method="score")
+        disagree += (r["p_value"] < 0.05) != (r["ci_low"] > 0 or r["ci_high"] < 0)
+    assert disagree <= 4
 
 
 def test_proportion_zero_successes_in_one_arm_is_finite() -> None:
@@ -66,11 +126,14 @@ def test_proportion_zero_successes_in_one_arm_is_finite() -> None:
     assert r["relative"] == pytest.approx(-1.0)
 
 
-def test_proportion_zero_successes_everywhere_gives_nan_interval() -> None:
+def test_proportion_zero_successes_everywhere_is_no_evidence_of_a_difference() -> None:
     r = compute_proportion_effect(0, 500, 0, 500, metric="m")
-    assert r["estimate"] == 0.0
-    assert math.isnan(r["ci_low"]) and math.isnan(r["ci_high"]) and math.isnan(r["p_value"])
+    assert r["estimate"] == 0.0 and r["p_value"] == 1.0
+    # Newcombe: from the two Wilson intervals of 0/500, symmetric around zero
+    wilson_high = sm_proportion.proportion_confint(0, 500, method="wilson")[1]
+    assert (r["ci_low"], r["ci_high"]) == (pytest.approx(-wilson_high), pytest.approx(wilson_high))
     assert math.isnan(r["relative"])  # control mean is 0
+    assert "0 in treatment, 0 in control" in r["warning"]
 
 
 def test_proportion_empty_group_gives_nan_without_error() -> None:
@@ -82,15 +145,74 @@ def test_proportion_empty_group_gives_nan_without_error() -> None:
 def test_proportion_rejects_impossible_counts() -> None:
     with pytest.raises(ValueError, match="exceed"):
         compute_proportion_effect(11, 10, 1, 10, metric="m")
+    with pytest.raises(ValueError, match="method"):
+        compute_proportion_effect(1, 10, 1, 10, metric="m", method="boschloo")
 
 
 # -------------------------------------------------------------------------------- means
 
 
+def _scipy_permutation(yt, yc, seed=effects.PERMUTATION_SEED, n_resamples=effects.PERMUTATION_RESAMPLES):
+    return stats.permutation_test((np.asarray(yt, float), np.asarray(yc, float)),
+                                  lambda x, y, axis: np.mean(x, axis=axis) - np.mean(y, axis=axis),
+                                  vectorized=True, n_resamples=n_resamples, rng=np.random.default_rng(seed))
+
+
+@pytest.fixture
+def zero_inflated(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    # 270 treated, 30 held out; a fifth buy, and buyers' spend is lognormal
+    y = (rng.random(300) < 0.2) * rng.lognormal(3.0, 1.0, 300)
+    return y[:270], y[270:]
+
+
+def test_mean_effect_permutation_p_value_equals_scipy(zero_inflated) -> None:
+    yt, yc = zero_inflated
+    r = compute_mean_effect(yt, yc, metric="revenue")
+    ref = _scipy_permutation(yt, yc)
+    assert r["p_value"] == pytest.approx(ref.pvalue, rel=1e-12)
+    assert r["estimate"] == pytest.approx(yt.mean() - yc.mean(), rel=1e-12)
+    assert r["se"] == pytest.approx(np.std(ref.null_distribution, ddof=1), rel=1e-9)
+    assert r["method"].startswith("permutation test") and "scipy" in r["method"] and "9,999" in r["method"]
+
+
+def test_permutation_interval_is_the_set_of_shifts_the_test_does_not_reject(zero_inflated) -> None:
+    # Shift the treated outcomes by a value just inside / outside each bound and re-run scipy's test.
+    yt, yc = zero_inflated
+    r = compute_mean_effect(yt, yc, metric="revenue", n_resamples=1999)
+    width = r["ci_high"] - r["ci_low"]
+    for bound in (r["ci_low"], r["ci_high"]):
+        inside = bound + (1e-6 if bound == r["ci_low"] else -1e-6) * width
+        outside = bound - (1e-6 if bound == r["ci_low"] else -1e-6) * width
+        assert _scipy_permutation(yt - inside, yc, n_resamples=1999).pvalue >= 0.05
+        assert _scipy_permutation(yt - outside, yc, n_resamples=1999).pvalue < 0.05
+
+
+def test_permutation_interval_excludes_zero_exactly_when_significant(rng: np.random.Generator) -> None:
+    seen = {True: 0, False: 0}
+    for i in range(60):
+        n_t, n_c = int(rng.integers(20, 300)), int(rng.integers(10, 60))
+        lift = rng.choice([0.0, 20.0, 40.0])
+        yt = (rng.random(n_t) < 0.5) * (rng.lognormal(3.0, 1.0, n_t) + lift)
+        yc = (rng.random(n_c) < 0.5) * rng.lognormal(3.0, 1.0, n_c)
+        r = compute_mean_effect(yt, yc, metric="m", n_resamples=499, seed=i)
+        significant = r["p_value"] < 0.05
+        assert significant == (r["ci_low"] > 0 or r["ci_high"] < 0), (i, r)
+        seen[significant] += 1
+    assert min(seen.values()) >= 5  # both outcomes were exercised
+
+
+def test_permutation_test_enumerates_every_split_of_tiny_groups() -> None:
+    # C(9, 4) = 126 splits, fewer than the resamples: scipy enumerates them, p = 22 / 126.
+    r = compute_mean_effect([1, 2, 3, 4], [2, 3, 5, 6, 9], metric="m")
+    assert r["p_value"] == pytest.approx(_scipy_permutation([1, 2, 3, 4], [2, 3, 5, 6, 9]).pvalue, rel=1e-12)
+    assert r["p_value"] == pytest.approx(22 / 126)
+    assert r["ci_low"] < 0 < r["ci_high"]
+
+
 def test_mean_effect_matches_welch_formula_and_statsmodels(rng: np.random.Generator) -> None:
     yt = rng.gamma(2.0, 30.0, 300)
     yc = rng.gamma(2.0, 25.0, 500)
-    r = compute_mean_effect(yt, yc, metric="revenue")
+    r = compute_mean_effect(yt, yc, metric="revenue", method="welch")
     vt, vc = yt.var(ddof=1) / yt.size, yc.var(ddof=1) / yc.size
     se = math.sqrt(vt + vc)
     df = (vt + vc) ** 2 / (vt**2 / (yt.size - 1) + vc**2 / (yc.size - 1))  # Welch-Satterthwaite
@@ -99,10 +221,27 @@ def test_mean_effect_matches_welch_formula_and_statsmodels(rng: np.random.Genera
     assert r["estimate"] == pytest.approx(diff)
     assert r["ci_low"] == pytest.approx(diff - q * se, rel=1e-9)
     assert r["ci_high"] == pytest.approx(diff + q * se, rel=1e-9)
-    assert r["df"] == pytest.approx(df)
+    assert r["df"] == pytest.approx(df) and r["se"] == pytest.approx(se, rel=1e-12)
     cm = CompareMeans(DescrStatsW(yt), DescrStatsW(yc))
     assert r["p_value"] == pytest.approx(cm.ttest_ind(usevar="unequal")[1], rel=1e-9)
     assert r["relative"] == pytest.approx(diff / yc.mean())
+    assert r["method"].startswith("Welch")
+
+
+def test_mean_effect_pooled_matches_statsmodels(rng: np.random.Generator) -> None:
+    yt, yc = rng.gamma(2.0, 30.0, 300), rng.gamma(2.0, 25.0, 50)
+    r = compute_mean_effect(yt, yc, metric="revenue", method="pooled")
+    cm = CompareMeans(DescrStatsW(yt), DescrStatsW(yc))
+    low, high = cm.tconfint_diff(alpha=0.05, usevar="pooled")
+    assert r["p_value"] == pytest.approx(cm.ttest_ind(usevar="pooled")[1], rel=1e-9)
+    assert (r["ci_low"], r["ci_high"]) == (pytest.approx(low, rel=1e-9), pytest.approx(high, rel=1e-9))
+    assert r["se"] == pytest.approx(cm.std_meandiff_pooledvar, rel=1e-9) and r["method"].startswith("Student")
+
+
+def test_mean_effect_warns_when_a_group_has_few_buyers() -> None:
+    r = compute_mean_effect([0.0] * 95 + [20.0] * 5, [0.0] * 80 + [10.0] * 20, metric="m", n_resamples=99)
+    assert r["warning"] == ("fewer than 10 events in a group (5 in treatment, 20 in control): "
+                            "the interval is approximate")
 
 
 def test_mean_effect_ignores_nan_and_handles_tiny_groups() -> None:
@@ -112,12 +251,68 @@ def test_mean_effect_ignores_nan_and_handles_tiny_groups() -> None:
     assert one["estimate"] == pytest.approx(3.5) and math.isnan(one["ci_low"]) and math.isnan(one["p_value"])
     empty = compute_mean_effect([], [1.0, 2.0], metric="m")
     assert math.isnan(empty["estimate"])
+    with pytest.raises(ValueError, match="method"):
+        compute_mean_effect([1.0, 2.0], [1.0, 2.0], metric="m", method="mann-whitney")
 
 
 def test_mean_effect_constant_groups_give_nan_interval() -> None:
     r = compute_mean_effect([2.0, 2.0, 2.0], [1.0, 1.0], metric="m")
     assert r["estimate"] == pytest.approx(1.0)
     assert math.isnan(r["ci_low"]) and math.isnan(r["p_value"])
+
+
+# ------------------------------------------------------------------------------- rules
+
+
+def test_difference_skewness_matches_simulated_differences(rng: np.random.Generator) -> None:
+    # Exponential outcomes (skewness 2), 20 treated and 4 controls: the formula against 200,000 simulated differences.
+    diffs = rng.exponential(size=(200_000, 20)).mean(axis=1) - rng.exponential(size=(200_000, 4)).mean(axis=1)
+    assert effects.compute_difference_skewness(2.0, 20, 4) == pytest.approx(abs(stats.skew(diffs)), abs=0.05)
+    assert effects.compute_difference_skewness(2.0, 50, 50) == 0.0
+
+
+def test_adjustment_rule_thresholds() -> None:
+    assert effects.allows_adjustment(100, 100, 10.0, 50.0)  # equal arms: the skewness cancels
+    assert not effects.allows_adjustment(99, 100, 10.0, 0.0)
+    assert not effects.allows_adjustment(1000, 100, 9.9, 0.0)
+    skew_at_limit = 0.2 / float(effects.compute_difference_skewness(1.0, 9000, 1000))
+    assert effects.allows_adjustment(9000, 1000, 50.0, 0.99 * skew_at_limit)
+    assert not effects.allows_adjustment(9000, 1000, 50.0, 1.01 * skew_at_limit)
+    assert not effects.allows_adjustment(9000, 1000, 50.0, np.nan)
+    flags = effects.allows_adjustment(np.array([100, 50]), 100, np.array([20.0, 20.0]), np.array([0.0, 0.0]))
+    assert flags.tolist() == [True, False]
+
+
+def test_adjustment_check_uses_the_pooled_skewness_of_scipy(rng: np.random.Generator) -> None:
+    y = (rng.random(1000) < 0.3) * rng.lognormal(3.0, 1.0, 1000)
+    check = effects.compute_adjustment_check(y[:900], y[900:], binary=False)
+    expected = float(effects.compute_difference_skewness(stats.skew(y), 900, 100))
+    assert check["difference_skewness"] == pytest.approx(expected, rel=1e-12)
+    assert check["expected_events"] == pytest.approx(100 * np.mean(y != 0))
+    assert not check["allowed"] and "skewness" in check["reason"]
+
+
+@pytest.fixture
+def big_experiment(rng: np.random.Generator) -> pd.DataFrame:
+    n = 1000
+    pre = rng.gamma(2.0, 50.0, n)
+    t = rng.permutation(np.repeat([0, 1], n // 2))
+    return pd.DataFrame({"t": t, "pre": pre, "y": 10 + 0.8 * pre + 3 * t + rng.normal(0, 15, n),
+                         "bought": (rng.random(n) < 0.3).astype(int)})
+
+
+def test_randomized_effect_leads_with_lin_where_the_rule_allows(big_experiment: pd.DataFrame) -> None:
+    r = compute_randomized_effect(big_experiment, outcome="y", treatment="t", covariates=["pre"], metric="y",
+                                  binary=False)
+    lin = compute_adjusted_effect(big_experiment, outcome="y", treatment="t", covariates=["pre"], metric="y")
+    assert r["method"] == lin["method"] and r["p_value"] == pytest.approx(lin["p_value"], rel=1e-12)
+    assert r["method_reason"].startswith("regression adjustment")
+    small = big_experiment.iloc[:150]  # about 75 per arm: below the 100 the rule asks for
+    r = compute_randomized_effect(small, outcome="bought", treatment="t", covariates=["pre"], metric="conversion",
+                                  binary=True)
+    assert r["method"].startswith("score test") and "fewer than 100" in r["method_reason"]
+    r = compute_randomized_effect(small, outcome="y", treatment="t", covariates=[], metric="y", binary=False)
+    assert r["method"].startswith("permutation test") and r["method_reason"] == "unadjusted: no covariates"
 
 
 # -------------------------------------------------------------------------- adjustment

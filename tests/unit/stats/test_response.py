@@ -13,17 +13,26 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 from scipy import optimize, stats
+from statsmodels.stats import proportion as sm_proportion
 from statsmodels.stats.multitest import multipletests
 
 from campaignlab.data.outcomes import NOT_ASSIGNED
 from campaignlab.params import ResponseConfig
-from campaignlab.stats import response
+from campaignlab.stats import effects, response
 
 ALPHA = 0.05
 
 # The control arm gets no coupon, so its response rate is 0 and statsmodels warns while computing ratios it is
 # not asked for; the difference and its test are unaffected.
 pytestmark = pytest.mark.filterwarnings("ignore:divide by zero encountered in scalar divide:RuntimeWarning")
+
+
+def _scipy_permutation(yt, yc):
+    """scipy's permutation test of the difference in means, with the product's seed and resamples."""
+    return stats.permutation_test((np.asarray(yt, float), np.asarray(yc, float)),
+                                  lambda x, y, axis: np.mean(x, axis=axis) - np.mean(y, axis=axis), vectorized=True,
+                                  n_resamples=effects.PERMUTATION_RESAMPLES,
+                                  rng=np.random.default_rng(effects.PERMUTATION_SEED))
 
 
 def config(**overrides) -> ResponseConfig:
@@ -228,13 +237,28 @@ def test_segment_lift_is_the_difference_against_the_control_within_the_segment(s
     row = out[(out["dimension"] == "tier") & (out["segment"] == "high") & (out["arm"] == "a")
               & (out["metric"] == "revenue_per_customer")].iloc[0]
     assert row["lift"] == pytest.approx(rev_a.mean() - rev_c.mean(), rel=1e-12)
-    assert row["p_value"] == pytest.approx(stats.ttest_ind(rev_a, rev_c, equal_var=False).pvalue, rel=1e-9)
+    # about 40 customers per group: the permutation test, not Welch, and no adjustment (no covariates)
+    assert row["p_value"] == pytest.approx(_scipy_permutation(rev_a, rev_c).pvalue, rel=1e-12)
+    assert row["method"].startswith("permutation test") and row["warning"] == ""
     assert (row["customers"], row["control_customers"]) == (len(rev_a), len(rev_c))
     conv = out[(out["dimension"] == "tier") & (out["segment"] == "high") & (out["arm"] == "a")
                & (out["metric"] == "conversion_rate")].iloc[0]
     conv_a, conv_c = high.loc[high["group"] == "a", "converted"], high.loc[high["group"] == "control", "converted"]
     assert conv["lift"] == pytest.approx(conv_a.mean() - conv_c.mean(), rel=1e-12)
     assert conv["conversion"] == pytest.approx(conv_a.mean())
+    ref = sm_proportion.test_proportions_2indep(conv_a.sum(), len(conv_a), conv_c.sum(), len(conv_c), method="score")
+    assert conv["p_value"] == pytest.approx(ref.pvalue, rel=1e-12) and conv["method"].startswith("score test")
+
+
+def test_segment_with_few_buyers_gets_an_exact_test_and_a_warning(segment_data):
+    frame, segments = segment_data
+    frame = frame.assign(converted=0)
+    frame.loc[frame.index[frame["group"] == "a"][:3], "converted"] = 1  # three buyers in arm a, none elsewhere
+    out = _segment_effects(frame, segments)
+    conv = out[(out["metric"] == "conversion_rate") & ~out["small"]]
+    assert conv["method"].str.startswith("Fisher exact test").all()
+    assert conv["warning"].str.startswith("fewer than 10 events in a group").all()
+    assert (conv["p_value"] > 0.05).all()
 
 
 def test_small_segments_are_flagged_without_an_estimate(segment_data):
@@ -314,27 +338,62 @@ def test_holdout_adjusted_estimate_equals_lin_interacted_ols(holdout_frame):
     assert adj["ci_high"] - adj["ci_low"] < 0.8 * (welch["ci_high"] - welch["ci_low"])
 
 
-def test_holdout_welch_row_equals_scipy(holdout_frame):
+def test_holdout_unadjusted_rows_equal_scipy_and_statsmodels(holdout_frame):
     rows = response.compute_holdout_effects(holdout_frame, control_arm="control", covariates=[], alpha=ALPHA)
-    welch = _rows(rows, arm="a", versus="control", metric="revenue_per_customer")
-    assert len(welch) == 1 and welch[0]["role"] == "headline"  # no covariates: the unadjusted test leads
+    rev = _rows(rows, arm="a", versus="control", metric="revenue_per_customer")
+    assert len(rev) == 1 and rev[0]["role"] == "headline"  # no covariates: the unadjusted test leads
     ya = holdout_frame.loc[holdout_frame["group"] == "a", "revenue"]
     yc = holdout_frame.loc[holdout_frame["group"] == "control", "revenue"]
-    res = stats.ttest_ind(ya, yc, equal_var=False)
-    assert welch[0]["estimate"] == pytest.approx(ya.mean() - yc.mean(), rel=1e-12)
-    assert welch[0]["p_value"] == pytest.approx(res.pvalue, rel=1e-9)
-    # the interval by hand: Welch-Satterthwaite degrees of freedom
-    va, vc = ya.var(ddof=1) / len(ya), yc.var(ddof=1) / len(yc)
-    df = (va + vc) ** 2 / (va ** 2 / (len(ya) - 1) + vc ** 2 / (len(yc) - 1))
-    half = stats.t.ppf(1 - ALPHA / 2, df) * math.sqrt(va + vc)
-    assert (welch[0]["ci_low"], welch[0]["ci_high"]) == (
-        pytest.approx(ya.mean() - yc.mean() - half, rel=1e-9), pytest.approx(ya.mean() - yc.mean() + half, rel=1e-9))
+    assert rev[0]["estimate"] == pytest.approx(ya.mean() - yc.mean(), rel=1e-12)
+    assert rev[0]["p_value"] == pytest.approx(_scipy_permutation(ya, yc).pvalue, rel=1e-12)
+    assert rev[0]["method"].startswith("permutation test") and rev[0]["method_reason"] == "unadjusted: no covariates"
     conv = _rows(rows, arm="a", versus="control", metric="conversion_rate")[0]
-    pa = holdout_frame.loc[holdout_frame["group"] == "a", "converted"].mean()
-    pc = holdout_frame.loc[holdout_frame["group"] == "control", "converted"].mean()
-    se = math.sqrt(pa * (1 - pa) / 200 + pc * (1 - pc) / 200)
-    assert conv["estimate"] == pytest.approx(pa - pc) and conv["role"] == "headline"
-    assert conv["p_value"] == pytest.approx(2 * stats.norm.sf(abs(pa - pc) / se), rel=1e-9)
+    ca = holdout_frame.loc[holdout_frame["group"] == "a", "converted"]
+    cc = holdout_frame.loc[holdout_frame["group"] == "control", "converted"]
+    ref = sm_proportion.test_proportions_2indep(ca.sum(), 200, cc.sum(), 200, method="score", compare="diff")
+    ci = sm_proportion.confint_proportions_2indep(ca.sum(), 200, cc.sum(), 200, method="newcomb", compare="diff")
+    assert conv["estimate"] == pytest.approx(ca.mean() - cc.mean()) and conv["role"] == "headline"
+    assert conv["p_value"] == pytest.approx(ref.pvalue, rel=1e-12)
+    assert (conv["ci_low"], conv["ci_high"]) == (pytest.approx(ci[0], rel=1e-12), pytest.approx(ci[1], rel=1e-12))
+
+
+def test_large_segments_are_adjusted_for_pre_period_behaviour(holdout_frame):
+    # one segment holding everyone: 200 per group, enough for the Lin adjustment on the numeric covariate
+    segments = pd.DataFrame({"customer_id": holdout_frame["customer_id"], "all": "everyone"})
+    out = response.compute_segment_effects(holdout_frame, segments, ["all"], design="holdout", control="control",
+                                           covariates=["pre_revenue"], alpha=ALPHA, trim=(0.01, 0.99), min_size=10,
+                                           metrics=("revenue_per_customer",))
+    row = out[out["arm"] == "a"].iloc[0]
+    sub = holdout_frame[holdout_frame["group"].isin(["a", "control"])].copy()
+    sub["t"] = (sub["group"] == "a").astype(int)
+    sub["pre_c"] = sub["pre_revenue"] - sub["pre_revenue"].mean()
+    fit = smf.ols("revenue ~ t + pre_c + t:pre_c", data=sub).fit(cov_type="HC2", use_t=True)
+    assert row["method"].startswith("Lin (2013)")
+    assert row["lift"] == pytest.approx(fit.params["t"], rel=1e-9)
+    assert row["p_value"] == pytest.approx(fit.pvalues["t"], rel=1e-6)
+
+
+def test_small_holdout_leads_with_the_exact_test_not_the_adjusted_estimate(rng):
+    # The issue's case: 900 e-mailed and 100 held out, 18 vs 0 bought. Lin with HC2 said p = 2e-5.
+    n = 1000
+    frame = pd.DataFrame({"customer_id": np.arange(n).astype(str), "group": ["t"] * 900 + ["control"] * 100,
+                          "pre_revenue": rng.gamma(2.0, 20.0, n), "converted": [1] * 18 + [0] * 982})
+    frame["revenue"] = frame["converted"] * rng.lognormal(3.0, 1.0, n)
+    rows = response.compute_holdout_effects(frame, control_arm="control", covariates=["pre_revenue"], alpha=ALPHA,
+                                            metrics=("conversion_rate", "revenue_per_customer"))
+    for metric in ("conversion_rate", "revenue_per_customer"):
+        head = _rows(rows, metric=metric, role="headline")
+        assert len(head) == 1 and 0.05 < head[0]["p_value"] < 0.5, (metric, head)
+        assert head[0]["warning"].startswith("fewer than 10 events in a group")
+        lin = _rows(rows, metric=metric, role="supporting")[0]
+        assert lin["method"].startswith("Lin (2013)") and "not the headline" in lin["warning"]
+    conv = _rows(rows, metric="conversion_rate", role="headline")[0]
+    assert conv["method"].startswith("Fisher exact test")
+    assert conv["p_value"] == pytest.approx(stats.fisher_exact([[18, 882], [0, 100]]).pvalue, rel=1e-12)
+    assert _rows(rows, metric="revenue_per_customer", role="headline")[0]["method"].startswith("permutation test")
+    head = response.choose_headline(rows, design="holdout", balanced=None, srm_passed=True)
+    assert all(h["reason"].startswith("randomized holdout, unadjusted: ") for h in head)
+    assert all(h["warning"].startswith("fewer than 10 events") for h in head)
 
 
 # ------------------------------------------------------------------------------------------------ ROI

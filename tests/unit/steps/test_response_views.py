@@ -271,7 +271,7 @@ def test_arm_table_shows_rates_in_percent_and_money_rounded(holdout):
 def test_effects_table_rounds_estimates_and_writes_small_and_missing_p_values_as_text(holdout):
     table = response_views.effects_table(holdout)
     assert list(table.columns) == ["arm", "versus", "metric", "role", "method", "estimate", "95% CI low",
-                                   "95% CI high", "p-value"]
+                                   "95% CI high", "p-value", "warning"]
     assert len(table) == 6
     assert table["estimate"].iloc[0] == 1.7174
     assert table["95% CI low"].iloc[0] == 0.5123

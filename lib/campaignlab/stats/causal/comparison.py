@@ -47,7 +47,9 @@ def estimate_naive(df: pd.DataFrame, *, outcome: str, treatment: str, alpha: flo
     require_columns(df.columns, [outcome, treatment], "the customer table")
     d = _treatment_indicator(df[treatment], treatment)
     y = df[outcome].to_numpy(dtype=float)
-    res = compute_mean_effect(y[d == 1], y[d == 0], metric=outcome, alpha=alpha)
+    # Welch, not the permutation test: without randomization the groups are not exchangeable, and
+    # the question is whether the means differ, which Welch's interval answers.
+    res = compute_mean_effect(y[d == 1], y[d == 0], metric=outcome, alpha=alpha, method="welch")
     res["method"] = f"naive difference in means, {res['method']}"
     return res
 
@@ -93,7 +95,7 @@ def estimate_did(
     d = _treatment_indicator(data[treatment], treatment)
     post = data[outcome].to_numpy(dtype=float)
     change = post - data[pre_outcome].to_numpy(dtype=float)
-    res = compute_mean_effect(change[d == 1], change[d == 0], metric=outcome, alpha=alpha)
+    res = compute_mean_effect(change[d == 1], change[d == 0], metric=outcome, alpha=alpha, method="welch")
     mean_treat = float(post[d == 1].mean()) if (d == 1).any() else _NAN
     counterfactual = mean_treat - res["estimate"]
     res.update(

@@ -8,7 +8,9 @@ undefined); no interval is given for it.
 
 The functions are pure: they take numbers, arrays or a DataFrame and return numbers.
 Where a well-kept library implements the statistic (statsmodels, scipy) it is used;
-the few hand-written formulas say why in a comment.
+the few hand-written formulas say why in a comment. Which test runs at which group sizes
+(exact tests for tiny counts, regression adjustment only for large enough arms) is set out
+in :mod:`campaignlab.stats.effects.rules` and measured by ``benchmarks/calibration.py``.
 """
 
 from campaignlab.stats.effects._common import (  # noqa: F401
@@ -28,26 +30,42 @@ from campaignlab.stats.effects.regression import (  # noqa: F401
     _treatment_indicator,
     compute_adjusted_effect,
     compute_covariate_matrix,
+    compute_randomized_effect,
     compute_winsorized,
 )
 from campaignlab.stats.effects.roi import (  # noqa: F401
     compute_roi,
 )
+from campaignlab.stats.effects.rules import (  # noqa: F401
+    allows_adjustment,
+    compute_adjustment_check,
+    compute_difference_skewness,
+    few_events_warning,
+    needs_exact_test,
+)
 from campaignlab.stats.effects.two_groups import (  # noqa: F401
+    PERMUTATION_RESAMPLES,
+    PERMUTATION_SEED,
     _clean,
     compute_mean_effect,
     compute_proportion_effect,
 )
 
 __all__ = [
+    "allows_adjustment",
     "compute_adjusted_effect",
+    "compute_adjustment_check",
+    "compute_difference_skewness",
     "compute_covariate_matrix",
     "compute_mde",
     "compute_mean_effect",
     "compute_proportion_effect",
     "compute_qvalues",
+    "compute_randomized_effect",
     "compute_required_sample",
     "compute_roi",
     "compute_srm",
     "compute_winsorized",
+    "few_events_warning",
+    "needs_exact_test",
 ]

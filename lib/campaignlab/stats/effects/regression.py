@@ -1,4 +1,4 @@
-"""Covariate matrices; regression adjustment; winsorization: part of :mod:`campaignlab.stats.effects`."""
+"""Covariate matrices; regression adjustment and when it leads; winsorization: part of :mod:`campaignlab.stats.effects`."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-# Module import (not ``from ... import test_proportions_2indep``): a name starting with
-# ``test_`` in this namespace would be collected by pytest as a test.
 from campaignlab.stats.effects._common import _NAN, _result
+from campaignlab.stats.effects.rules import compute_adjustment_check, few_events_warning
+from campaignlab.stats.effects.two_groups import compute_mean_effect, compute_proportion_effect
 
 
 def compute_covariate_matrix(
@@ -167,8 +167,11 @@ def compute_adjusted_effect(
     dict
         ``metric, method, estimate, ci_low, ci_high, p_value, relative`` plus
         ``se, n_treat, n_control, mean_treat, mean_control`` (raw means) and
-        ``covariates_used`` (the design column names). ``relative`` divides by the
-        raw control mean.
+        ``covariates_used`` (the design column names) and ``warning`` (a sentence when a
+        group has fewer than 10 events, i.e. non-zero outcomes, or for a 0/1 outcome fewer
+        than 10 non-events). ``relative`` divides by the raw control mean. With a small or
+        skewed arm the HC2 interval is too narrow: :func:`compute_randomized_effect` decides
+        when this estimate may lead.
 
     Examples
     --------
@@ -195,7 +198,8 @@ def compute_adjusted_effect(
     X = compute_covariate_matrix(data, covariates)
     k = X.shape[1]
     use_inter = interactions and k > 0 and min(n_t, n_c) > k + 1
-    base = dict(metric=metric, control_mean=mc, n_treat=n_t, n_control=n_c, mean_treat=mt, mean_control=mc)
+    base = dict(metric=metric, control_mean=mc, n_treat=n_t, n_control=n_c, mean_treat=mt, mean_control=mc,
+                warning=_events_warning(y, t) if n_t and n_c else "")
     if n_t == 0 or n_c == 0 or n_t + n_c < k + 3:
         return _result(
             method="OLS regression adjustment (not estimable)",
@@ -238,6 +242,85 @@ def compute_adjusted_effect(
 
 
 
+
+
+def _events_warning(y: np.ndarray, t: np.ndarray) -> str:
+    events = [int(np.count_nonzero(y[t == g])) for g in (1, 0)]
+    if np.isin(y, [0.0, 1.0]).all():
+        return few_events_warning(*events, int((t == 1).sum()) - events[0], int((t == 0).sum()) - events[1])
+    return few_events_warning(*events)
+
+
+def compute_randomized_effect(
+    df: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str,
+    covariates: Sequence[str],
+    metric: str,
+    binary: bool,
+    alpha: float = 0.05,
+) -> dict:
+    """The estimate a randomized comparison leads with: adjusted where the groups allow it.
+
+    Lin (2013) regression adjustment (:func:`compute_adjusted_effect`) when there are
+    covariates and :func:`campaignlab.stats.effects.rules.compute_adjustment_check` allows it
+    (smaller arm of at least 100, at least 10 expected events, a difference in means that is
+    not too skewed); otherwise the unadjusted test that keeps its level at any size: the score
+    or Fisher exact test for a 0/1 outcome (:func:`compute_proportion_effect`), the permutation
+    test for a mean (:func:`compute_mean_effect`).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per customer of the two groups.
+    outcome, treatment : str
+        Outcome column and 0/1 treatment column; rows with a missing outcome are dropped.
+    covariates : sequence of str
+        Pre-treatment covariates for the adjustment (may be empty).
+    metric : str
+        Name of the metric, copied into the result.
+    binary : bool
+        The outcome is 0/1 (a proportion).
+    alpha : float, default 0.05
+        Two-sided significance level.
+
+    Returns
+    -------
+    dict
+        The row of the estimator that ran (its ``method`` names it), plus ``method_reason``:
+        why that estimator, in numbers.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"t": [1] * 900 + [0] * 100, "pre": np.arange(1000.0) % 7,
+    ...                   "y": [1] * 18 + [0] * 882 + [0] * 100})
+    >>> r = compute_randomized_effect(d, outcome="y", treatment="t", covariates=["pre"], metric="conversion",
+    ...                               binary=True)
+    >>> r["method"].split(" (")[0], round(r["p_value"], 3)
+    ('Fisher exact test', 0.244)
+    >>> r["method_reason"]
+    'unadjusted: 1.8 events expected in the smaller arm (fewer than 10)'
+    """
+    for col in (outcome, treatment):
+        if col not in df.columns:
+            raise ValueError(
+                f"Required column '{col}' missing from the data (found: {', '.join(map(str, df.columns))})"
+            )
+    data = df[df[outcome].notna()]
+    t = _treatment_indicator(data[treatment], treatment)
+    y = data[outcome].to_numpy(dtype=float)
+    check = compute_adjustment_check(y[t == 1], y[t == 0], binary=binary)
+    if covariates and check["allowed"]:
+        row = compute_adjusted_effect(data, outcome=outcome, treatment=treatment, covariates=covariates,
+                                      metric=metric, alpha=alpha)
+    elif binary:
+        row = compute_proportion_effect(int(y[t == 1].sum()), int((t == 1).sum()), int(y[t == 0].sum()),
+                                        int((t == 0).sum()), metric=metric, alpha=alpha)
+    else:
+        row = compute_mean_effect(y[t == 1], y[t == 0], metric=metric, alpha=alpha)
+    row["method_reason"] = check["reason"] if covariates else "unadjusted: no covariates"
+    return row
 
 
 def compute_winsorized(

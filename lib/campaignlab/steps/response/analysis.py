@@ -240,7 +240,7 @@ def _add_verdict(run: Run, result: ResponseResult, rows: list[dict]) -> None:
     result.verdict = verdict.Verdict(
         arm=pooled.get("arm", ALL_ARMS), metric=metric, estimate=est, ci_low=lo, ci_high=hi,
         p_value=pooled.get("p_value", float("nan")), window=window, method=pooled.get("method", ""), trust=trust,
-        trust_reasons=reasons, arms=arms,
+        trust_reasons=reasons, arms=arms, warning=str(pooled.get("warning") or ""),
         sentence=verdict.compose_verdict_sentence(trust, metric=metric, estimate=est, ci_low=lo, ci_high=hi,
                                                   method=pooled.get("method", ""), window_label=window["label"],
                                                   reasons=reasons, compared_with=compared_with)).to_dict()
@@ -336,12 +336,9 @@ def _product_effects(frame: pd.DataFrame, design: str, control: str, covariates:
             if design == "matched":
                 r = causal.estimate_att_doubly_robust(sub, outcome=y, treatment="_t", covariates=covariates,
                                                       alpha=cfg.alpha, trim=cfg.trim, metric=metric)
-            elif covariates:
-                r = fx.compute_adjusted_effect(sub, outcome=y, treatment="_t", covariates=covariates, metric=metric,
-                                               alpha=cfg.alpha)
             else:
-                r = fx.compute_mean_effect(sub.loc[sub["_t"] == 1, y], sub.loc[sub["_t"] == 0, y], metric=metric,
-                                           alpha=cfg.alpha)
+                r = fx.compute_randomized_effect(sub, outcome=y, treatment="_t", covariates=covariates, metric=metric,
+                                                 binary=False, alpha=cfg.alpha)
             rows.append({**r, "arm": arm, "versus": control, "role": "products"})
     return rows
 
@@ -445,9 +442,10 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
     iorw.write_table(result.effects, run.path(iorw.RunFiles.EFFECTS))
     if not result.segments.empty:
         iorw.write_table(result.segments, run.path(iorw.RunFiles.SEGMENT_EFFECTS))
-    effect_cols = ["arm", "versus", "metric", "method", "role", "estimate", "ci_low", "ci_high", "p_value", "relative"]
+    effect_cols = ["arm", "versus", "metric", "method", "role", "estimate", "ci_low", "ci_high", "p_value", "relative",
+                   "warning"]
     seg_cols = ["dimension", "segment", "arm", "metric", "customers", "response_rate", "lift", "ci_low", "ci_high",
-                "p_value", "q_value", "small"]
+                "p_value", "q_value", "small", "warning"]
     balance = None
     if result.diagnostics:
         d = result.diagnostics

@@ -62,6 +62,7 @@ def effects_table(result) -> pd.DataFrame:
         "arm": e["arm"], "versus": e["versus"], "metric": e["metric"], "role": e["role"], "method": e["method"],
         "estimate": e["estimate"].round(4), "95% CI low": e["ci_low"].round(4), "95% CI high": e["ci_high"].round(4),
         "p-value": e["p_value"].map(lambda p: "" if pd.isna(p) else ("<0.0001" if p < 1e-4 else f"{p:.4f}")),
+        "warning": e["warning"].fillna("") if "warning" in e else "",
     })
     return out.reset_index(drop=True)
 
