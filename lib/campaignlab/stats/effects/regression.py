@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from campaignlab.formatting import require_columns
 from campaignlab.stats.effects._common import _NAN, _result
 from campaignlab.stats.effects.rules import compute_adjustment_check, few_events_warning
 from campaignlab.stats.effects.two_groups import compute_mean_effect, compute_proportion_effect
@@ -184,11 +185,7 @@ def compute_adjusted_effect(
     >>> bool(r["ci_low"] < 5 < r["ci_high"]), bool(r["ci_high"] - r["ci_low"] < 5)
     (True, True)
     """
-    for col in (outcome, treatment):
-        if col not in df.columns:
-            raise ValueError(
-                f"Required column '{col}' missing from the data (found: {', '.join(map(str, df.columns))})"
-            )
+    require_columns(df.columns, [outcome, treatment], "the data")
     data = df[df[outcome].notna()]
     t = _treatment_indicator(data[treatment], treatment)
     y = data[outcome].to_numpy(dtype=float)
@@ -302,11 +299,7 @@ def compute_randomized_effect(
     >>> r["method_reason"]
     'unadjusted: 1.8 events expected in the smaller arm (fewer than 10)'
     """
-    for col in (outcome, treatment):
-        if col not in df.columns:
-            raise ValueError(
-                f"Required column '{col}' missing from the data (found: {', '.join(map(str, df.columns))})"
-            )
+    require_columns(df.columns, [outcome, treatment], "the data")
     data = df[df[outcome].notna()]
     t = _treatment_indicator(data[treatment], treatment)
     y = data[outcome].to_numpy(dtype=float)
