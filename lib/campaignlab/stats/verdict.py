@@ -178,11 +178,14 @@ def _matched_failures(d: dict, dr: dict | None, ipw: dict | None, treated: int, 
         reasons.append(f"{in_overlapping:,} of the {treated:,} targeted customers were also in an overlapping "
                        "campaign: part of the difference may be the other campaigns'.")
     if placebo is None:
-        reasons.append("No pre-period placebo test could be run (the same estimator on the period before the "
-                       "pre-period), so hidden differences between the groups are not ruled out.")
+        reasons.append("The data have too little history for a placebo test (the same estimator one pre-period "
+                       "earlier, before the campaign could act), so hidden differences between the groups are not "
+                       "ruled out.")
     elif not _covers_zero(placebo):
-        reasons.append("A placebo test on the pre-period, before the campaign could act, finds a difference: the "
-                       "groups differ in ways the adjustment does not capture.")
+        reasons.append(f"A placebo test on the pre-period, before the campaign could act, finds a difference of "
+                       f"{as_number(placebo.get('estimate')):+,.2f} (95% CI {as_number(placebo.get('ci_low')):+,.2f} "
+                       f"to {as_number(placebo.get('ci_high')):+,.2f}): the groups differ in ways the adjustment "
+                       "does not capture.")
     return reasons
 
 

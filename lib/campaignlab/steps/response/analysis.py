@@ -6,6 +6,7 @@ module only wires them to a :class:`campaignlab.run.session.Run` and decides wha
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -55,10 +56,13 @@ class ResponseResult:
         return next((h for h in self.headline if h["metric"] == metric), None)
 
 
-def build_customer_table(run: Run) -> pd.DataFrame:
-    """Customer-level outcomes joined with customer attributes (missing text attributes become ``unknown``)."""
+def build_customer_table(run: Run, windows: dict | None = None) -> pd.DataFrame:
+    """Customer-level outcomes joined with customer attributes (missing text attributes become ``unknown``).
+
+    ``windows`` defaults to the run's; the placebo test passes the windows one pre-period earlier.
+    """
     p = run.params
-    out = outcomes.compute_customer_outcomes(run.tables, campaign_id=p.campaign, windows=run.windows,
+    out = outcomes.compute_customer_outcomes(run.tables, campaign_id=p.campaign, windows=windows or run.windows,
                                              response_event=p.response_event, funnel=p.funnel)
     customers = run.tables["customers"].to_pandas()
     attrs = attribute_columns(customers)
@@ -216,6 +220,36 @@ def _pooled_row(run: Run, result: ResponseResult, metric: str, rows: list[dict])
     return next((r for r in pooled if r.get("role") == "headline" and r["metric"] == metric), None)
 
 
+def _placebo(run: Run, result: ResponseResult, metric: str) -> dict | None:
+    """The same estimator one pre-period earlier, before the campaign could act: it should find nothing.
+
+    The placebo "campaign" is the pre-period, its covariates come from the period before that. None when the data
+    do not cover both in full (too little history for the test).
+    """
+    from campaignlab.data import windows as wins
+    from campaignlab.stats import causal
+
+    start = run.windows["campaign"].start
+    days = run.params.pre_period_days
+    lo, hi = run.data_range
+    shifted = wins.compute_windows(start - dt.timedelta(days=days), start, pre_days=days, post_days=days,
+                                   data_start=lo, data_end=hi)
+    if not (shifted["pre"].complete and shifted["campaign"].complete):
+        return None
+    table = build_customer_table(run, shifted)
+    frame, _ = response.compute_analysis_frame(table, design="matched", control_arm=None, config=run.params.response)
+    covariates = [c for c in result.covariates if c in frame and frame[c].nunique(dropna=False) > 1]
+    if frame["group"].nunique() < 2 or not covariates:
+        return None
+    sub = frame.assign(_t=(frame["group"] != response.COMPARISON).astype(int))
+    cfg = run.params.response
+    est = causal.estimate_att_doubly_robust(sub, outcome=response.OUTCOME_OF[metric], treatment="_t",
+                                            covariates=covariates, alpha=cfg.alpha, trim=cfg.trim, metric=metric)
+    return {k: est.get(k) for k in ("estimate", "ci_low", "ci_high", "p_value", "method")} | {
+        "window": {"start": str(shifted["campaign"].start), "end": str(shifted["campaign"].end),
+                   "label": "placebo window (the pre-period)"}}
+
+
 def _add_verdict(run: Run, result: ResponseResult, rows: list[dict]) -> None:
     """The campaign's one verdict: the primary metric, all treated arms against the comparison, campaign window."""
     metric = run.params.response.primary_metric
@@ -225,11 +259,14 @@ def _add_verdict(run: Run, result: ResponseResult, rows: list[dict]) -> None:
     dr = pooled if result.design == "matched" else None
     ipw = next((r for r in rows if r.get("role") == "supporting" and r["metric"] == metric
                 and "IPW" in str(r.get("method")) and r["versus"] == result.control), None)
+    placebo = None
+    if result.design == "matched":
+        placebo = result.diagnostics["placebo"] = _placebo(run, result, metric)
     trust, reasons = verdict.assess_trust(
         result.design, srm=result.srm, planned_split=run.params.response.planned_split is not None,
         diagnostics={**result.diagnostics, "threshold": run.params.response.balance_threshold},
         doubly_robust=dr, ipw=ipw, treated=int(result.info.get("treated") or 0),
-        in_overlapping=int(result.info.get("targeted_in_overlapping_campaigns") or 0), placebo=None)
+        in_overlapping=int(result.info.get("targeted_in_overlapping_campaigns") or 0), placebo=placebo)
     if pooled is None:
         trust, reasons = "not_estimable", [f"no estimate of {metric.replace('_', ' ')} could be made"]
     pooled = pooled or {}
@@ -467,6 +504,7 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
         "srm": result.srm,
         "balance": balance,
         "overlap": result.diagnostics.get("overlap") if result.diagnostics else None,
+        "placebo": result.diagnostics.get("placebo") if result.diagnostics else None,
         "roi": result.roi,
         "funnel": response.records(result.funnel),
         "products": response.records(result.products),
