@@ -345,12 +345,30 @@ def _fmt(value: float, metric: str = "") -> str:
     return f"{value:+.2f}" if abs(value) >= 0.01 or value == 0 else f"{value:+.3g}"
 
 
+def _verdict_qvalues(summaries: list[Mapping[str, Any]]) -> dict[str, float]:
+    """Benjamini-Hochberg q-values over the campaigns' verdicts (summary version 2), by campaign id."""
+    from statsmodels.stats.multitest import multipletests
+
+    ids, ps = [], []
+    for summary in summaries:
+        v = _get(summary, "response", "verdict")
+        p = _num(_get(v, "p_value")) if isinstance(v, Mapping) else _NAN
+        if not math.isnan(p):
+            ids.append(_text(_get(summary, "campaign", "id"), "(unknown)"))
+            ps.append(p)
+    if not ps:
+        return {}
+    return dict(zip(ids, multipletests(ps, method="fdr_bh")[1].tolist()))
+
+
 def compute_highlights(
     summaries: Iterable[Mapping[str, Any] | None], *, top: int = 5, include_naive: bool = False
 ) -> pd.DataFrame:
     """The largest significant effects and segment lifts across campaigns, each as a plain sentence.
 
-    Effects: every ``response.effects`` entry whose 95% interval excludes 0, the ``top`` largest by ``|estimate|``
+    Effects: a campaign with a verdict (summary version 2) is represented by its verdict alone, highlighted when its
+    Benjamini-Hochberg q-value over all campaigns' verdicts is below 0.05 (the sentence names its trust). Older
+    summaries: every ``response.effects`` entry whose 95% interval excludes 0, the ``top`` largest by ``|estimate|``
     *within each metric* (a revenue and a rate are not comparable). Effects whose ``role`` is ``"naive"`` (the
     unadjusted comparison of a non-randomized design, mostly selection) are left out unless ``include_naive``:
     they would otherwise top the list for exactly the wrong reason. Segments: ``response.segments`` rows with
@@ -380,13 +398,27 @@ def compute_highlights(
     >>> print(compute_highlights([s])["sentence"].iloc[0])
     Spring (c1): response rate, t vs c, +3.1 pp (95% CI +1.0 pp to +5.2 pp; z-test).
     """
+    summaries = [s for s in summaries if isinstance(s, Mapping)]
+    verdict_q = _verdict_qvalues(summaries)
     effects, segments = [], []
     for summary in summaries:
-        if not isinstance(summary, Mapping):
-            continue
         cid = _text(_get(summary, "campaign", "id"), "(unknown)")
         title = _text(_get(summary, "campaign", "title"), cid)
         response = _get(summary, "response")
+        if cid in verdict_q:
+            v = _get(response, "verdict")
+            q = verdict_q[cid]
+            if q < 0.05:
+                metric = _text(v.get("metric"), "unknown")
+                est, lo, hi = _num(v.get("estimate")), _num(v.get("ci_low")), _num(v.get("ci_high"))
+                effects.append({
+                    "kind": "effect", "campaign_id": cid, "arm": v.get("arm"), "versus": None, "metric": metric,
+                    "method": v.get("method"), "estimate": est, "ci_low": lo, "ci_high": hi, "q_value": q,
+                    "sentence": (f"{title} ({cid}): verdict on {_pretty(metric)}, {_fmt(est, metric)} (95% CI "
+                                 f"{_fmt(lo, metric)} to {_fmt(hi, metric)}; q = {q:.3g} across campaigns; trust "
+                                 f"{_text(v.get('trust'), '?').replace('_', ' ')})."),
+                })
+            response = {**response, "effects": []}  # the verdict speaks for the campaign's effects
         for e in _list(_get(response, "effects")):
             est, lo, hi = _num(e.get("estimate")), _num(e.get("ci_low")), _num(e.get("ci_high"))
             if math.isnan(est) or _excludes_zero(lo, hi) is not True:

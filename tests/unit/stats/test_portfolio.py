@@ -367,3 +367,18 @@ def test_plot_roi_and_empty_table():
     assert len(ax.get_yticklabels()) == 3  # c4 (roi null), c3 and c6 (no response) have no ROI
     empty_ax = pfplots.plot_roi(t.iloc[0:0])
     assert "not available" in empty_ax.texts[0].get_text()
+
+
+def test_highlights_use_each_campaigns_verdict_with_q_values_across_campaigns():
+    def summary(cid, p, est):
+        return {"campaign": {"id": cid, "title": cid.upper()},
+                "response": {"verdict": {"arm": "all arms", "metric": "revenue_per_customer", "estimate": est,
+                                         "ci_low": est - 1, "ci_high": est + 1, "p_value": p, "method": "DR",
+                                         "trust": "indicative"},
+                             "effects": [{"arm": "t", "versus": "c", "metric": "revenue_per_customer",
+                                          "role": "headline", "method": "DR", "estimate": 50.0, "ci_low": 40.0,
+                                          "ci_high": 60.0}]}}
+    # 0.03 alone would pass 5%, but not after Benjamini-Hochberg over three campaigns (q = 0.045 * 3 / 2 > 0.05)
+    out = pf.compute_highlights([summary("a", 0.001, 5.0), summary("b", 0.045, 3.0), summary("c", 0.9, 0.1)])
+    assert out["campaign_id"].tolist() == ["a"]
+    assert "q = 0.003 across campaigns; trust indicative" in out["sentence"].iloc[0]
