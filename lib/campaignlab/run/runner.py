@@ -144,23 +144,25 @@ def run_campaign(
     params = load_params(params_path)
     if cache_dir:
         os.environ["CAMPAIGNLAB_CACHE"] = str(cache_dir)
+    lock = None
     try:
         lock = _start_run(outputs_dir, params.id, say)
-    except OSError as exc:
-        raise _write_fault(exc, outputs_dir, params.id) from None
-    try:
         return _run_locked(params_path, params, root, outputs_dir, notebooks, say)
     except OSError as exc:
-        raise _write_fault(exc, outputs_dir, params.id) from None
+        fault = _write_fault(exc, outputs_dir, params.id)
+        if fault is None:
+            raise
+        raise fault from None
     finally:
-        iorw.release_run_lock(lock)
+        if lock is not None:
+            iorw.release_run_lock(lock)
 
 
-def _write_fault(exc: OSError, outputs_dir: Path, cid: str) -> BaseException:
-    """RunFailed naming the folder and what to do for a read-only, full or forbidden disk; other errors unchanged."""
+def _write_fault(exc: OSError, outputs_dir: Path, cid: str) -> RunFailed | None:
+    """RunFailed naming the folder and what to do for a read-only, full or forbidden disk; None for other errors."""
     message = describe_write_fault(exc, outputs_dir)
     if message is None:
-        return exc
+        return None
     report = outputs_dir / cid
     kept = (f"The previous report in {report} is unchanged." if report.is_dir()
             else f"No report of {cid} was published.")
