@@ -1,4 +1,4 @@
-"""Shared text helpers: how a missing value, a number with its interval, and a missing column are said.
+"""Shared text helpers: how a missing value, a number with its interval, a missing column and a write fault are said.
 
 Every page says a missing value the same way (:data:`NOT_AVAILABLE`), every interval reads
 ``estimate (95% CI low to high)``, and every table that lacks a column is refused with the same sentence. The
@@ -7,12 +7,14 @@ lowest layer of the package: it imports nothing from campaignlab.
 
 from __future__ import annotations
 
+import errno
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
-__all__ = ["NOT_AVAILABLE", "NotAvailable", "as_number", "format_ci", "require_columns"]
+__all__ = ["NOT_AVAILABLE", "NotAvailable", "as_number", "describe_write_fault", "format_ci", "require_columns"]
 
 #: What every page shows for a number that could not be computed.
 NOT_AVAILABLE = "not available"
@@ -122,3 +124,31 @@ def require_columns(columns: Iterable[Any], required: Sequence[str], what: str) 
     missing = [c for c in required if c not in found]
     if missing:
         raise ValueError(f"Required column {missing[0]!r} missing from {what} (found: {', '.join(found) or 'no columns'})")
+
+
+#: Errors that stop every write to a folder, and what a person does about each.
+WRITE_FAULTS = {
+    errno.EROFS: ("the file system is read-only", "Make the folder writable"),
+    errno.ENOSPC: ("the disk is full", "Free space there (old runs in _history/ and _failed/ can go)"),
+    errno.EDQUOT: ("the disk quota is used up", "Free space there (old runs in _history/ and _failed/ can go)"),
+    errno.EACCES: ("permission denied", "Make the folder writable for this user"),
+    errno.EPERM: ("permission denied", "Make the folder writable for this user"),
+}
+
+
+def describe_write_fault(exc: OSError, folder: str | Path) -> str | None:
+    """A message naming the folder and what to do when ``exc`` stops writing there; None for other errors.
+
+    Examples
+    --------
+    >>> describe_write_fault(OSError(errno.ENOSPC, "No space left on device"), "outputs")  # doctest: +ELLIPSIS
+    'Cannot write to outputs: the disk is full. Free space there (...), or write the reports elsewhere with ...'
+    >>> describe_write_fault(FileNotFoundError(errno.ENOENT, "gone"), "outputs") is None
+    True
+    """
+    if exc.errno not in WRITE_FAULTS:
+        return None
+    why, fix = WRITE_FAULTS[exc.errno]
+    where = f"{folder} ({exc.filename})" if exc.filename and str(exc.filename) != str(folder) else f"{folder}"
+    return (f"Cannot write to {where}: {why}. {fix}, or write the reports elsewhere with "
+            "`campaignlab run --outputs <folder>`.")

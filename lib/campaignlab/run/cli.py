@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from campaignlab import iorw
+from campaignlab.formatting import describe_write_fault
 from campaignlab.params import ParamsError, find_project_root, load_params, slugify
 from campaignlab.steps import portfolio as pstep
 
@@ -169,6 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     except ParamsError as exc:
         print(f"ERROR {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # A read-only, full or forbidden folder (the data cache, say) is said in one sentence, not a traceback.
+        message = describe_write_fault(exc, exc.filename or Path.cwd())
+        if message is None:
+            raise
+        print(f"ERROR {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

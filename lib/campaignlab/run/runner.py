@@ -4,12 +4,22 @@ A run executes every notebook into a staging folder (``outputs/_staging/``). Onl
 ``summary.json`` passes its schema does the staging folder replace ``outputs/<campaign_id>/``; the report it replaces
 moves to ``outputs/_history/<campaign_id>/<run stamp>/`` (the last few are kept). A failed run moves to
 ``outputs/_failed/<campaign_id>-<run stamp>/`` and leaves the previous report untouched.
+
+Faults lose nothing (docs/run-folder.md, "Faults"):
+
+- One run per campaign at a time: a second run of a campaign whose lock (``outputs/_locks/<id>.lock``) a live
+  process holds is refused at once, naming that process; a killed run's lock is taken over with a note.
+- A run killed with ``kill -9`` at any point leaves a report at ``outputs/<id>/`` once the next run of the campaign
+  starts (see :func:`publish` for the one window and how it is closed), and the next run removes staging folders
+  whose owner process is gone.
+- A read-only, full or forbidden outputs folder stops the run with a message naming the folder and what to do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,9 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from campaignlab import __version__, iorw
+from campaignlab.formatting import WRITE_FAULTS, describe_write_fault
 from campaignlab.params import find_project_root, load_params, params_to_dict
 
 KEEP_HISTORY = 5
+#: A staging folder older than this is removed by the next run even if its owner pid is alive (a reused pid).
+STALE_STAGING_SECONDS = 24 * 3600
 KERNEL_NAME = "campaignlab"
 
 
@@ -121,21 +134,78 @@ def run_campaign(
     Raises
     ------
     RunFailed
-        A notebook raised; the previous report is left as it was.
+        A notebook raised, another run of the campaign is in progress, or the outputs folder is read-only, full or
+        forbidden; the previous report is left as it was.
     """
-    import papermill as pm
-
     say = progress or (lambda _msg: None)
     root = Path(root) if root else find_project_root()
     outputs_dir = Path(outputs_dir) if outputs_dir else root / "outputs"
     params_path = Path(params_path).resolve()
     params = load_params(params_path)
-    cid = params.id
-    stamp = _stamp()
-    staging = outputs_dir / "_staging" / f"{cid}-{stamp}"
-    staging.mkdir(parents=True)
     if cache_dir:
         os.environ["CAMPAIGNLAB_CACHE"] = str(cache_dir)
+    lock = None
+    try:
+        lock = _start_run(outputs_dir, params.id, say)
+        return _run_locked(params_path, params, root, outputs_dir, notebooks, say)
+    except OSError as exc:
+        fault = _write_fault(exc, outputs_dir, params.id)
+        if fault is None:
+            raise
+        raise fault from None
+    finally:
+        if lock is not None:
+            iorw.release_run_lock(lock)
+
+
+def _write_fault(exc: OSError, outputs_dir: Path, cid: str) -> RunFailed | None:
+    """RunFailed naming the folder and what to do for a read-only, full or forbidden disk; None for other errors."""
+    message = describe_write_fault(exc, outputs_dir)
+    if message is None:
+        return None
+    report = outputs_dir / cid
+    kept = (f"The previous report in {report} is unchanged." if report.is_dir()
+            else f"No report of {cid} was published.")
+    return RunFailed(f"{cid}: {message}\n{kept}")
+
+
+def _start_run(outputs_dir: Path, cid: str, say: Callable[[str], None]) -> iorw.RunLock:
+    """Take the campaign's lock, then repair what a killed run left: a half-done publish, stale staging folders.
+
+    A second run of the same campaign is refused rather than made to wait: it would redo the same work and then
+    replace the report the first one just published, and a refusal names the running process at once, where a
+    wait on a stuck run would look like a hang.
+    """
+    try:
+        lock = iorw.acquire_run_lock(outputs_dir, cid)
+    except iorw.RunLocked as exc:
+        raise RunFailed(f"{exc}; this run is refused so that the two do not replace each other's report. "
+                        f"Run it again when that one has finished.") from None
+    try:
+        if lock.previous.get("pid"):
+            say(f"[{cid}] took over the lock of run pid {lock.previous['pid']} (since "
+                f"{lock.previous.get('started', '?')}), which ended without releasing it")
+        note = recover_publish(outputs_dir, cid)
+        if note:
+            say(f"[{cid}] {note}")
+        removed = remove_stale_staging(outputs_dir)
+        if removed:
+            say(f"[{cid}] removed {len(removed)} stale staging folder(s) of killed runs: "
+                f"{', '.join(p.name for p in removed)}")
+    except BaseException:
+        iorw.release_run_lock(lock)
+        raise
+    return lock
+
+
+def _run_locked(params_path: Path, params: Any, root: Path, outputs_dir: Path, notebooks: Sequence[str] | None,
+                say: Callable[[str], None]) -> RunResult:
+    import papermill as pm
+
+    cid = params.id
+    stamp = _stamp()
+    staging = outputs_dir / "_staging" / f"{cid}-{stamp}-pid{os.getpid()}"
+    staging.mkdir(parents=True)
     metadata: dict[str, Any] = {
         "campaign_id": cid,
         "params_file": str(params_path),
@@ -147,42 +217,54 @@ def run_campaign(
         "notebooks": [],
     }
     started = time.perf_counter()
-    for nb in notebook_paths(root / "notebooks", notebooks):
-        out_nb = staging / nb.name
-        say(f"[{cid}] {nb.stem} ...")
-        t0 = time.perf_counter()
-        try:
-            pm.execute_notebook(
-                str(nb), str(out_nb),
-                parameters={"params_path": str(params_path), "run_dir": str(staging)},
-                kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False, log_output=False,
-            )
-        except Exception as exc:
-            failed = outputs_dir / "_failed" / f"{cid}-{stamp}"
-            failed.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(staging), failed)
-            where, what = _pe_message(exc)
-            raise RunFailed(
-                f"{cid}: notebook {nb.stem} failed at {where}: {what}\n"
-                f"The failed notebook is kept at {failed / nb.name}; the previous report in "
-                f"{outputs_dir / cid} is unchanged."
-            ) from None
-        seconds = time.perf_counter() - t0
-        export_html(out_nb, out_nb.with_suffix(".html"))
-        if nb.stem == "05_review":
-            # The stakeholder version: code hidden, reads on its own.
-            export_html(out_nb, staging / iorw.RunFiles.REVIEW_HTML, hide_code=True)
-        metadata["notebooks"].append({"notebook": nb.stem, "seconds": round(seconds, 2)})
-        say(f"[{cid}] {nb.stem} done in {seconds:.1f} s")
-    metadata["seconds"] = round(time.perf_counter() - started, 2)
-    metadata["finished"] = dt.datetime.now().isoformat(timespec="seconds")
-    clean = iorw.read_json(staging / iorw.CLEAN_POINTER) if (staging / iorw.CLEAN_POINTER).exists() else {}
-    metadata["data_fingerprint"] = clean.get("fingerprint")
-    iorw.write_json(staging / iorw.RunFiles.RUN_META, metadata)
+    try:
+        for nb in notebook_paths(root / "notebooks", notebooks):
+            out_nb = staging / nb.name
+            say(f"[{cid}] {nb.stem} ...")
+            t0 = time.perf_counter()
+            try:
+                pm.execute_notebook(
+                    str(nb), str(out_nb),
+                    parameters={"params_path": str(params_path), "run_dir": str(staging)},
+                    kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False, log_output=False,
+                )
+            except Exception as exc:
+                if isinstance(exc, OSError) and exc.errno in WRITE_FAULTS:
+                    raise
+                _notebook_failed(exc, nb, staging, outputs_dir, cid, stamp)
+            seconds = time.perf_counter() - t0
+            export_html(out_nb, out_nb.with_suffix(".html"))
+            if nb.stem == "05_review":
+                # The stakeholder version: code hidden, reads on its own.
+                export_html(out_nb, staging / iorw.RunFiles.REVIEW_HTML, hide_code=True)
+            metadata["notebooks"].append({"notebook": nb.stem, "seconds": round(seconds, 2)})
+            say(f"[{cid}] {nb.stem} done in {seconds:.1f} s")
+        metadata["seconds"] = round(time.perf_counter() - started, 2)
+        metadata["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+        clean = iorw.read_json(staging / iorw.CLEAN_POINTER) if (staging / iorw.CLEAN_POINTER).exists() else {}
+        metadata["data_fingerprint"] = clean.get("fingerprint")
+        iorw.write_json(staging / iorw.RunFiles.RUN_META, metadata)
+    except OSError as exc:
+        if exc.errno in WRITE_FAULTS:
+            # A full disk gets its space back at once; on a read-only one the next run's clean-up tries again.
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
     _check_summary(staging, cid, outputs_dir, stamp)
     report_dir = publish(staging, outputs_dir, cid)
     say(f"[{cid}] report: {report_dir}")
     return RunResult(cid, report_dir, metadata["seconds"], metadata["notebooks"])
+
+
+def _notebook_failed(exc: Exception, nb: Path, staging: Path, outputs_dir: Path, cid: str, stamp: str) -> None:
+    failed = outputs_dir / "_failed" / f"{cid}-{stamp}"
+    failed.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(staging), failed)
+    where, what = _pe_message(exc)
+    raise RunFailed(
+        f"{cid}: notebook {nb.stem} failed at {where}: {what}\n"
+        f"The failed notebook is kept at {failed / nb.name}; the previous report in "
+        f"{outputs_dir / cid} is unchanged."
+    ) from None
 
 
 def _check_summary(staging: Path, cid: str, outputs_dir: Path, stamp: str) -> None:
@@ -198,22 +280,105 @@ def _check_summary(staging: Path, cid: str, outputs_dir: Path, stamp: str) -> No
                         f"The run is kept at {failed}; the previous report is unchanged.") from None
 
 
+def _move(src: Path, dst: Path) -> None:
+    """Rename within the outputs folder (atomic on one file system); tests replace it to simulate a kill."""
+    os.replace(src, dst)
+
+
+def _previous_dir(outputs_dir: Path, cid: str) -> Path:
+    # A dot name beside the report: on the same file system (renames stay atomic) and skipped by the index.
+    return outputs_dir / f".{cid}.previous"
+
+
 def publish(staging: Path, outputs_dir: Path, cid: str) -> Path:
-    """Replace ``outputs/<cid>`` by the staging folder; the old report moves to the campaign's history."""
+    """Replace ``outputs/<cid>`` by the staging folder; the old report moves to the campaign's history.
+
+    The window: between step 1 (the old report moves aside) and step 2 (staging moves into place) there is no
+    ``outputs/<cid>``, and no pair of renames avoids that. A ``kill -9`` there used to leave the campaign without a
+    report (the old one already in ``_history``). Now the old report waits in the sibling
+    ``outputs/.<cid>.previous`` until step 2 is done, and :func:`recover_publish`, which every run of the campaign
+    calls under its lock before anything else, moves it back when ``outputs/<cid>`` is missing. A sibling rather
+    than the newest ``_history`` copy: it exists only inside this window, so it names exactly the report a publish
+    was replacing, where restoring from history could bring back a report someone deleted on purpose.
+    """
+    recover_publish(outputs_dir, cid)
     report_dir = outputs_dir / cid
+    previous = _previous_dir(outputs_dir, cid)
     if report_dir.exists():
-        history = outputs_dir / "_history" / cid
-        history.mkdir(parents=True, exist_ok=True)
-        old = iorw.read_json(report_dir / iorw.RunFiles.RUN_META).get("started", "") if (report_dir / iorw.RunFiles.RUN_META).exists() else ""
-        name = old.replace(":", "").replace("-", "") or _stamp()
-        dest = history / name
-        if dest.exists():
-            dest = history / f"{name}-{_stamp()}"
-        os.replace(report_dir, dest)
-        for stale in sorted(history.iterdir())[:-KEEP_HISTORY]:
-            shutil.rmtree(stale, ignore_errors=True)
-    os.replace(staging, report_dir)
+        _move(report_dir, previous)  # step 1: the window opens
+    try:
+        _move(staging, report_dir)  # step 2: the window closes
+    except BaseException:
+        if previous.exists() and not report_dir.exists():
+            _move(previous, report_dir)
+        raise
+    if previous.exists():
+        try:
+            _to_history(previous, outputs_dir, cid)  # step 3
+        except OSError:
+            pass  # the new report is published; the next run's recover_publish files the old one
     return report_dir
+
+
+def recover_publish(outputs_dir: Path, cid: str) -> str | None:
+    """Finish a publish a killed run left half done (see :func:`publish`); returns a note of what was repaired."""
+    previous = _previous_dir(outputs_dir, cid)
+    if not previous.exists():
+        return None
+    report_dir = outputs_dir / cid
+    if not report_dir.exists():
+        _move(previous, report_dir)
+        return f"restored the report {report_dir} that a killed run had moved aside while publishing"
+    dest = _to_history(previous, outputs_dir, cid)
+    return f"moved the report a killed run had replaced to {dest}"
+
+
+def _to_history(folder: Path, outputs_dir: Path, cid: str) -> Path:
+    history = outputs_dir / "_history" / cid
+    history.mkdir(parents=True, exist_ok=True)
+    meta = folder / iorw.RunFiles.RUN_META
+    old = iorw.read_json(meta).get("started", "") if meta.exists() else ""
+    name = old.replace(":", "").replace("-", "") or _stamp()
+    dest = history / name
+    if dest.exists():
+        dest = history / f"{name}-{_stamp()}"
+    _move(folder, dest)
+    for stale in sorted(history.iterdir())[:-KEEP_HISTORY]:
+        shutil.rmtree(stale, ignore_errors=True)
+    return dest
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def remove_stale_staging(outputs_dir: Path, *, now: float | None = None) -> list[Path]:
+    """Remove ``outputs/_staging/*`` folders of killed runs: the owner pid in the name is gone, or it is a day old.
+
+    Pids are those of this machine: an outputs folder shared by several machines needs one runner at a time.
+    """
+    root = outputs_dir / "_staging"
+    now = time.time() if now is None else now
+    removed = []
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        found = re.search(r"-pid(\d+)$", folder.name)
+        owner = int(found.group(1)) if found else None
+        try:
+            old = now - folder.stat().st_mtime > STALE_STAGING_SECONDS
+        except FileNotFoundError:
+            continue  # its owner just published or failed it
+        if owner == os.getpid():
+            continue
+        if old or (owner is not None and not _pid_alive(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def build_portfolio(root: Path, outputs_dir: Path, progress: Callable[[str], None] = print) -> Path:
@@ -226,7 +391,7 @@ def build_portfolio(root: Path, outputs_dir: Path, progress: Callable[[str], Non
     nb = root / "notebooks" / "06_portfolio.ipynb"
     target = outputs_dir / PORTFOLIO_DIR
     if nb.exists():
-        staging = outputs_dir / "_staging" / f"portfolio-{_stamp()}"
+        staging = outputs_dir / "_staging" / f"portfolio-{_stamp()}-pid{os.getpid()}"
         staging.mkdir(parents=True)
         out_nb = staging / nb.name
         try:
@@ -316,8 +481,15 @@ def run_many(
 
 
 def _finish_many(root: Path, outputs_dir: Path | None, progress: Callable[[str], None], failures: list[str]) -> None:
+    outputs_dir = Path(outputs_dir) if outputs_dir else root / "outputs"
     try:
-        build_portfolio(root, Path(outputs_dir) if outputs_dir else root / "outputs", progress)
+        build_portfolio(root, outputs_dir, progress)
     except RunFailed as exc:
         failures.append(str(exc))
         progress(f"FAILED {exc}")
+    except OSError as exc:
+        message = describe_write_fault(exc, outputs_dir)
+        if message is None:
+            raise
+        failures.append(f"portfolio: {message}")
+        progress(f"FAILED portfolio: {message}")
