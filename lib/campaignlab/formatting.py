@@ -8,13 +8,16 @@ lowest layer of the package: it imports nothing from campaignlab.
 from __future__ import annotations
 
 import errno
+import html
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NOT_AVAILABLE", "NotAvailable", "as_number", "describe_write_fault", "format_ci", "require_columns"]
+__all__ = ["NOT_AVAILABLE", "NotAvailable", "as_number", "describe_write_fault", "escape_text", "format_ci",
+           "require_columns"]
 
 #: What every page shows for a number that could not be computed.
 NOT_AVAILABLE = "not available"
@@ -99,6 +102,29 @@ def format_ci(estimate: Any, low: Any, high: Any, *, fmt: Callable[[float], str]
     if math.isnan(lo) or math.isnan(hi):
         return f"{fmt(est)} (no interval)"
     return f"{fmt(est)} ({level}% CI {fmt(lo)} to {fmt(hi)})"
+
+
+# Markdown that data text must not start: emphasis, code spans, links and images, headings, tables, strikethrough,
+# HTML. An underscore inside a word (at_risk, tag_region) cannot open emphasis, so it is left as it is.
+_MARKDOWN_CONTROL = re.compile(r"[\\`*\[\]#|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+
+
+def escape_text(value: Any) -> str:
+    """Text from the data (a campaign title, an arm, a segment, an attribute value), safe inside a markdown sentence.
+
+    Markdown passes raw HTML through, so a name like ``<script>`` would run in the exported page. Markdown control
+    characters get a backslash, then HTML special characters become entities; line breaks become spaces so a
+    name cannot start a block of its own. The page shows the text exactly as it is in the data.
+
+    Examples
+    --------
+    >>> escape_text("<img src=x onerror=alert(1)>")
+    '&lt;img src=x onerror=alert(1)&gt;'
+    >>> escape_text("at_risk"), escape_text("*bold* [link](x)"), escape_text(42)
+    ('at_risk', '\\\\*bold\\\\* \\\\[link\\\\](x)', '42')
+    """
+    text = " ".join(str(value).splitlines())
+    return html.escape(_MARKDOWN_CONTROL.sub(lambda m: "\\" + m.group(0), text), quote=False)
 
 
 def require_columns(columns: Iterable[Any], required: Sequence[str], what: str) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from campaignlab.formatting import escape_text
+
 __all__ = ["MAX_LEVELS", "NUMERIC_SHARE", "OTHER", "prepare_attributes"]
 
 NUMERIC_SHARE = 0.95
@@ -69,7 +71,7 @@ def prepare_attributes(customers: ir.Table, *, numeric_share: float = NUMERIC_SH
         filled, numbers, levels = (int(stats[f"{c}__{k}"] or 0) for k in ("filled", "numbers", "levels"))
         if filled and numbers >= numeric_share * filled:
             changes[c] = customers[c].strip().try_cast("float64")
-            notes.append(f"Attribute '{c}' is read as a number ({numbers:,} of {filled:,} non-empty values are "
+            notes.append(f"Attribute '{escape_text(c)}' is read as a number ({numbers:,} of {filled:,} non-empty values are "
                          "numbers).")
         elif levels > max_levels:
             present = customers.filter(customers[c].notnull())
@@ -77,6 +79,6 @@ def prepare_attributes(customers: ir.Table, *, numeric_share: float = NUMERIC_SH
                    .order_by([ibis.desc("n"), c]).limit(max_levels)[c].to_pyarrow().to_pylist())
             changes[c] = ibis.cases((customers[c].isin(top), customers[c]),
                                     (customers[c].isnull(), customers[c]), else_=ibis.literal(OTHER))
-            notes.append(f"Attribute '{c}' has {levels:,} distinct values: its {max_levels} most frequent are kept "
+            notes.append(f"Attribute '{escape_text(c)}' has {levels:,} distinct values: its {max_levels} most frequent are kept "
                          f"as covariates and segments, the others are grouped as '{OTHER}'.")
     return (customers.mutate(**changes) if changes else customers), notes

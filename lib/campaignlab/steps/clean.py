@@ -8,6 +8,7 @@ import pandas as pd
 
 from campaignlab import iorw
 from campaignlab.data import assignments
+from campaignlab.formatting import escape_text
 from campaignlab.steps.display import show_markdown
 
 if TYPE_CHECKING:
@@ -18,10 +19,10 @@ def show_params(run: Run) -> None:
     """Say which campaign, data and run folder this run uses."""
     p = run.params
     data = "the bundled Complete Journey data" if p.data.startswith("bundled:") else f"`{p.data}`"
-    design = f"holdout arm `{p.control_arm}`" if p.control_arm else "no holdout arm (matched comparison group)"
+    design = f"holdout arm **{escape_text(p.control_arm)}**" if p.control_arm else "no holdout arm (matched comparison group)"
     show_markdown(
-        f"**Campaign** `{p.id}` (campaign `{p.campaign}` in {data}); pre-period {p.pre_period_days} days, "
-        f"post-period {p.post_period_days} days; response = `{p.response_event}` events; {design}; "
+        f"**Campaign** `{p.id}` (campaign **{escape_text(p.campaign)}** in {data}); pre-period {p.pre_period_days} days, "
+        f"post-period {p.post_period_days} days; response = **{escape_text(p.response_event)}** events; {design}; "
         f"gross margin {p.economics.gross_margin:.0%}."
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from campaignlab import iorw
-from campaignlab.formatting import NotAvailable, format_ci
+from campaignlab.formatting import NotAvailable, escape_text, format_ci
 from campaignlab.params import find_project_root
 from campaignlab.plots import portfolio as pfplots
 from campaignlab.stats import portfolio
@@ -106,7 +106,7 @@ def portfolio_ranking(result) -> pd.DataFrame:
         "ROI (95% CI)": [format_ci(e, lo, hi) for e, lo, hi in zip(t["roi"], t["roi_ci_low"], t["roi_ci_high"])],
         "why not higher trust": t["headline_caveat"].fillna(""),
     })
-    return view.style.hide(axis="index")
+    return view.style.hide(axis="index").format(escape="html")
 
 
 def portfolio_types(result):
@@ -114,7 +114,7 @@ def portfolio_types(result):
     if t.empty:
         return t
     view = t.rename(columns=lambda c: c.replace("_", " "))
-    return view.style.hide(axis="index").format(precision=2, na_rep="n/a")
+    return view.style.hide(axis="index").format(precision=2, na_rep="n/a", escape="html")
 
 
 def portfolio_pooled(result):
@@ -130,7 +130,7 @@ def portfolio_pooled(result):
         return None
     text = f"Method: {p['method'].iloc[0]}."
     if alone:
-        text += f" Not pooled with any other campaign (read on their own): {', '.join(alone)}."
+        text += f" Not pooled with any other campaign (read on their own): {', '.join(map(escape_text, alone))}."
     show_markdown(text)
     view = pd.DataFrame({
         "group": p["group"],
@@ -140,7 +140,7 @@ def portfolio_pooled(result):
         "tau-squared": p["tau2"].map("{:,.2f}".format),
         "campaigns": p["campaigns"].map(", ".join),
     })
-    return view.style.hide(axis="index")
+    return view.style.hide(axis="index").format(escape="html")
 
 
 def portfolio_highlights(result) -> None:
@@ -148,7 +148,7 @@ def portfolio_highlights(result) -> None:
     if h.empty:
         show_markdown("No highlights: no effect or segment lift has an interval that excludes zero.")
         return
-    show_markdown("\n".join(f"- {s}" for s in h["sentence"]))
+    show_markdown("\n".join(f"- {escape_text(s)}" for s in h["sentence"]))
 
 
 def diff_runs(a: str | Path, b: str | Path, *, show_all: bool = False) -> pd.DataFrame:

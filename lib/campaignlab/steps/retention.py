@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from campaignlab import iorw
-from campaignlab.formatting import NotAvailable
+from campaignlab.formatting import NotAvailable, escape_text
 from campaignlab.params import RetentionConfig
 from campaignlab.plots import retention as rplots
 from campaignlab.stats import retention
@@ -172,7 +172,7 @@ def write(run: Run, result: RetentionResult) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------ views
 def show_retention_notes(result) -> None:
     counts = result.groups["group"].value_counts().sort_index()
-    text = "Groups: " + ", ".join(f"{g} {n:,}" for g, n in counts.items()) + f". Time is counted from {result.anchor}."
+    text = "Groups: " + ", ".join(f"{escape_text(g)} {n:,}" for g, n in counts.items()) + f". Time is counted from {result.anchor}."
     if result.notes:
         text += " " + " ".join(result.notes)
     show_markdown(text)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from campaignlab import iorw
+from campaignlab.formatting import escape_text
 from campaignlab.plots import retention as rplots
 from campaignlab.steps import review_text as review
 from campaignlab.steps.display import show_markdown
@@ -57,7 +58,7 @@ def export_tables(run: Run, summary: dict[str, Any]) -> list[str]:
 def review_header(summary: dict) -> None:
     c = summary.get("campaign") or {}
     r = summary.get("response") or {}
-    show_markdown(f"### {c.get('title') or c.get('id')} · `{c.get('id')}`\n\nCampaign window {c.get('start_date')} "
+    show_markdown(f"### {escape_text(c.get('title') or c.get('id'))} · `{c.get('id')}`\n\nCampaign window {c.get('start_date')} "
                       f"to {c.get('end_date')} (exclusive) · design: {r.get('design')} · data fingerprint "
                       f"`{(summary.get('data') or {}).get('fingerprint', '')[:12]}`")
 
@@ -89,9 +90,9 @@ def recommendations(summary: dict) -> pd.DataFrame:
     shown["q_value"] = shown["q_value"].astype(float).round(4)
     shown = shown.rename(columns={"ci_low": "95% CI low", "ci_high": "95% CI high", "q_value": "q-value",
                                   "lift": "lift per customer"})
-    return (shown.style.hide(axis="index").format(precision=2, subset=["lift per customer", "95% CI low",
-                                                                      "95% CI high"])
-            .format(precision=4, subset=["q-value"]).set_properties(subset=["reason"], **{"text-align": "left"}))
+    return (shown.style.hide(axis="index").format(escape="html")
+            .format(precision=2, subset=["lift per customer", "95% CI low", "95% CI high"], escape="html")
+            .format(precision=4, subset=["q-value"], escape="html").set_properties(subset=["reason"], **{"text-align": "left"}))
 
 
 def review_charts(run, summary: dict) -> None:
@@ -127,9 +128,9 @@ def method_appendix(summary: dict) -> None:
     r = summary.get("response") or {}
     methods = sorted({e.get("method") for e in r.get("effects") or [] if e.get("method")})
     lines = [
-        f"- **Design**: {r.get('design')}; comparison: `{r.get('control_arm')}`. Eligibility: "
-        f"{(r.get('eligibility') or {}).get('rule', 'all assigned customers')}.",
-        f"- **Covariates**: {', '.join(r.get('covariates') or []) or 'none'}.",
+        f"- **Design**: {r.get('design')}; comparison: **{escape_text(r.get('control_arm'))}**. Eligibility: "
+        f"{escape_text((r.get('eligibility') or {}).get('rule', 'all assigned customers'))}.",
+        f"- **Covariates**: {', '.join(map(escape_text, r.get('covariates') or [])) or 'none'}.",
         "- **Estimators used**: " + "; ".join(methods) + ".",
         "- **Multiple testing**: Benjamini-Hochberg q-values, one family per arm and metric across all segments.",
         f"- **Economics**: gross margin {100 * float((r.get('roi') or {}).get('gross_margin') or 0):.0f}%, costs = "

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from campaignlab.formatting import NOT_AVAILABLE, format_ci
+from campaignlab.formatting import NOT_AVAILABLE, escape_text, format_ci
 
 GLOSSARY = {
     "response rate": "Share of customers with the campaign's response event (params: response_event) in the "
@@ -120,7 +120,7 @@ def compose_executive_summary(summary: dict) -> list[str]:
                               "not target (the campaign had no holdout)"}.get(
         design, "nothing: no comparison group could be formed")
     paras.append(
-        f"**What ran.** {c.get('title', c.get('id', 'The campaign'))} (type {c.get('type') or NOT_AVAILABLE}) ran from "
+        f"**What ran.** {escape_text(c.get('title', c.get('id', 'The campaign')))} (type {escape_text(c.get('type') or NOT_AVAILABLE)}) ran from "
         f"{c.get('start_date')} until {c.get('end_date')} (exclusive) and reached {treated:,} customers in the "
         f"analysis. It is measured against {design_text}.")
     h = headline_effect(summary)
@@ -170,7 +170,7 @@ def _money_text(r: dict, v: dict) -> str:
             text += " The campaign paid for itself even at the pessimistic end of the interval."
     arms = roi.get("arms") or []
     if arms:
-        text += " By arm: " + "; ".join(f"{a.get('arm')} {_ci(a.get('incremental_revenue'), _money)}" for a in arms) + "."
+        text += " By arm: " + "; ".join(f"{escape_text(a.get('arm'))} {_ci(a.get('incremental_revenue'), _money)}" for a in arms) + "."
     missing = roi.get("costs_missing") or []
     if missing:
         text += " Costs counted: campaign discounts only (" + "; ".join(missing) + ")."
@@ -253,11 +253,11 @@ def _segment_text(summary: dict) -> str:
     out = []
     if not up.empty:
         out.append("Responded: " + "; ".join(
-            f"{r.dimension} = {r.segment} ({_amt(r.lift)} per customer, q = {_amt(r.q_value, 3)})"
+            f"{escape_text(r.dimension)} = {escape_text(r.segment)} ({_amt(r.lift)} per customer, q = {_amt(r.q_value, 3)})"
             for r in up.head(5).itertuples()) + ".")
     if not down.empty:
         out.append("Lost revenue: " + "; ".join(
-            f"{r.dimension} = {r.segment} ({_amt(r.lift)} per customer, q = {_amt(r.q_value, 3)})"
+            f"{escape_text(r.dimension)} = {escape_text(r.segment)} ({_amt(r.lift)} per customer, q = {_amt(r.q_value, 3)})"
             for r in down.head(5).itertuples()) + ".")
     r = summary.get("response") or {}
     if r.get("design") == "matched" and not (r.get("balance") or {}).get("balanced"):
@@ -278,7 +278,7 @@ def _retention_text(summary: dict) -> str:
     w = int(done["window_days"].max())
     part = done[done["window_days"] == w]
     return f"Within {w} days after the campaign: " + "; ".join(
-        f"{r.group} {100 * _num(r.rate):.1f}% bought again (95% CI {100 * _num(r.ci_low):.1f}-"
+        f"{escape_text(r.group)} {100 * _num(r.rate):.1f}% bought again (95% CI {100 * _num(r.ci_low):.1f}-"
         f"{100 * _num(r.ci_high):.1f}%)" for r in part.itertuples()) + "." + (
         " These are descriptive: responders chose to respond, so they differ from the others in more than the "
         "campaign." if {"responder", "non-responder"} & set(part["group"]) else "")

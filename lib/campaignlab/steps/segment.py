@@ -16,7 +16,7 @@ import pandas as pd
 
 from campaignlab import iorw
 from campaignlab.data.outcomes import NOT_ASSIGNED
-from campaignlab.formatting import NotAvailable
+from campaignlab.formatting import NotAvailable, escape_text
 from campaignlab.params import ClvConfig
 from campaignlab.stats import segmentation as seg
 from campaignlab.steps.display import show_markdown, show_not_available
@@ -230,7 +230,7 @@ def pseudonymize_for_people(ids: pd.Series) -> pd.Series:
 # ------------------------------------------------------------------------------------------ views
 def show_segment_notes(result) -> None:
     text = (f"Snapshot on **{result.as_of}** (orders before the campaign start); {len(result.segments):,} customers. "
-            f"Dimensions: {', '.join(result.dimensions)}.")
+            f"Dimensions: {', '.join(map(escape_text, result.dimensions))}.")
     if result.notes:
         text += " " + " ".join(result.notes)
     show_markdown(text)

@@ -49,8 +49,8 @@ def set_data(run: Run, start: dt.date, end: dt.date, data_start: dt.date, data_e
 # ------------------------------------------------------------------------------------------ parameters
 def test_params_name_the_campaign_data_windows_design_and_margin(tmp_path, shown):
     clean_views.show_params(make_run(tmp_path))
-    assert shown == ["**Campaign** `spring` (campaign `18` in the bundled Complete Journey data); pre-period 90 days, "
-                     "post-period 90 days; response = `redeemed` events; no holdout arm (matched comparison group); "
+    assert shown == ["**Campaign** `spring` (campaign **18** in the bundled Complete Journey data); pre-period 90 days, "
+                     "post-period 90 days; response = **redeemed** events; no holdout arm (matched comparison group); "
                      "gross margin 30%."]
 
 
@@ -60,8 +60,8 @@ def test_params_with_a_holdout_and_own_data_name_both(tmp_path, shown):
                              "economics:\n  gross_margin: 0.255\n")
     clean_views.show_params(run)
     text = shown[0]
-    assert f"(campaign `18` in `{tmp_path / 'shop'}`); pre-period 30 days" in text
-    assert "; holdout arm `control`;" in text
+    assert f"(campaign **18** in `{tmp_path / 'shop'}`); pre-period 30 days" in text
+    assert "; holdout arm **control**;" in text
     assert text.endswith("gross margin 26%.")
 
 

@@ -220,7 +220,7 @@ def not_estimable() -> ResponseResult:
 def test_design_holdout_names_the_control_arm_the_covariates_and_the_notes(holdout, shown):
     response_views.show_design(holdout)
     assert shown == [
-        "**Design: randomized holdout.** Arms are compared with the control arm `control` (10,000 customers "
+        "**Design: randomized holdout.** Arms are compared with the control arm **control** (10,000 customers "
         "assigned). Covariates: pre_revenue, pre_orders. Revenue is winsorized at the pooled 99% quantile "
         "(revenue at 1,234.00)."
     ]
@@ -415,7 +415,7 @@ def test_crosstabs_without_segments_use_all_customers(not_estimable):
 # ------------------------------------------------------------------------------------------ funnel
 def test_funnel_names_the_biggest_drop_and_draws_a_bar_per_arm_and_step(holdout, shown):
     table = response_views.show_funnel(holdout)
-    assert shown == ["Biggest drop-off: to **redeemed** in arm `treatment` (33.3% of the previous step)."]
+    assert shown == ["Biggest drop-off: to **redeemed** in arm **treatment** (33.3% of the previous step)."]
     assert table["share_of_arm"].tolist() == [0.0, 0.0, 0.0, 1.0, 0.333, 0.267]
     ax = plt.gcf().axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["delivered", "redeemed", "purchased"]

@@ -168,7 +168,7 @@ def test_method_appendix_lists_design_estimators_economics_retention_and_winsori
     review_views.method_appendix(summary)
     assert len(shown) == 1
     lines = shown[0].split("\n")
-    assert lines[0] == ("- **Design**: holdout; comparison: `control`. Eligibility: all assigned customers.")
+    assert lines[0] == ("- **Design**: holdout; comparison: **control**. Eligibility: all assigned customers.")
     assert lines[1] == "- **Covariates**: pre_revenue, pre_orders."
     assert lines[2] == "- **Estimators used**: ANCOVA (Lin 2013); Welch t-test."
     assert lines[4].startswith("- **Economics**: gross margin 30%, costs = campaign discounts")
@@ -184,7 +184,7 @@ def test_method_appendix_of_a_matched_design_quotes_the_eligibility_rule(summary
     del summary["retention"]
     review_views.method_appendix(summary)
     lines = shown[0].split("\n")
-    assert lines[0] == "- **Design**: matched; comparison: `comparison`. Eligibility: at least 1 pre-period order."
+    assert lines[0] == "- **Design**: matched; comparison: **comparison**. Eligibility: at least 1 pre-period order."
     assert lines[1] == "- **Covariates**: none."
     assert lines[5] == "- **Retention**: not run."
     assert len(lines) == 7

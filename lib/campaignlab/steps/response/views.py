@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from campaignlab.formatting import NotAvailable, format_ci
+from campaignlab.formatting import NotAvailable, escape_text, format_ci
 from campaignlab.steps.display import say, show_markdown, show_not_available
 
 # --------------------------------------------------------------------------------------------- 03_response
@@ -20,7 +20,7 @@ def show_design(result) -> None:
         show_markdown(f"**No effect estimate for this campaign.** {i['reason']}")
         return
     if result.design == "holdout":
-        text = (f"**Design: randomized holdout.** Arms are compared with the control arm `{result.control}` "
+        text = (f"**Design: randomized holdout.** Arms are compared with the control arm **{escape_text(result.control)}** "
                 f"({i['customers']:,} customers assigned).")
     else:
         text = (
@@ -34,7 +34,7 @@ def show_design(result) -> None:
             "targeted, not randomized: a naive targeted-vs-rest comparison is biased**, and is shown only next to "
             "the adjusted estimate."
         )
-    text += f" Covariates: {', '.join(result.covariates) or 'none'}."
+    text += f" Covariates: {', '.join(map(escape_text, result.covariates)) or 'none'}."
     for note in result.notes:
         text += " " + note
     show_markdown(text)
@@ -82,7 +82,7 @@ def show_trust(result):
         failed = [x for x in s.get("segments", []) if not x["passed"]]
         if failed:
             show_markdown(f"**Sample-ratio mismatch in {len(failed)} segment(s):** " + ", ".join(
-                f"{x['dimension']}={x['segment']} (p={x['p_value']:.4f})" for x in failed[:10]))
+                f"{escape_text(x['dimension'])}={escape_text(x['segment'])} (p={x['p_value']:.4f})" for x in failed[:10]))
         return pd.DataFrame({"observed": s["observed"], "expected": s["expected"]}).round(1)
     d = result.diagnostics
     ov = d["overlap"]
@@ -152,7 +152,7 @@ def show_funnel(result):
         return None
     drop = resp.biggest_drop(result.funnel)
     if drop and drop["step_conversion"] < 1:
-        show_markdown(f"Biggest drop-off: to **{drop['step']}** in arm `{drop['arm']}` "
+        show_markdown(f"Biggest drop-off: to **{escape_text(drop['step'])}** in arm **{escape_text(drop['arm'])}** "
                           f"({100 * drop['step_conversion']:.1f}% of the previous step).")
     rp.plot_funnel(result.funnel)
     return result.funnel.round(3)
@@ -243,7 +243,7 @@ def show_products(result) -> pd.DataFrame:
         lines = []
         for r in prod.itertuples():
             what = "the campaign's products" if r.metric.startswith("promoted") else "the rest of the basket"
-            lines.append(f"- {what} ({r.arm}): {format_ci(r.estimate, r.ci_low, r.ci_high)} per customer ({r.method})")
+            lines.append(f"- {what} ({escape_text(r.arm)}): {format_ci(r.estimate, r.ci_low, r.ci_high)} per customer ({r.method})")
         promoted = prod[prod["metric"].str.startswith("promoted")]["ci_low"].astype(float)
         other = prod[prod["metric"].str.startswith("other")]
         verdict = ""
