@@ -39,8 +39,13 @@ lint: setup
 	$(BIN)/ruff check lib tests benchmarks
 	$(BIN)/lint-imports
 
+# Lab on the project root (params/ and outputs/ browsable), opening notebooks/; .jupyter/ strips outputs from the
+# templates on save and turns autosave off. A positional folder would override root_dir: keep none.
+LAB_FLAGS = --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks \
+            --config=$(CURDIR)/.jupyter/jupyter_server_config.py
+
 lab: setup
-	$(BIN)/jupyter lab --allow-root --no-browser --ServerApp.root_dir=$(CURDIR) notebooks/
+	$(BIN)/jupyter lab --allow-root --no-browser $(LAB_FLAGS)
 
 golden: setup
 	$(BIN)/python tests/make_golden.py

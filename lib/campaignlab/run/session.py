@@ -167,6 +167,21 @@ def _use_compile_cache() -> None:
         os.environ["PYTENSOR_FLAGS"] = ",".join(f for f in (flags, f"base_compiledir={cache}") if f)
 
 
+def _quiet_progress_bars() -> None:
+    # pymc-marketing imports tqdm.auto, which in a notebook kernel without ipywidgets warns "IProgress not found"
+    # (a pink stderr box in 02_segment). Import it once here with that one warning silenced; the module is then
+    # cached, so the later import is silent. Nothing else is filtered and the filter does not outlive the import.
+    import warnings
+
+    try:
+        from tqdm import TqdmWarning
+    except ImportError:
+        return
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found", category=TqdmWarning)
+        import tqdm.auto  # noqa: F401
+
+
 def open_run(params_path: str, run_dir: str = "") -> Run:
     """Validate the parameters and resolve the run folder; the first call in every notebook.
 
@@ -184,6 +199,7 @@ def open_run(params_path: str, run_dir: str = "") -> Run:
         folder = resolve_path(folder)
     iorw.ensure_dir(folder)
     _use_compile_cache()
+    _quiet_progress_bars()
     # Reports show whole sentences in tables (reasons, definitions, methods): no "..." truncation.
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_columns", 40)

@@ -361,6 +361,18 @@ def _verdict_qvalues(summaries: list[Mapping[str, Any]]) -> dict[str, float]:
     return dict(zip(ids, multipletests(ps, method="fdr_bh")[1].tolist()))
 
 
+def _verdict_highlight(v: Mapping[str, Any], cid: str, title: str, q: float) -> dict[str, Any]:
+    metric = _text(v.get("metric"), "unknown")
+    est, lo, hi = _num(v.get("estimate")), _num(v.get("ci_low")), _num(v.get("ci_high"))
+    return {
+        "kind": "effect", "campaign_id": cid, "arm": v.get("arm"), "versus": None, "metric": metric,
+        "method": v.get("method"), "estimate": est, "ci_low": lo, "ci_high": hi, "q_value": q,
+        "sentence": (f"{title} ({cid}): verdict on {_pretty(metric)}, {_fmt(est, metric)} (95% CI {_fmt(lo, metric)} "
+                     f"to {_fmt(hi, metric)}; q = {q:.3g} across campaigns; trust "
+                     f"{_text(v.get('trust'), '?').replace('_', ' ')})."),
+    }
+
+
 def compute_highlights(
     summaries: Iterable[Mapping[str, Any] | None], *, top: int = 5, include_naive: bool = False
 ) -> pd.DataFrame:
@@ -406,18 +418,8 @@ def compute_highlights(
         title = _text(_get(summary, "campaign", "title"), cid)
         response = _get(summary, "response")
         if cid in verdict_q:
-            v = _get(response, "verdict")
-            q = verdict_q[cid]
-            if q < 0.05:
-                metric = _text(v.get("metric"), "unknown")
-                est, lo, hi = _num(v.get("estimate")), _num(v.get("ci_low")), _num(v.get("ci_high"))
-                effects.append({
-                    "kind": "effect", "campaign_id": cid, "arm": v.get("arm"), "versus": None, "metric": metric,
-                    "method": v.get("method"), "estimate": est, "ci_low": lo, "ci_high": hi, "q_value": q,
-                    "sentence": (f"{title} ({cid}): verdict on {_pretty(metric)}, {_fmt(est, metric)} (95% CI "
-                                 f"{_fmt(lo, metric)} to {_fmt(hi, metric)}; q = {q:.3g} across campaigns; trust "
-                                 f"{_text(v.get('trust'), '?').replace('_', ' ')})."),
-                })
+            if verdict_q[cid] < 0.05:
+                effects.append(_verdict_highlight(_get(response, "verdict"), cid, title, verdict_q[cid]))
             response = {**response, "effects": []}  # the verdict speaks for the campaign's effects
         for e in _list(_get(response, "effects")):
             est, lo, hi = _num(e.get("estimate")), _num(e.get("ci_low")), _num(e.get("ci_high"))

@@ -19,20 +19,46 @@ from campaignlab.plots import portfolio as pfplots
 from campaignlab.stats import portfolio
 from campaignlab.stats.portfolio import compute_summary_diff
 from campaignlab.stats.response import records
-from campaignlab.steps.display import show_markdown, show_not_available
+from campaignlab.steps.display import describe_result, show_markdown, show_not_available
 
 PORTFOLIO_DIR = iorw.RunFiles.PORTFOLIO_DIR
 PORTFOLIO_HTML = iorw.RunFiles.PORTFOLIO_HTML
 REVIEW_HTML = iorw.RunFiles.REVIEW_HTML
 
 
-@dataclass
+@dataclass(repr=False)
 class PortfolioResult:
+    """Every published campaign side by side (06_portfolio); ``result`` alone prints a short summary.
+
+    Attributes
+    ----------
+    runs : list of dict
+        The published runs read from the outputs folder: their folder, status and ``summary`` (summary.json).
+    table : pandas.DataFrame
+        One row per campaign: type, design, headline effect with its interval, money and trust, ranked by
+        incremental revenue.
+    types : pandas.DataFrame
+        Campaign types compared (campaigns, mean effect, total incremental revenue).
+    highlights : pandas.DataFrame
+        The segments that stand out across campaigns.
+    pooled : pandas.DataFrame
+        Random-effects pools of comparable campaigns (estimate, interval, I², tau²).
+    """
+
     runs: list[dict]
     table: pd.DataFrame
     types: pd.DataFrame
     highlights: pd.DataFrame
     pooled: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __repr__(self) -> str:
+        ids = list(self.table["campaign_id"].astype(str)) if "campaign_id" in self.table else []
+        shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+        lines = [f"campaigns: {len(ids)}" + (f" ({shown})" if ids else ""),
+                 f"ranked first by incremental revenue: {ids[0] if ids else 'none'}",
+                 f"pooled groups: {len(self.pooled)}"]
+        tables = {k: getattr(self, k) for k in ("table", "types", "highlights", "pooled")}
+        return describe_result("PortfolioResult", lines, tables)
 
 
 def resolve_outputs(outputs_dir: str) -> Path:
@@ -45,6 +71,7 @@ def resolve_outputs(outputs_dir: str) -> Path:
 
 
 def analyse(outputs_dir: Path) -> PortfolioResult:
+    """Read every published run's summary.json under ``outputs_dir`` and compare the campaigns."""
     runs = [r for r in iorw.read_runs(outputs_dir) if r.get("summary")]
     summaries = [r["summary"] for r in runs]
     table = portfolio.compute_campaign_table(summaries)
@@ -66,6 +93,7 @@ def write(outputs_dir: str | Path, result: PortfolioResult) -> Path:
 
 # ------------------------------------------------------------------------------------------ views
 def portfolio_overview(result) -> None:
+    """Say how many campaign reports there are and how many have an effect whose interval excludes zero."""
     t = result.table
     if t.empty:
         show_markdown("No published campaign reports yet: run `campaignlab run --all` first.")
@@ -76,6 +104,7 @@ def portfolio_overview(result) -> None:
 
 
 def portfolio_ranking(result) -> pd.DataFrame:
+    """Plot the campaigns ranked by incremental revenue and ROI with their intervals; return the ranking table."""
     import matplotlib.pyplot as plt
 
 
@@ -110,6 +139,7 @@ def portfolio_ranking(result) -> pd.DataFrame:
 
 
 def portfolio_types(result):
+    """The campaign types side by side, as a styled table."""
     t = result.types
     if t.empty:
         return t
@@ -144,6 +174,7 @@ def portfolio_pooled(result):
 
 
 def portfolio_highlights(result) -> None:
+    """List the effects and segment lifts across campaigns whose interval excludes zero."""
     h = result.highlights
     if h.empty:
         show_markdown("No highlights: no effect or segment lift has an interval that excludes zero.")

@@ -18,7 +18,7 @@ from campaignlab.params import RetentionConfig
 from campaignlab.plots import retention as rplots
 from campaignlab.stats import retention
 from campaignlab.stats.response import COMPARISON, records
-from campaignlab.steps.display import show_markdown, show_not_available
+from campaignlab.steps.display import describe_result, show_markdown, show_not_available
 from campaignlab.steps.response.analysis import OUTCOMES_FILE, read_segments
 
 if TYPE_CHECKING:
@@ -32,8 +32,43 @@ DESCRIPTIVE = ("Responders select themselves (they chose to respond), so compari
                "{control} group.")
 
 
-@dataclass
+@dataclass(repr=False)
 class RetentionResult:
+    """Every retention view of 04_retention; ``result`` alone prints a short summary without customer ids.
+
+    Attributes
+    ----------
+    groups : pandas.DataFrame
+        ``customer_id`` and ``group``: responders, non-responders and the control or comparison group (holds
+        customer ids).
+    anchor : datetime.date
+        The campaign's end, from which time to the next purchase is counted.
+    data_end : datetime.date
+        The day after the data's last transaction.
+    repurchase : pandas.DataFrame
+        Share of each group buying again within each window (days), and whether the data cover the window.
+    km : pandas.DataFrame
+        Kaplan-Meier curves of the time to the next purchase, per group.
+    logrank : dict
+        The log-rank test across groups (statistic, df, p-value) and whether the comparison is descriptive.
+    churn : pandas.DataFrame
+        Churn rates per group before and after the campaign.
+    cohorts_first_month : pandas.DataFrame
+        Retention by month of first purchase.
+    cohorts_by_group : pandas.DataFrame
+        Retention by month since the campaign start, per group.
+    by_segment : pandas.DataFrame
+        Repurchase per segment and group (empty when there are no segments).
+    nps : pandas.DataFrame
+        Net promoter score per group (empty without feedback).
+    notes : list of str
+        Sentences on what the data cannot show yet, and why group comparisons are descriptive.
+    history_days : int
+        Days of data a first-purchase cohort needs before it to count as new customers (the churn threshold).
+    by_segment_missing : NotAvailable or None
+        Why there is no retention-by-segment table, when there is none.
+    """
+
     groups: pd.DataFrame
     anchor: Any
     data_end: Any
@@ -46,10 +81,20 @@ class RetentionResult:
     by_segment: pd.DataFrame = field(default_factory=pd.DataFrame)
     nps: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
-    #: Days of data a first-purchase cohort needs before it to count as new customers (the churn threshold).
     history_days: int = 0
-    #: Why there is no retention-by-segment table, when there is none.
     by_segment_missing: NotAvailable | None = None
+
+    def __repr__(self) -> str:
+        sizes = self.groups["group"].value_counts().sort_index() if "group" in self.groups else pd.Series(dtype=int)
+        p = self.logrank.get("p_value")
+        lines = [f"from {self.anchor} to {self.data_end}",
+                 "groups: " + (", ".join(f"{g} {n:,}" for g, n in sizes.items()) or "none"),
+                 f"log-rank p-value: {p:.4g} ({self.logrank.get('comparison', '')})" if isinstance(p, float)
+                 else "log-rank: not computed",
+                 f"notes: {len(self.notes)}"]
+        tables = {k: getattr(self, k) for k in ("groups", "repurchase", "km", "churn", "cohorts_first_month",
+                                                "cohorts_by_group", "by_segment", "nps")}
+        return describe_result("RetentionResult", lines, tables)
 
 
 def compute_retention_groups(outcomes: pd.DataFrame, control: str) -> pd.DataFrame:
@@ -171,6 +216,7 @@ def write(run: Run, result: RetentionResult) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------------ views
 def show_retention_notes(result) -> None:
+    """Say the groups' sizes, when time is counted from, and the notes on what the data cannot show."""
     counts = result.groups["group"].value_counts().sort_index()
     text = "Groups: " + ", ".join(f"{escape_text(g)} {n:,}" for g, n in counts.items()) + f". Time is counted from {result.anchor}."
     if result.notes:
@@ -179,6 +225,7 @@ def show_retention_notes(result) -> None:
 
 
 def show_repurchase(result) -> pd.DataFrame | None:
+    """Plot the share of each group that buys again within each window; return the table."""
     rep = result.repurchase
     if rep.empty or not rep["complete"].any():
         missing = ("no customer of the campaign's groups can be followed" if rep.empty else
@@ -218,6 +265,7 @@ def compute_logrank_sentence(logrank: dict) -> str:
 
 
 def show_km(result) -> None:
+    """Plot the Kaplan-Meier curves of the time to the next purchase and say what the log-rank test found."""
     if result.km.empty:
         show_not_available(NotAvailable("Time to next purchase", "no customer can be followed after the campaign",
                                         "use data that continue after the campaign's end"))
@@ -229,6 +277,7 @@ def show_km(result) -> None:
 
 
 def show_churn(result) -> pd.DataFrame | None:
+    """Churn rates per group before and after the campaign, in %, with intervals."""
     if result.churn.empty:
         show_not_available(NotAvailable("Churn before and after", "no customer is in the campaign's groups"))
         return None
@@ -239,6 +288,7 @@ def show_churn(result) -> pd.DataFrame | None:
 
 
 def show_retention_by_segment(result) -> pd.DataFrame | None:
+    """Repurchase per segment and group, in %, with intervals."""
     if result.by_segment.empty:
         show_not_available(result.by_segment_missing or NotAvailable(
             "Retention by segment", "no customer of the campaign's groups has a segment"))
@@ -266,6 +316,7 @@ def compute_cohort_sentence(result) -> str:
 
 
 def show_cohorts(result) -> None:
+    """Plot retention by month of first purchase and by month since the campaign, per group."""
     import matplotlib.pyplot as plt
 
     if result.cohorts_first_month.empty and result.cohorts_by_group.empty:
@@ -284,6 +335,7 @@ def show_cohorts(result) -> None:
 
 
 def show_nps(result) -> pd.DataFrame | None:
+    """Net promoter score per group, or a sentence when the data has no feedback."""
     if result.nps.empty:
         show_not_available(NotAvailable("Net promoter score", "the data has no feedback for this campaign",
                                         "add a feedback table (campaign_id, customer_id, ts, score 0-10)"))

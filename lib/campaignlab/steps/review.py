@@ -56,6 +56,7 @@ def export_tables(run: Run, summary: dict[str, Any]) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ views
 def review_header(summary: dict) -> None:
+    """Show the campaign's title, window, design and data fingerprint."""
     c = summary.get("campaign") or {}
     r = summary.get("response") or {}
     show_markdown(f"### {escape_text(c.get('title') or c.get('id'))} · `{c.get('id')}`\n\nCampaign window {c.get('start_date')} "
@@ -64,12 +65,14 @@ def review_header(summary: dict) -> None:
 
 
 def executive_summary(summary: dict) -> None:
+    """Show the plain-language paragraphs of the write-up (verdict, money, trust, segments, retention)."""
     from campaignlab.steps import review_text as review
 
     show_markdown("\n\n".join(review.compose_executive_summary(summary)))
 
 
 def recommendations(summary: dict) -> pd.DataFrame:
+    """Say how many segments to target, suppress or test again, and return the recommendations table."""
     from campaignlab.steps import review_text as review
 
     rec = review.compute_recommendations(summary)
@@ -96,6 +99,7 @@ def recommendations(summary: dict) -> pd.DataFrame:
 
 
 def review_charts(run, summary: dict) -> None:
+    """Plot the naive versus adjusted estimates and the charts the write-up refers to."""
     import matplotlib.pyplot as plt
 
     from campaignlab.plots import response as rp
@@ -125,6 +129,7 @@ def review_charts(run, summary: dict) -> None:
 
 
 def method_appendix(summary: dict) -> None:
+    """Show the design, covariates, estimators, multiple-testing rule and economics used."""
     r = summary.get("response") or {}
     methods = sorted({e.get("method") for e in r.get("effects") or [] if e.get("method")})
     lines = [
@@ -145,6 +150,7 @@ def method_appendix(summary: dict) -> None:
 
 
 def glossary() -> None:
+    """Show the glossary of the terms the report uses."""
     from campaignlab.steps import review_text as review
 
     show_markdown("\n".join(f"- **{t}**: {d}" for t, d in review.GLOSSARY.items()))

@@ -377,4 +377,5 @@ def compose_next_campaign(summary: dict) -> str:
 
 
 def glossary_table() -> pd.DataFrame:
+    """The glossary as a table (term, definition)."""
     return pd.DataFrame({"term": list(GLOSSARY), "definition": list(GLOSSARY.values())})

@@ -19,7 +19,7 @@ from campaignlab.data.outcomes import NOT_ASSIGNED
 from campaignlab.formatting import NotAvailable, escape_text
 from campaignlab.params import ClvConfig
 from campaignlab.stats import segmentation as seg
-from campaignlab.steps.display import show_markdown, show_not_available
+from campaignlab.steps.display import describe_result, show_markdown, show_not_available
 
 if TYPE_CHECKING:
     from campaignlab.run.session import Run
@@ -29,9 +29,34 @@ PROFILES_FILE = iorw.RunFiles.SEGMENT_PROFILES
 DIMENSIONS = ("rfm_segment", "value_tier", "lifecycle", "response_history")
 
 
-@dataclass
+@dataclass(repr=False)
 class SegmentResult:
-    """Customers' segments at the snapshot date and at the end of the post-period."""
+    """Customers' segments at the snapshot date and at the end of the post-period.
+
+    ``result`` alone prints a short summary without customer ids.
+
+    Attributes
+    ----------
+    as_of : datetime.date
+        The snapshot date: the campaign start (orders strictly before it count).
+    after_as_of : datetime.date or None
+        The second snapshot, at the end of the post-period (clipped to the data); None when there is none.
+    segments : pandas.DataFrame
+        One row per customer: every dimension, the tags and lifetime value (holds customer ids; written to
+        ``segments.parquet``).
+    dimensions : list of str
+        The segment dimensions: RFM segment, value tier, lifecycle, response history, then ``tag_*`` columns.
+    tag_counts : pandas.DataFrame
+        Customers per tag value (count and share).
+    profiles : dict of str to pandas.DataFrame
+        Per dimension, one row per segment: customers, revenue and its share, recency, frequency, spend.
+    clv_params : dict
+        Lifetime value: ``estimated``, the fitted parameters, or the ``reason`` it was not fitted.
+    migration : dict of str to dict of str to pandas.DataFrame
+        Per dimension, segment-to-segment transitions between the two snapshots (targeted and others), or a note.
+    notes : list of str
+        Sentences on the data (attributes read as numbers, a campaign that starts before the data).
+    """
 
     as_of: dt.date
     after_as_of: dt.date | None
@@ -42,6 +67,17 @@ class SegmentResult:
     clv_params: dict[str, Any] = field(default_factory=dict)
     migration: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        clv = self.clv_params
+        levels = ", ".join(f"{d} {self.segments[d].nunique()}" for d in self.dimensions if d in self.segments)
+        lines = [f"snapshot: {self.as_of}; after: {self.after_as_of or 'none'}; customers: {len(self.segments):,}",
+                 f"segments per dimension: {levels or 'none'}",
+                 "lifetime value: " + ("estimated" if clv.get("estimated") else
+                                       f"not estimated ({clv.get('reason') or 'not fitted'})"),
+                 f"notes: {len(self.notes)}"]
+        tables = {"segments": self.segments, "tag_counts": self.tag_counts, "profiles": self.profiles}
+        return describe_result("SegmentResult", lines, tables)
 
 
 def compute_segments_at(run: Run, as_of: dt.date, customers: pd.DataFrame) -> pd.DataFrame:
@@ -229,6 +265,7 @@ def pseudonymize_for_people(ids: pd.Series) -> pd.Series:
 
 # ------------------------------------------------------------------------------------------ views
 def show_segment_notes(result) -> None:
+    """Say the snapshot date, the number of customers, the dimensions and the notes on the data."""
     text = (f"Snapshot on **{result.as_of}** (orders before the campaign start); {len(result.segments):,} customers. "
             f"Dimensions: {', '.join(map(escape_text, result.dimensions))}.")
     if result.notes:
@@ -250,6 +287,7 @@ def _profile_view(profile: pd.DataFrame) -> pd.DataFrame:
 
 
 def show_profiles(result, dimension: str) -> pd.DataFrame:
+    """Plot segment sizes for ``dimension`` and return its profile (customers, revenue, recency, frequency, spend)."""
     from campaignlab.plots import segments as plotting
 
     profile = result.profiles[dimension]
@@ -258,6 +296,7 @@ def show_profiles(result, dimension: str) -> pd.DataFrame:
 
 
 def show_lifecycle(result) -> pd.DataFrame:
+    """Plot lifecycle stages and response history; return the lifecycle profile."""
     import matplotlib.pyplot as plt
 
     from campaignlab.plots import segments as plotting
@@ -270,6 +309,7 @@ def show_lifecycle(result) -> pd.DataFrame:
 
 
 def show_tags(result) -> pd.DataFrame:
+    """Customers per tag value, with their share in %."""
     counts = result.tag_counts.copy()
     counts["share"] = (100 * counts["share"]).round(1)
     return counts.rename(columns={"share": "share %"})
@@ -304,6 +344,7 @@ def show_clv(result) -> pd.DataFrame | None:
 
 
 def show_migration(result, dimension: str) -> None:
+    """Plot how customers moved between segments of ``dimension`` from the first snapshot to the second."""
     import matplotlib.pyplot as plt
 
     from campaignlab.plots import segments as plotting
@@ -327,6 +368,7 @@ def show_migration(result, dimension: str) -> None:
 
 
 def show_rfm(result) -> None:
+    """Plot the RFM grid: customers per recency and frequency score."""
     from campaignlab.plots import segments as plotting
 
     plotting.plot_rfm_heatmap(result.segments)

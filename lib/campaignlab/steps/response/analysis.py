@@ -7,7 +7,6 @@ module only wires them to a :class:`campaignlab.run.session.Run` and decides wha
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,44 +15,13 @@ import pandas as pd
 from campaignlab import iorw
 from campaignlab.data import outcomes
 from campaignlab.stats import planning, response, verdict
+from campaignlab.steps.response.result import ResponseResult
 
 if TYPE_CHECKING:
     from campaignlab.run.session import Run
 
 OUTCOMES_FILE = iorw.RunFiles.OUTCOMES
 SEGMENTS_FILE = iorw.RunFiles.SEGMENTS
-
-
-@dataclass
-class ResponseResult:
-    """Everything 03_response shows and writes."""
-
-    design: str
-    control: str
-    frame: pd.DataFrame
-    info: dict[str, Any]
-    covariates: list[str]
-    arms: pd.DataFrame
-    effects: pd.DataFrame
-    headline: list[dict]
-    diagnostics: dict[str, Any] = field(default_factory=dict)
-    srm: dict[str, Any] | None = None
-    segments: pd.DataFrame = field(default_factory=pd.DataFrame)
-    dimensions: list[str] = field(default_factory=list)
-    segment_table: pd.DataFrame | None = None
-    funnel: pd.DataFrame = field(default_factory=pd.DataFrame)
-    products: pd.DataFrame = field(default_factory=pd.DataFrame)
-    weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
-    periods: pd.DataFrame = field(default_factory=pd.DataFrame)
-    roi: dict[str, Any] = field(default_factory=dict)
-    planning: dict[str, Any] = field(default_factory=dict)
-    winsorization: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    estimable: bool = True
-    verdict: dict[str, Any] = field(default_factory=dict)
-
-    def headline_for(self, metric: str) -> dict | None:
-        return next((h for h in self.headline if h["metric"] == metric), None)
 
 
 def build_customer_table(run: Run, windows: dict | None = None) -> pd.DataFrame:
@@ -82,6 +50,7 @@ def build_customer_table(run: Run, windows: dict | None = None) -> pd.DataFrame:
 
 
 def attribute_columns(customers: pd.DataFrame) -> list[str]:
+    """The customers table's attribute columns (all but ``customer_id`` and ``signup_date``)."""
     return [c for c in customers.columns if c not in ("customer_id", "signup_date")]
 
 
@@ -468,6 +437,7 @@ def segment_dimensions(segments: pd.DataFrame) -> list[str]:
 
 
 def read_segments(run: Run) -> pd.DataFrame | None:
+    """02_segment's ``segments.parquet`` from the run folder, or None when it has not run."""
     path = run.path(SEGMENTS_FILE)
     return iorw.read_table(path) if path.exists() else None
 

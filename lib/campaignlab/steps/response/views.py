@@ -41,6 +41,7 @@ def show_design(result) -> None:
 
 
 def arm_table(result) -> pd.DataFrame:
+    """One row per arm: customers, responders, conversion, orders, revenue and discounts, rounded for reading."""
     a = result.arms.set_index("arm")
     out = pd.DataFrame({
         "customers": a["customers"], "responders": a["responders"],
@@ -101,6 +102,7 @@ def show_trust(result):
 
 
 def segment_effects(result) -> pd.DataFrame:
+    """Revenue-per-customer lift per segment with its interval and q-value, or a sentence when there are no segments."""
     s = result.segments
     if s.empty:
         show_markdown("No segments: run 02_segment first to get per-segment results.")
@@ -117,6 +119,7 @@ def segment_effects(result) -> pd.DataFrame:
 
 
 def plot_segment_lifts(result) -> None:
+    """Plot the lift per segment with intervals for up to four segment dimensions."""
     import matplotlib.pyplot as plt
 
     from campaignlab.plots import response as rp
@@ -133,6 +136,7 @@ def plot_segment_lifts(result) -> None:
 
 
 def response_crosstabs(result) -> pd.DataFrame:
+    """Response rate per arm and segment (RFM segment when there is one)."""
     from campaignlab.stats import response as resp
 
     segs = result.segment_table
@@ -144,6 +148,7 @@ def response_crosstabs(result) -> pd.DataFrame:
 
 
 def show_funnel(result):
+    """Plot the funnel per arm, name the biggest drop-off, and return the funnel table."""
     from campaignlab.plots import response as rp
     from campaignlab.stats import response as resp
 
@@ -159,6 +164,7 @@ def show_funnel(result):
 
 
 def show_roi(result) -> pd.DataFrame | None:
+    """Say the incremental revenue, costs and ROI with intervals, and return them per arm."""
     r = result.roi
     if not r:
         show_markdown("No ROI: there is no effect estimate to turn into money (see above).")
@@ -175,6 +181,7 @@ def show_roi(result) -> pd.DataFrame | None:
 
 
 def show_planning(result) -> pd.DataFrame | None:
+    """Say the smallest effect this campaign could detect and the holdout a next campaign needs; return the table."""
     p = result.planning
     if not p:
         show_markdown("A holdout in the next campaign is the only way to measure it: keep a random 10% of the "
@@ -202,6 +209,7 @@ def show_planning(result) -> pd.DataFrame | None:
 
 
 def show_weekly(result, run) -> None:
+    """Plot revenue per customer per week and arm across the pre, campaign and post windows."""
     from campaignlab.plots import response as rp
 
     if result.weekly.empty:
@@ -226,6 +234,7 @@ def show_naive_vs_adjusted(result) -> None:
 
 
 def show_periods(result) -> pd.DataFrame | None:
+    """Revenue per customer before, during and after the campaign, per arm (rates in %)."""
     if result.periods.empty:
         return None
     p = result.periods.copy()

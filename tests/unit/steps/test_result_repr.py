@@ -1,0 +1,75 @@
+"""A bare ``result`` in a notebook prints a short summary of each step's result, and no customer id.
+
+The results are the real ones of the fixture shop's campaign (01 to 04 run in order, as the notebooks do); the
+portfolio result is built from that run's summary.json.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from campaignlab import iorw
+from campaignlab.run import session
+from campaignlab.stats import portfolio as portfolio_stats
+from campaignlab.steps import portfolio, response, retention, segment
+
+FIXTURE = Path(__file__).resolve().parents[2] / "data" / "fixture_shop"
+CUSTOMER_IDS = set(pd.read_csv(FIXTURE / "customers.csv", dtype=str)["customer_id"])
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("repr") / "shop"
+    shutil.copytree(FIXTURE, folder)
+    run = session.open_run(str(folder / "fixture.yaml"), str(folder / "run"))
+    run.start_summary(run.prepare_data(), pd.DataFrame())
+    seg = segment.analyse(run)
+    segment.write(run, seg)
+    resp = response.analyse(run, response.build_customer_table(run), response.read_segments(run))
+    response.write(run, resp)
+    ret = retention.analyse(run)
+    summaries = [iorw.read_summary(run.run_dir)]
+    table = portfolio_stats.compute_campaign_table(summaries)
+    port = portfolio.PortfolioResult([{"summary": summaries[0]}], table,
+                                     portfolio_stats.compute_type_comparison(table),
+                                     portfolio_stats.compute_highlights(summaries),
+                                     portfolio_stats.compute_pooled_effects(table))
+    return {"segment": seg, "response": resp, "retention": ret, "portfolio": port}
+
+
+@pytest.mark.parametrize("step", ["segment", "response", "retention", "portfolio"])
+def test_repr_is_short_and_shows_no_customer_id(results, step):
+    text = repr(results[step])
+    assert len(text) < 2000, text
+    leaked = {c for c in CUSTOMER_IDS if c in text}
+    assert not leaked, f"{step} result shows customer ids {sorted(leaked)[:5]}"
+    assert text.startswith(type(results[step]).__name__) and "tables:" in text
+
+
+def test_the_default_repr_would_have_leaked_ids(results):
+    # The check above can fail: the dataclass repr this replaces printed the frames, ids included.
+    from dataclasses import fields
+
+    r = results["response"]
+    default = ", ".join(f"{f.name}={getattr(r, f.name)!r}" for f in fields(r))
+    assert any(c in default for c in CUSTOMER_IDS)
+
+
+def test_response_repr_says_design_arms_verdict_and_tables(results):
+    r = results["response"]
+    text = repr(r)
+    assert "design: holdout, compared with control" in text
+    sizes = r.frame["group"].value_counts()
+    assert f"control {sizes['control']:,}" in text and f"treatment {sizes['treatment']:,}" in text
+    assert r.verdict["sentence"][:60] in text
+    assert f"frame {len(r.frame):,}x{r.frame.shape[1]}" in text and "effects " in text
+
+
+def test_segment_and_retention_reprs_list_their_tables(results):
+    s, t = repr(results["segment"]), repr(results["retention"])
+    assert f"customers: {len(results['segment'].segments):,}" in s and "profiles {rfm_segment: " in s
+    assert "groups: " in t and "repurchase " in t and "km " in t
