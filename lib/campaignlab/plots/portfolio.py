@@ -107,4 +107,4 @@ def plot_roi(table: pd.DataFrame, *, ax=None):
     >>> len(ax.get_yticklabels()), ax.get_legend().get_texts()[0].get_text()
     (1, 'A')
     """
-    return _point_range(table, "roi", ax, "ROI: net profit / cost (95% CI)", percent=True)
+    return _point_range(table, "roi", ax, "ROI per unit spent: net profit / cost (95% CI)")

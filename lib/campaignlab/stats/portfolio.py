@@ -100,7 +100,8 @@ def _headline_effect(response: Any) -> tuple[dict | None, str]:
     """The run's verdict (summary version 2) or, for version 1, its revenue-per-customer headline; and why none."""
     verdict = _get(response, "verdict")
     if isinstance(verdict, Mapping) and verdict.get("trust"):
-        return {**verdict, "caveat": "; ".join(_list(verdict.get("trust_reasons")))}, ""
+        reasons = verdict.get("trust_reasons")
+        return {**verdict, "caveat": " ".join(map(str, reasons)) if isinstance(reasons, list) else ""}, ""
     headline = [h for h in _list(_get(response, "headline")) if h.get("metric") == HEADLINE_METRIC]
     if not headline:
         return None, f"no {HEADLINE_METRIC} headline"

@@ -382,3 +382,11 @@ def test_highlights_use_each_campaigns_verdict_with_q_values_across_campaigns():
     out = pf.compute_highlights([summary("a", 0.001, 5.0), summary("b", 0.045, 3.0), summary("c", 0.9, 0.1)])
     assert out["campaign_id"].tolist() == ["a"]
     assert "q = 0.003 across campaigns; trust indicative" in out["sentence"].iloc[0]
+
+
+def test_the_ranking_says_why_a_verdict_is_not_trusted_more():
+    s = {"campaign": {"id": "c1"},
+         "response": {"verdict": {"arm": "all arms", "metric": "revenue_per_customer", "estimate": 1.0,
+                                  "ci_low": -1.0, "ci_high": 3.0, "p_value": 0.4, "trust": "indicative",
+                                  "trust_reasons": ["Balance failed.", "No placebo."]}}}
+    assert pf.compute_campaign_table([s])["headline_caveat"].iloc[0] == "Balance failed. No placebo."

@@ -119,7 +119,7 @@ def test_ranking_draws_revenue_and_roi_for_the_campaigns_that_have_them(result):
     assert [t.get_text() for t in axes[0].get_yticklabels()] == expected
     assert [t.get_text() for t in axes[1].get_yticklabels()] == expected
     assert axes[0].get_xlabel() == "incremental revenue (95% CI)"
-    assert axes[1].get_xlabel() == "ROI: net profit / cost (95% CI)"
+    assert axes[1].get_xlabel() == "ROI per unit spent: net profit / cost (95% CI)"
     assert [t.get_text() for t in axes[0].get_legend().get_texts()] == ["email", "mailer"]
     assert {t.get_rotation() for ax in axes for t in ax.get_xticklabels()} == {20.0}
 
@@ -130,7 +130,7 @@ def test_ranking_without_any_money_says_not_available_in_each_panel(shown):
     assert view["campaign"].tolist() == ["c4"]
     axes = plt.gcf().axes
     assert [ax.texts[0].get_text() for ax in axes] == ["incremental revenue (95% CI): not available",
-                                                      "ROI: net profit / cost (95% CI): not available"]
+                                                      "ROI per unit spent: net profit / cost (95% CI): not available"]
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError,
