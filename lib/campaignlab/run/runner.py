@@ -78,8 +78,12 @@ def _stamp() -> str:
     return dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
 
 
-def export_html(notebook: Path, target: Path, *, hide_code: bool = False) -> Path:
-    """Export an executed notebook to a self-contained HTML file (images embedded, no external scripts)."""
+def export_html(notebook: Path, target: Path, *, hide_code: bool = False, title: str | None = None) -> Path:
+    """Export an executed notebook to a self-contained HTML file (images embedded, no external scripts).
+
+    Every page gets a real title (``title``, else the notebook's name) and a link back to the outputs index, which
+    lies one folder up from every report folder.
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -90,9 +94,30 @@ def export_html(notebook: Path, target: Path, *, hide_code: bool = False) -> Pat
     exporter.require_js_url = ""
     exporter.widget_renderer_url = ""
     body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
-    body = _strip_remote_scripts(body)
+    body = decorate_page(_strip_remote_scripts(body), title=title or notebook.stem.replace("_", " "),
+                         index_href="../" + iorw.RunFiles.INDEX_HTML)
     target.write_text(body, encoding="utf-8")
     return target
+
+
+def decorate_page(html: str, *, title: str, index_href: str) -> str:
+    """Set the page's ``<title>`` and put a link back to the index at the top of its body.
+
+    Examples
+    --------
+    >>> page = decorate_page("<html><head><title>x</title></head><body class='a'><p>hi</p></body></html>",
+    ...                      title="Campaign 18 <review>", index_href="../index.html")
+    >>> "<title>Campaign 18 &lt;review&gt;</title>" in page, '<a href="../index.html">' in page
+    (True, True)
+    """
+    import html as html_lib
+    import re
+
+    safe = html_lib.escape(title)
+    html = re.sub(r"<title>.*?</title>", f"<title>{safe}</title>", html, count=1, flags=re.DOTALL)
+    nav = (f'<p style="margin:0.5rem 1rem;font-family:sans-serif"><a href="{html_lib.escape(index_href)}">'
+           "&larr; All campaign reports</a></p>")
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, html, count=1)
 
 
 def _strip_remote_scripts(html: str) -> str:
@@ -233,10 +258,12 @@ def _run_locked(params_path: Path, params: Any, root: Path, outputs_dir: Path, n
                     raise
                 _notebook_failed(exc, nb, staging, outputs_dir, cid, stamp)
             seconds = time.perf_counter() - t0
-            export_html(out_nb, out_nb.with_suffix(".html"))
+            page = f"{cid} · {nb.stem.replace('_', ' ')}"
+            export_html(out_nb, out_nb.with_suffix(".html"), title=page)
             if nb.stem == "05_review":
                 # The stakeholder version: code hidden, reads on its own.
-                export_html(out_nb, staging / iorw.RunFiles.REVIEW_HTML, hide_code=True)
+                export_html(out_nb, staging / iorw.RunFiles.REVIEW_HTML, hide_code=True,
+                            title=f"{cid} · campaign review")
             metadata["notebooks"].append({"notebook": nb.stem, "seconds": round(seconds, 2)})
             say(f"[{cid}] {nb.stem} done in {seconds:.1f} s")
         metadata["seconds"] = round(time.perf_counter() - started, 2)
@@ -404,8 +431,8 @@ def build_portfolio(root: Path, outputs_dir: Path, progress: Callable[[str], Non
             shutil.move(str(staging), failed)
             raise RunFailed(f"portfolio: notebook 06_portfolio failed at {where}: {what}\n"
                             f"The failed notebook is kept at {failed / nb.name}.") from None
-        export_html(out_nb, out_nb.with_suffix(".html"))
-        export_html(out_nb, staging / PORTFOLIO_HTML, hide_code=True)
+        export_html(out_nb, out_nb.with_suffix(".html"), title="Campaign portfolio (notebook)")
+        export_html(out_nb, staging / PORTFOLIO_HTML, hide_code=True, title="Campaign portfolio")
         # The notebook's last cell writes portfolio.json into the published folder, which is about to be replaced.
         written = target / iorw.RunFiles.PORTFOLIO_JSON
         if written.is_file():
