@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["NOT_AVAILABLE", "NotAvailable", "as_number", "describe_write_fault", "escape_text", "format_ci",
-           "require_columns"]
+           "money_format", "require_columns"]
 
 #: What every page shows for a number that could not be computed.
 NOT_AVAILABLE = "not available"
@@ -125,6 +125,19 @@ def escape_text(value: Any) -> str:
     """
     text = " ".join(str(value).splitlines())
     return html.escape(_MARKDOWN_CONTROL.sub(lambda m: "\\" + m.group(0), text), quote=False)
+
+
+def money_format(currency: str | None, decimals: int = 0, *, signed: bool = False) -> Callable[[float], str]:
+    """A number format for money: thousands separators, ``decimals`` places, the currency (if any) in front.
+
+    Examples
+    --------
+    >>> money_format("EUR")(-1234.5), money_format(None, 2, signed=True)(3.0)
+    ('EUR -1,234', '+3.00')
+    """
+    spec = f"{{:{'+' if signed else ''},.{decimals}f}}"
+    prefix = f"{currency} " if currency else ""
+    return lambda v: prefix + spec.format(v)
 
 
 def require_columns(columns: Iterable[Any], required: Sequence[str], what: str) -> None:

@@ -51,6 +51,8 @@ class Economics(_Model):
         default=None, ge=0, description="Fixed campaign cost; null takes the campaigns table's value, else 0."
     )
     count_discount_cost: bool = Field(description="Count redeemed campaign discounts as a cost of the campaign.")
+    currency: str | None = Field(default=None, max_length=8,
+                                 description="Currency code or symbol put before every money figure; null = none.")
 
 
 class Cleaning(_Model):

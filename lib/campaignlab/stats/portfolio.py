@@ -42,7 +42,7 @@ CAMPAIGN_COLUMNS = (
     "revenue_per_customer_ci_high", "significant", "verdict_metric", "verdict_estimate", "verdict_ci_low",
     "verdict_ci_high", "p_value", "q_value", "trust", "window", "verdict", "response_rate",
     "incremental_revenue", "incremental_revenue_ci_low", "incremental_revenue_ci_high",
-    "roi", "roi_ci_low", "roi_ci_high", "net_profit", "total_cost", "note",
+    "roi", "roi_ci_low", "roi_ci_high", "net_profit", "total_cost", "currency", "note",
 )
 TYPE_COLUMNS = (
     "type", "campaigns", "with_estimate", "mean_revenue_per_customer", "median_revenue_per_customer",
@@ -234,6 +234,7 @@ def _campaign_row(i: int, summary: Mapping[str, Any]) -> dict[str, Any]:
         "roi_ci_high": _num(_get(roi, "roi", "ci_high")),
         "net_profit": _num(_get(roi, "net_profit", "estimate")),
         "total_cost": _num(_get(roi, "total_cost")),
+        "currency": _text(_get(roi, "currency")) or None,
         "note": "; ".join(notes),
     }
 

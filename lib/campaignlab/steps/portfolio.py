@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from campaignlab import iorw
-from campaignlab.formatting import NotAvailable, escape_text, format_ci
+from campaignlab.formatting import NotAvailable, escape_text, format_ci, money_format
 from campaignlab.params import find_project_root
 from campaignlab.plots import portfolio as pfplots
 from campaignlab.stats import portfolio
@@ -130,8 +130,10 @@ def portfolio_ranking(result) -> pd.DataFrame:
         "window": t["window"].fillna(""),
         "trust": t["trust"].fillna("").str.replace("_", " "),
         "q-value": t["q_value"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}"),
-        "incremental revenue (95% CI)": [format_ci(e, lo, hi) for e, lo, hi in zip(
-            t["incremental_revenue"], t["incremental_revenue_ci_low"], t["incremental_revenue_ci_high"])],
+        "incremental revenue (95% CI)": [
+            format_ci(e, lo, hi, fmt=money_format(c if isinstance(c, str) else None, 2, signed=True))
+            for e, lo, hi, c in zip(t["incremental_revenue"], t["incremental_revenue_ci_low"],
+                                    t["incremental_revenue_ci_high"], t["currency"])],
         "ROI (95% CI)": [format_ci(e, lo, hi) for e, lo, hi in zip(t["roi"], t["roi_ci_low"], t["roi_ci_high"])],
         "why not higher trust": t["headline_caveat"].fillna(""),
     })

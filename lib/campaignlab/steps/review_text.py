@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from campaignlab.formatting import NOT_AVAILABLE, escape_text, format_ci
+from campaignlab.formatting import NOT_AVAILABLE, escape_text, format_ci, money_format
 
 GLOSSARY = {
     "response rate": "Share of customers with the campaign's response event (params: response_event) in the "
@@ -158,6 +158,12 @@ def _money_text(r: dict, v: dict) -> str:
     if not inc or v.get("trust") == "not_estimable":
         return ""
     window = (v.get("window") or {}).get("label", "campaign window")
+    currency = roi.get("currency")
+
+    def _money(x: Any) -> str:  # noqa: F811 - money on this page carries the campaign's currency
+        value = _num(x)
+        return NOT_AVAILABLE if math.isnan(value) else money_format(currency)(value)
+
     lead = (" If that difference were the campaign's effect, it would be worth" if v.get("trust") == "indicative"
             else " In money, that is")
     text = (f"{lead} {_ci(inc, _money)} of incremental revenue in the {window}; against costs of "

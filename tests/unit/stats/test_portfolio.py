@@ -390,3 +390,10 @@ def test_the_ranking_says_why_a_verdict_is_not_trusted_more():
                                   "ci_low": -1.0, "ci_high": 3.0, "p_value": 0.4, "trust": "indicative",
                                   "trust_reasons": ["Balance failed.", "No placebo."]}}}
     assert pf.compute_campaign_table([s])["headline_caveat"].iloc[0] == "Balance failed. No placebo."
+
+
+def test_index_money_carries_the_currency():
+    html = index.build_index_html([{"campaign_id": "c1", "incremental_revenue": 1200.0,
+                                    "incremental_revenue_ci_low": 100.0, "incremental_revenue_ci_high": 2300.0,
+                                    "currency": "$"}], title="t")
+    assert "$ 1,200 (95% CI $ 100 to $ 2,300)" in html

@@ -286,3 +286,11 @@ def test_planning_beyond_the_customer_base_is_not_recommended():
     assert "more than the 2,469 customers there are" in text
     assert "should keep a random holdout of at least 4,157" not in text
     assert "No plan within this customer base can detect an effect of that size" in text
+
+
+def test_money_carries_the_campaigns_currency():
+    s = summary(3.0, 1.25, 4.75)
+    s["response"]["roi"]["currency"] = "EUR"
+    head = compose_executive_summary(s)[1]
+    assert "EUR 32,400 (95% CI EUR 13,500 to EUR 51,300) of incremental revenue" in head
+    assert "against costs of EUR 12,345" in head

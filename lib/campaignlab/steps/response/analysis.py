@@ -281,6 +281,7 @@ def _add_economics(run: Run, result: ResponseResult, rows: list[dict]) -> None:
         count_discount_cost=econ.count_discount_cost)
     result.roi["arms"] = by_arm if len(by_arm) > 1 else []
     result.roi["window"] = "campaign window"
+    result.roi["currency"] = econ.currency
     result.roi["costs_missing"] = [text for value, text in (
         (cpc, "no cost per contact given: set economics.cost_per_contact (or campaigns.cost_per_contact)"),
         (fixed, "no fixed cost given: set economics.fixed_cost (or campaigns.fixed_cost)")) if not value]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from campaignlab.formatting import NotAvailable, escape_text, format_ci
+from campaignlab.formatting import NotAvailable, escape_text, format_ci, money_format
 from campaignlab.steps.display import say, show_markdown, show_not_available
 
 # --------------------------------------------------------------------------------------------- 03_response
@@ -170,10 +170,13 @@ def show_roi(result) -> pd.DataFrame | None:
         show_markdown("No ROI: there is no effect estimate to turn into money (see above).")
         return None
     inc, roi = r["incremental_revenue"], r["roi"]
+    money = money_format(r.get("currency"), 2, signed=True)
     show_markdown(
-        f"Incremental revenue ({r['window']}): {format_ci(inc['estimate'], inc['ci_low'], inc['ci_high'])}, from a "
+        f"Incremental revenue ({r['window']}): {format_ci(inc['estimate'], inc['ci_low'], inc['ci_high'], fmt=money)}, "
+        f"from a "
         f"per-customer effect of {format_ci(*(r['per_customer_effect'][k] for k in ('estimate', 'ci_low', 'ci_high')))} "
-        f"({r['per_customer_effect']['method']}) times {r['contacts']:,} customers. Costs: {r['total_cost']:,.2f}. "
+        f"({r['per_customer_effect']['method']}) times {r['contacts']:,} customers. Costs: "
+        f"{money_format(r.get('currency'), 2)(r['total_cost'])}. "
         f"ROI: {format_ci(roi['estimate'], roi['ci_low'], roi['ci_high'])} per unit of cost. Break-even needs "
         f"{r['break_even_lift_per_customer']:,.2f} of extra revenue per customer at a {r['gross_margin']:.0%} margin.")
     rows = {k: r[k] for k in ("incremental_revenue", "incremental_margin", "net_profit", "roi")}
