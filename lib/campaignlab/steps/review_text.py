@@ -6,6 +6,7 @@ the interval of each estimate, so it stays correct when a result is null or nega
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -56,9 +57,9 @@ def _num(x: Any) -> float:
     return v
 
 
-def _money(x: Any) -> str:
+def _money(x: Any, currency: str | None = None) -> str:
     v = _num(x)
-    return NOT_AVAILABLE if math.isnan(v) else f"{v:,.0f}"
+    return NOT_AVAILABLE if math.isnan(v) else money_format(currency)(v)
 
 
 def _amt(x: Any, digits: int = 2) -> str:
@@ -158,16 +159,12 @@ def _money_text(r: dict, v: dict) -> str:
     if not inc or v.get("trust") == "not_estimable":
         return ""
     window = (v.get("window") or {}).get("label", "campaign window")
-    currency = roi.get("currency")
-
-    def _money(x: Any) -> str:  # noqa: F811 - money on this page carries the campaign's currency
-        value = _num(x)
-        return NOT_AVAILABLE if math.isnan(value) else money_format(currency)(value)
+    money = functools.partial(_money, currency=roi.get("currency"))
 
     lead = (" If that difference were the campaign's effect, it would be worth" if v.get("trust") == "indicative"
             else " In money, that is")
-    text = (f"{lead} {_ci(inc, _money)} of incremental revenue in the {window}; against costs of "
-            f"{_money(roi.get('total_cost'))}, the ROI is {_ci(roi.get('roi'))} per unit spent.")
+    text = (f"{lead} {_ci(inc, money)} of incremental revenue in the {window}; against costs of "
+            f"{money(roi.get('total_cost'))}, the ROI is {_ci(roi.get('roi'))} per unit spent.")
     roi_ci = roi.get("roi") or {}
     if v.get("trust") in ("randomized", "adjusted"):
         if _num(roi_ci.get("ci_high")) < 0:
@@ -176,7 +173,7 @@ def _money_text(r: dict, v: dict) -> str:
             text += " The campaign paid for itself even at the pessimistic end of the interval."
     arms = roi.get("arms") or []
     if arms:
-        text += " By arm: " + "; ".join(f"{escape_text(a.get('arm'))} {_ci(a.get('incremental_revenue'), _money)}" for a in arms) + "."
+        text += " By arm: " + "; ".join(f"{escape_text(a.get('arm'))} {_ci(a.get('incremental_revenue'), money)}" for a in arms) + "."
     missing = roi.get("costs_missing") or []
     if missing:
         text += " Costs counted: campaign discounts only (" + "; ".join(missing) + ")."

@@ -23,11 +23,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-def shown(monkeypatch) -> list[str]:
+def shown(capture_markdown) -> list[str]:
     """Every markdown sentence the views display, in order."""
-    captured: list[str] = []
-    monkeypatch.setattr(clean_views, "show_markdown", captured.append)
-    return captured
+    return capture_markdown(clean_views)
 
 
 def make_run(tmp_path: Path, extra: str = "") -> Run:

@@ -23,18 +23,10 @@ VIEW_COLUMNS = ["rank", "campaign", "type", "design", "customers", "verdict (95%
                 "incremental revenue (95% CI)", "ROI (95% CI)", "why not higher trust"]
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture
-def shown(monkeypatch) -> list[str]:
+def shown(capture_markdown) -> list[str]:
     """Every markdown sentence the views display, in order."""
-    captured: list[str] = []
-    monkeypatch.setattr(portfolio_views, "show_markdown", captured.append)
-    return captured
+    return capture_markdown(portfolio_views)
 
 
 def summary(cid, title, kind, design, effect, incremental, roi, *, caveat="", customers=100) -> dict:

@@ -19,26 +19,16 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from campaignlab.data.windows import compute_windows  # noqa: E402
-from campaignlab.steps import display  # noqa: E402
 from campaignlab.steps.response import ResponseResult  # noqa: E402
 from campaignlab.steps.response import views as response_views  # noqa: E402
 
 EFFECT_COLUMNS = ["arm", "versus", "metric", "method", "role", "estimate", "ci_low", "ci_high", "p_value", "relative"]
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture
-def shown(monkeypatch) -> list[str]:
+def shown(capture_markdown) -> list[str]:
     """Every markdown sentence the views display, in order (``say`` goes through the display module's name)."""
-    captured: list[str] = []
-    monkeypatch.setattr(response_views, "show_markdown", captured.append)
-    monkeypatch.setattr(display, "show_markdown", captured.append)
-    return captured
+    return capture_markdown(response_views)
 
 
 def customer_frame(groups: list[str]) -> pd.DataFrame:

@@ -16,26 +16,16 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from campaignlab.steps import display  # noqa: E402
 from campaignlab.steps import retention as retention_views  # noqa: E402
 from campaignlab.steps.retention import RetentionResult  # noqa: E402
 
 GROUPS = ["responder", "non-responder", "control"]
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture
-def shown(monkeypatch) -> list[str]:
+def shown(capture_markdown) -> list[str]:
     """Every markdown sentence the views display, in order."""
-    captured: list[str] = []
-    monkeypatch.setattr(retention_views, "show_markdown", captured.append)
-    monkeypatch.setattr(display, "show_markdown", captured.append)  # sentences shown through the display module
-    return captured
+    return capture_markdown(retention_views)
 
 
 def repurchase() -> pd.DataFrame:

@@ -18,11 +18,9 @@ SEGMENT_COLUMNS = ["action", "dimension", "segment", "customers", "lift per cust
 
 
 @pytest.fixture
-def shown(monkeypatch) -> list[str]:
+def shown(capture_markdown) -> list[str]:
     """Every markdown sentence the views display, in order."""
-    captured: list[str] = []
-    monkeypatch.setattr(review_views, "show_markdown", captured.append)
-    return captured
+    return capture_markdown(review_views)
 
 
 def segment(dimension, name, lift, ci_low, ci_high, q_value, *, customers=400, small=False,

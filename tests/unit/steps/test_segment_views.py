@@ -16,24 +16,14 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from campaignlab.steps import display  # noqa: E402
 from campaignlab.steps import segment as segment_views  # noqa: E402
 from campaignlab.steps.segment import SegmentResult  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture
-def shown(monkeypatch) -> list[str]:
+def shown(capture_markdown) -> list[str]:
     """Every markdown sentence the views display, in order."""
-    captured: list[str] = []
-    monkeypatch.setattr(segment_views, "show_markdown", captured.append)
-    monkeypatch.setattr(display, "show_markdown", captured.append)  # sentences shown through the display module
-    return captured
+    return capture_markdown(segment_views)
 
 
 def profile(dimension: str, names: list[str], customers: list[int], revenue: list[float],

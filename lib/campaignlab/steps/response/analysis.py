@@ -93,8 +93,12 @@ def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None)
     if segments is not None and not segments.empty:
         _add_segment_effects(result, segments, cfg)
     _add_descriptives(run, result)
-    _add_verdict(run, result, rows)
-    _add_economics(run, result, rows)
+    # All treated arms against the comparison, once per metric the verdict and the money need (with several arms
+    # each is a fresh estimate).
+    pooled = {m: _pooled_row(run, result, m, rows)
+              for m in dict.fromkeys((run.params.response.primary_metric, "revenue_per_customer"))}
+    _add_verdict(run, result, rows, pooled[run.params.response.primary_metric])
+    _add_economics(run, result, pooled["revenue_per_customer"])
     return result
 
 
@@ -219,12 +223,11 @@ def _placebo(run: Run, result: ResponseResult, metric: str) -> dict | None:
                    "label": "placebo window (the pre-period)"}}
 
 
-def _add_verdict(run: Run, result: ResponseResult, rows: list[dict]) -> None:
+def _add_verdict(run: Run, result: ResponseResult, rows: list[dict], pooled: dict | None) -> None:
     """The campaign's one verdict: the primary metric, all treated arms against the comparison, campaign window."""
     metric = run.params.response.primary_metric
     w = run.windows["campaign"]
     window = {"start": str(w.clipped_start or w.start), "end": str(w.clipped_end or w.end), "label": "campaign window"}
-    pooled = _pooled_row(run, result, metric, rows)
     dr = pooled if result.design == "matched" else None
     ipw = next((r for r in rows if r.get("role") == "supporting" and r["metric"] == metric
                 and "IPW" in str(r.get("method")) and r["versus"] == result.control), None)
@@ -252,7 +255,7 @@ def _add_verdict(run: Run, result: ResponseResult, rows: list[dict]) -> None:
                                                   reasons=reasons, compared_with=compared_with)).to_dict()
 
 
-def _add_economics(run: Run, result: ResponseResult, rows: list[dict]) -> None:
+def _add_economics(run: Run, result: ResponseResult, pooled: dict | None) -> None:
     """Money over the verdict's window: incremental revenue, margin and ROI per arm and in total (sum over arms)."""
     p, cfg, frame, control = run.params, run.params.response, result.frame, result.control
     econ = p.economics
@@ -273,7 +276,7 @@ def _add_economics(run: Run, result: ResponseResult, rows: list[dict]) -> None:
         by_arm.append({"arm": arm, **roi})
     # The total comes from all treated arms against the comparison (each arm's effect times its customers sums to
     # it, exactly for unadjusted differences), so it carries its own interval.
-    pooled = _pooled_row(run, result, "revenue_per_customer", rows) or {}
+    pooled = pooled or {}
     result.roi = response.compute_campaign_roi(
         pooled, treated=n_treated, discount_cost=float(frame.loc[frame["group"].isin(treated_groups),
                                                                   "discount_cost"].sum()),
@@ -286,7 +289,7 @@ def _add_economics(run: Run, result: ResponseResult, rows: list[dict]) -> None:
         (cpc, "no cost per contact given: set economics.cost_per_contact (or campaigns.cost_per_contact)"),
         (fixed, "no fixed cost given: set economics.fixed_cost (or campaigns.fixed_cost)")) if not value]
     plan = response.compute_planning(frame, treated_groups=treated_groups, control=control,
-                                     observed_lift=(pooled or {}).get("estimate", float("nan")), alpha=cfg.alpha,
+                                     observed_lift=pooled.get("estimate", float("nan")), alpha=cfg.alpha,
                                      power=cfg.power)
     customers = int(run.tables["customers"].count().to_pyarrow().as_py())
     result.planning = planning.compute_feasibility(plan, frame, customers_available=customers, control=control)
