@@ -163,8 +163,11 @@ def _money_text(r: dict, v: dict) -> str:
 
     lead = (" If that difference were the campaign's effect, it would be worth" if v.get("trust") == "indicative"
             else " In money, that is")
-    text = (f"{lead} {_ci(inc, money)} of incremental revenue in the {window}; against costs of "
-            f"{money(roi.get('total_cost'))}, the ROI is {_ci(roi.get('roi'))} per unit spent.")
+    text = f"{lead} {_ci(inc, money)} of incremental revenue in the {window}; "
+    if _num(roi.get("total_cost")) > 0:
+        text += f"against costs of {money(roi.get('total_cost'))}, the ROI is {_ci(roi.get('roi'))} per unit spent."
+    else:  # ROI is a ratio to costs: with none counted there is no ROI to state
+        text += "no costs were counted, so there is no ROI."
     roi_ci = roi.get("roi") or {}
     if v.get("trust") in ("randomized", "adjusted"):
         if _num(roi_ci.get("ci_high")) < 0:

@@ -294,3 +294,11 @@ def test_money_carries_the_campaigns_currency():
     head = compose_executive_summary(s)[1]
     assert "EUR 32,400 (95% CI EUR 13,500 to EUR 51,300) of incremental revenue" in head
     assert "against costs of EUR 12,345" in head
+
+
+def test_without_costs_the_review_says_there_is_no_roi():
+    s = summary(3.0, 1.25, 4.75)
+    s["response"]["roi"].update(total_cost=0.0, roi={"estimate": None, "ci_low": None, "ci_high": None},
+                                costs_missing=["no cost per contact given: set economics.cost_per_contact"])
+    head = compose_executive_summary(s)[1]
+    assert "no costs were counted, so there is no ROI" in head and "ROI is not available" not in head
