@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 DEMO   := params/cj_campaign_8.yaml params/cj_campaign_13.yaml params/cj_campaign_18.yaml params/cj_campaign_27.yaml
 # pytensor's compile cache (lifetime-value models) persists here, so repeated runs start warm.
 export PYTENSOR_FLAGS ?= base_compiledir=$(CURDIR)/.cache/pytensor
@@ -25,13 +26,18 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m ipykernel install --sys-prefix --name campaignlab --display-name "Python (campaignlab)" >/dev/null
 	touch $(STAMP)
 
+# The tests also run the analysis on Spark (docs/engines.md): the optional `spark` extra, which `make demo` skips.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,spark]"
+	touch $(SPARK_STAMP)
+
 demo: setup
 	$(BIN)/campaignlab run $(DEMO) --jobs 2
 
 all: setup
 	$(BIN)/campaignlab run --all --jobs 2
 
-test: setup lint
+test: setup $(SPARK_STAMP) lint
 	$(BIN)/python -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 # ruff over the code, and the layers contract of pyproject.toml ([tool.importlinter]: imports point down only).

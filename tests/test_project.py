@@ -24,7 +24,7 @@ def _name(req: str) -> str:
 
 def test_environment_yml_declares_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    declared = {_name(r) for r in project["dependencies"] + sum(project["optional-dependencies"].values(), [])}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
     pip = {_name(d) for block in env["dependencies"] if isinstance(block, dict) for d in block["pip"]}
@@ -34,7 +34,7 @@ def test_environment_yml_declares_the_same_packages_as_pyproject():
 def test_every_direct_dependency_is_pinned_in_constraints():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pinned = {_name(line) for line in (ROOT / "constraints.txt").read_text().splitlines() if "==" in line}
-    missing = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]} - pinned
+    missing = {_name(r) for r in project["dependencies"] + sum(project["optional-dependencies"].values(), [])} - pinned
     assert not missing
 
 

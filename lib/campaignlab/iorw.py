@@ -109,8 +109,14 @@ def read_json(path: str | Path) -> Any:
 
 
 # --------------------------------------------------------------------------------------------- sources
-def connect() -> ibis.BaseBackend:
-    """A fresh embedded DuckDB connection."""
+def connect(spark_session: Any = None) -> ibis.BaseBackend:
+    """A fresh embedded DuckDB connection, or Ibis over the given SparkSession (``engine: spark``).
+
+    Cleaning always runs on DuckDB (:func:`prepare_clean_data`): the analyses then read its Parquet cache through
+    whichever connection the run chose (docs/engines.md says why).
+    """
+    if spark_session is not None:
+        return ibis.pyspark.connect(spark_session)
     return ibis.duckdb.connect()
 
 

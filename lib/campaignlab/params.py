@@ -66,6 +66,15 @@ class Cleaning(_Model):
                                                                 description="Column separator of the CSV files.")
 
 
+class SparkConfig(_Model):
+    """Where the analysis queries run when ``engine: spark`` (docs/engines.md); defaults in params/defaults.yaml."""
+
+    master: str = Field(min_length=1, description="Spark master: local[2], spark://host:7077, yarn, k8s://...")
+    config: dict[str, str | int | float | bool] = Field(description="Spark settings, merged over the defaults.")
+    max_customers_in_memory: int = Field(gt=0, description="More customers than this: a seeded random sample.")
+    sample_seed: int = Field(description="Seed of that sample (the same seed draws the same customers).")
+
+
 class ResponseConfig(_Model):
     """The ``response:`` section of the params (defaults in params/defaults.yaml)."""
 
@@ -385,6 +394,8 @@ class CampaignParams(_Model):
     segmentation: SegmentationConfig
     response: ResponseConfig
     retention: RetentionConfig
+    engine: Literal["duckdb", "spark"] = Field(description="Engine of the analysis queries (cleaning is DuckDB).")
+    spark: SparkConfig
 
     @field_validator("campaign", mode="before")
     @classmethod

@@ -72,3 +72,23 @@ def test_missing_and_broken_files(tmp_path):
 
 def test_merge_replaces_lists_and_merges_mappings():
     assert merge_params({"a": [1, 2], "b": {"c": 1}}, {"a": [3], "b": {"d": 2}}) == {"a": [3], "b": {"c": 1, "d": 2}}
+
+
+def test_engine_defaults_to_duckdb_and_spark_settings_merge_over_the_defaults(tmp_path):
+    p = load_params(write(tmp_path, "id: x1\ncampaign: '7'\n"))
+    assert p.engine == "duckdb" and p.spark.master == "local[2]"
+    assert p.spark.config["spark.sql.execution.arrow.pyspark.enabled"] is True
+    p = load_params(write(tmp_path, "id: x1\ncampaign: '7'\nengine: spark\n"
+                                    "spark: {master: 'spark://head:7077', config: {spark.executor.memory: 8g}}\n"))
+    assert p.engine == "spark" and p.spark.master == "spark://head:7077"
+    assert p.spark.config["spark.executor.memory"] == "8g"
+    assert p.spark.config["spark.sql.session.timeZone"] == "UTC"  # kept from the defaults
+
+
+def test_unknown_engine_and_spark_keys_are_refused(tmp_path):
+    with pytest.raises(ParamsError, match="engine"):
+        load_params(write(tmp_path, "id: x1\ncampaign: '7'\nengine: polars\n"))
+    with pytest.raises(ParamsError, match="did you mean 'spark.master'"):
+        load_params(write(tmp_path, "id: x1\ncampaign: '7'\nspark: {mastr: yarn}\n"))
+    with pytest.raises(ParamsError, match="max_customers_in_memory"):
+        load_params(write(tmp_path, "id: x1\ncampaign: '7'\nspark: {max_customers_in_memory: 0}\n"))

@@ -17,9 +17,9 @@ import ibis
 import pandas as pd
 
 from campaignlab import __version__, iorw
-from campaignlab.data import windows
+from campaignlab.data import sampling, windows
 from campaignlab.data.attributes import prepare_attributes
-from campaignlab.params import CampaignParams, load_params, resolve_path
+from campaignlab.params import CampaignParams, SparkConfig, load_params, resolve_path
 
 SCHEMA_VERSION = 2
 
@@ -36,8 +36,10 @@ class Run:
     # ------------------------------------------------------------------ data
     @property
     def con(self) -> ibis.BaseBackend:
+        """The analyses' connection: DuckDB, or Spark with ``engine: spark`` (cleaning is DuckDB either way)."""
         if self._con is None:
-            self._con = iorw.connect()
+            spark = spark_session(self.params.spark) if self.params.engine == "spark" else None
+            self._con = iorw.connect(spark)
         return self._con
 
     def prepare_data(self, cache_dir: str | Path | None = None) -> iorw.CleanData:
@@ -54,11 +56,22 @@ class Run:
     def tables(self) -> dict[str, ibis.Table]:
         """Cleaned canonical tables, lazy (DuckDB); customer attributes as :func:`prepare_attributes` reads them."""
         tables = iorw.read_clean_tables(self.clean_dir, self.con)
+        if self.params.engine == "spark":
+            tables, self.sample = sampling.compute_customer_sample(
+                tables, max_customers=self.params.spark.max_customers_in_memory, seed=self.params.spark.sample_seed,
+                cache=True)
         tables["customers"], self.attribute_notes = prepare_attributes(tables["customers"])
         return tables
 
     #: What :func:`campaignlab.data.attributes.prepare_attributes` changed (numbers read as numbers, levels lumped).
     attribute_notes: list[str] = field(default_factory=list, repr=False)
+    #: The customer sample of a Spark run too large for this process (:mod:`campaignlab.data.sampling`), else None.
+    sample: dict[str, Any] | None = field(default=None, repr=False)
+
+    def engine_section(self) -> dict[str, Any]:
+        """The summary's ``engine`` section: which engine ran the analyses, and the customer sample if one was drawn."""
+        _ = self.tables  # the sample is drawn with the tables
+        return {"name": self.params.engine, "sample": self.sample, "note": sampling.describe_sample(self.sample)}
 
     @property
     def _hint(self) -> str:
@@ -135,6 +148,7 @@ class Run:
             "quality": quality.reset_index().to_dict(orient="records") if "table" not in quality else
             quality.to_dict(orient="records"),
             "package_version": __version__,
+            "engine": self.engine_section(),
         }
         iorw.write_json(self.run_dir / iorw.SUMMARY_FILE, summary)
         return summary
@@ -156,6 +170,29 @@ def _plain(value: Any) -> Any:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     return value.item() if hasattr(value, "item") else value
+
+
+def spark_session(cfg: SparkConfig) -> Any:
+    """The process's SparkSession for ``engine: spark``, started on first use (``cfg.master``, ``cfg.config``).
+
+    Process state belongs here: Spark's Python workers must run this interpreter (``PYSPARK_PYTHON``, unless the
+    user set it), and a SparkSession is one per process: a second call returns the running one, its settings
+    updated with the runtime-settable keys of ``cfg.config``.
+    """
+    import sys
+
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise RuntimeError(
+            "engine: spark needs pyspark: install the spark extra (pip install -c constraints.txt -e '.[spark]') "
+            "and Java 17, or set engine: duckdb."
+        ) from None
+    os.environ["PYSPARK_PYTHON"] = os.environ.get("PYSPARK_PYTHON") or sys.executable
+    builder = SparkSession.builder.master(cfg.master).appName("campaignlab")
+    for key, value in cfg.config.items():
+        builder = builder.config(key, str(value).lower() if isinstance(value, bool) else str(value))
+    return builder.getOrCreate()
 
 
 def _use_compile_cache() -> None:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from campaignlab import iorw
 from campaignlab.data import assignments
+from campaignlab.data.sampling import describe_sample
 from campaignlab.formatting import escape_text
 from campaignlab.steps.display import show_markdown
 
@@ -42,6 +43,8 @@ def show_windows(run: Run) -> pd.DataFrame:
     lo, hi = run.data_range
     text = f"The data covers {lo} to {hi - pd.Timedelta(days=1):%Y-%m-%d}. "
     text += " ".join(notes) if notes else "All three windows lie inside the data."
+    if getattr(run, "sample", None):  # engine: spark past spark.max_customers_in_memory (docs/engines.md)
+        text += " " + describe_sample(run.sample)
     show_markdown(text)
     return run.windows_table()
 

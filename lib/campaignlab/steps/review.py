@@ -144,6 +144,8 @@ def method_appendix(summary: dict) -> None:
         f"- **Retention**: {(summary.get('retention') or {}).get('method', 'not run')}.",
         "- **Data**: cleaning rules and windows in 01_clean; the data fingerprint identifies the input exactly.",
     ]
+    if (summary.get("engine") or {}).get("sample"):
+        lines.append(f"- **Customers**: {escape_text(summary['engine']['note'])}")
     if (r.get("winsorization") or {}).get("applied"):
         lines.append(f"- **Winsorization**: revenue capped at the {r['winsorization']['quantile']:.0%} quantile.")
     show_markdown("\n".join(lines))

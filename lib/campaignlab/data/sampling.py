@@ -1,0 +1,93 @@
+"""A seeded random sample of customers, for a customer base too large to bring back to one process.
+
+With ``engine: spark`` the per-customer tables are computed by the cluster but the statistics run in this process, on
+one row per customer; past ``spark.max_customers_in_memory`` customers the run analyses a simple random sample of
+that many customers instead (docs/engines.md). The sample is drawn in the engine, by ranking customers on a hash of
+the seed and their id: the same seed and data give the same customers however the data is partitioned, and every
+table with a ``customer_id`` is restricted to them, so all analyses of a run see the same customers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+
+#: Tables of the canonical model that hold one customer's rows (docs/data-model.md).
+CUSTOMER_TABLES = ("customers", "transactions", "assignments", "events", "feedback")
+
+
+def compute_customer_sample(
+    tables: dict[str, ibis.Table], *, max_customers: int, seed: int, cache: bool = False
+) -> tuple[dict[str, ibis.Table], dict[str, Any] | None]:
+    """Restrict every customer table to a seeded random sample of ``max_customers`` customers, if there are more.
+
+    Parameters
+    ----------
+    tables
+        Cleaned canonical tables (lazy Ibis tables of one connection).
+    max_customers
+        The most customers the run brings back to this process.
+    seed
+        The sample's seed: the same seed draws the same customers from the same data.
+    cache
+        Keep the chosen ids in the engine's memory (Spark: ``persist``) instead of ranking the customers again in
+        every later query.
+
+    Returns
+    -------
+    (dict of Ibis tables, dict or None)
+        The tables (unchanged when the customers fit) and what was done: ``population``, ``sample_size``,
+        ``seed`` and ``method``; None when no sample was needed.
+
+    Examples
+    --------
+    >>> t = {"customers": ibis.memtable({"customer_id": [f"c{i}" for i in range(10)]}),
+    ...      "transactions": ibis.memtable({"customer_id": ["c1", "c2", "c3"], "amount": [1.0, 2.0, 3.0]})}
+    >>> out, info = compute_customer_sample(t, max_customers=4, seed=7)
+    >>> info["population"], info["sample_size"], int(out["customers"].count().to_pyarrow().as_py())
+    (10, 4, 4)
+    >>> compute_customer_sample(t, max_customers=10, seed=7)[1] is None
+    True
+    """
+    customers = tables["customers"]
+    population = int(customers.count().to_pyarrow().as_py())
+    if population <= max_customers:
+        return tables, None
+    cid = customers.customer_id.cast("string")
+    # A hash of the seed and the id ranks customers in a random order that does not depend on partitions or row
+    # order (the id breaks the rare ties); the first max_customers are a simple random sample without replacement.
+    key = (ibis.literal(f"{seed}:") + cid).hash()
+    chosen = customers.select(customer_id=cid, _key=key).order_by(["_key", "customer_id"]).limit(max_customers)
+    chosen = chosen.select("customer_id")
+    if cache:
+        chosen = chosen.cache()
+    out = dict(tables)
+    for name in CUSTOMER_TABLES:
+        if name in out:
+            out[name] = out[name].semi_join(chosen, "customer_id")
+    info = {
+        "population": population,
+        "sample_size": int(max_customers),
+        "seed": int(seed),
+        "method": "simple random sample of customers without replacement (ranked by a seeded hash of customer_id); "
+                  "every customer's rows in every table are kept or left out together",
+    }
+    return out, info
+
+
+def describe_sample(info: dict[str, Any] | None) -> str:
+    """One sentence saying which customers a run analysed.
+
+    Examples
+    --------
+    >>> describe_sample({"population": 12000000, "sample_size": 3000000, "seed": 1729})
+    'This run analysed a random sample of 3,000,000 of the 12,000,000 customers (seed 1729, spark.max_customers_in_memory): per-customer rates and effects estimate those of all customers, with intervals that account for the sample size; counts and totals are of the sample.'
+    """
+    if not info:
+        return "This run analysed every customer."
+    return (
+        f"This run analysed a random sample of {info['sample_size']:,} of the {info['population']:,} customers "
+        f"(seed {info['seed']}, spark.max_customers_in_memory): per-customer rates and effects estimate those of all "
+        "customers, with intervals that account for the sample size; counts and totals are of the sample."
+    )
