@@ -38,11 +38,16 @@ MONEY = re.compile(r"(revenue|monetary|discount_cost|amount)$")
 TIMESTAMP_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
+# The lifetime-value fit is left out (too little history asked for): it is pymc on the snapshot table, which this
+# test already compares, so fitting it once per engine would test nothing about the engines and cost CI time.
+NO_CLV_FIT = "segmentation: {clv: {min_history_days: 36500}}\n"
+
+
 def _shop(root: Path, name: str, extra: str) -> Path:
     folder = root / name
     shutil.copytree(FIXTURE, folder)
     with (folder / "fixture.yaml").open("a", encoding="utf-8") as fh:
-        fh.write(extra)
+        fh.write(NO_CLV_FIT + extra)
     return folder / "fixture.yaml"
 
 
