@@ -54,7 +54,7 @@ class Run:
 
     @cached_property
     def tables(self) -> dict[str, ibis.Table]:
-        """Cleaned canonical tables, lazy (DuckDB); customer attributes as :func:`prepare_attributes` reads them."""
+        """Cleaned canonical tables, lazy, on the run's engine (past Spark's limit: a customer sample)."""
         tables = iorw.read_clean_tables(self.clean_dir, self.con)
         if self.params.engine == "spark":
             tables, self.sample = sampling.compute_customer_sample(
