@@ -188,6 +188,19 @@ def test_method_appendix_of_a_matched_design_quotes_the_eligibility_rule(summary
     assert len(lines) == 7
 
 
+def test_method_appendix_says_which_customers_a_sampled_spark_run_analysed(summary, shown):
+    from campaignlab.data.sampling import describe_sample
+
+    sample = {"population": 12_000_000, "sample_size": 3_000_000, "seed": 1729, "method": "simple random sample"}
+    summary["engine"] = {"name": "spark", "sample": sample, "note": describe_sample(sample)}
+    review_views.method_appendix(summary)
+    customers = [line for line in shown[0].split("\n") if line.startswith("- **Customers**")]
+    assert len(customers) == 1 and "3,000,000 of the 12,000,000 customers" in customers[0]
+    summary["engine"] = {"name": "spark", "sample": None, "note": describe_sample(None)}
+    review_views.method_appendix(summary)
+    assert "**Customers**" not in shown[1]
+
+
 @pytest.mark.xfail(strict=True, raises=AssertionError,
                    reason="method_appendix of a summary without a response section shows 'Design: None; comparison: "
                           "`None`' and an empty 'Estimators used: .'")
