@@ -139,7 +139,9 @@ def plot_funnel(funnel: pd.DataFrame, *, ax=None):
     ax.set_ylabel("customers of the group (%)")
     ax.set_xlabel("funnel step (event steps: reached every earlier step)")
     ax.set_title("Campaign funnel: share of each group reaching each step")
-    ax.set_ylim(0, min(1.0, float(funnel["share_of_arm"].max() or 0) * 1.25 + 0.05))
+    top = float(funnel["share_of_arm"].max() or 0)
+    ax.set_ylim(0, top * 1.15 + 0.05)  # room for the labels above the tallest bar
+    ax.set_yticks([t for t in np.linspace(0, 1, 6) if t <= top * 1.15 + 0.05])
     # Outside the bars: a legend inside sat on top of them.
     ax.legend(title="group", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax

@@ -276,6 +276,7 @@ def plot_migration(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("segment after (share of the row)")
     ax.set_ylabel("segment before (customers)")
     ax.tick_params(axis="x", labelrotation=45)
+    ax.tick_params(axis="y", labelrotation=0)  # seaborn turns long row labels on a short heatmap vertical
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
     ax.set_title("Where each segment's customers went (% of row)")

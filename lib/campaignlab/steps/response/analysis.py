@@ -166,8 +166,12 @@ def _add_descriptives(run: Run, result: ResponseResult) -> None:
     result.products = _product_split(frame, result.control)
     span_start = next((x.clipped_start for x in (w["pre"], w["campaign"]) if x.clipped_start), None)
     span_end = next((x.clipped_end for x in (w["post"], w["campaign"]) if x.clipped_end), None)
-    result.weekly = outcomes.compute_weekly_series(run.tables["transactions"], frame[["customer_id", "group"]],
-                                                   start=span_start, end=span_end)
+    weekly = outcomes.compute_weekly_series(run.tables["transactions"], frame[["customer_id", "group"]],
+                                            start=span_start, end=span_end)
+    # Whole weeks only: a week cut by the span's edge would show as a fall in revenue that is not there.
+    whole = (weekly["week"] >= pd.Timestamp(span_start)) & (weekly["week"] + pd.Timedelta(days=7)
+                                                            <= pd.Timestamp(span_end)) if len(weekly) else []
+    result.weekly = weekly[whole].reset_index(drop=True) if len(weekly) else weekly
     if result.design == "matched":
         result.weekly_weighted = _weighted_weekly(run, result, span_start, span_end)
     result.periods = compute_period_table(run, frame)
