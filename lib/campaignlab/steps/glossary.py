@@ -106,7 +106,7 @@ GLOSSARY = {
     "tau-squared (τ²)": "Variance of the true effects between pooled campaigns.",
     "RFM": "Recency, frequency and monetary value of a customer's purchases, each scored 1-5; segments (champions, "
            "loyal customers, at risk, ...) are named cells of the recency x frequency grid.",
-    "value tier": "Customers ranked by spend and cut into tiers (high, medium, low) by share or threshold.",
+    "value tier": "Customers ranked by spend and split into tiers (high, medium, low) by share or threshold.",
     "lifecycle stage": "new (first order recently), active, sleeping (no order for a while), churned (no order for "
                        "longer than the churn threshold), never purchased, not yet registered.",
     "segment migration": "Where the customers of each segment before the campaign were after it, as row "
