@@ -38,6 +38,7 @@ class RunFiles:
     OUTCOMES = "customer_outcomes.parquet"
     EFFECTS = "effects.csv"
     SEGMENT_EFFECTS = "segment_effects.csv"
+    WEEKLY_COMPARISON = "weekly_comparison.csv"
     REPURCHASE = "repurchase.csv"
     KM_CURVES = "km_curves.csv"
     TABLES_WORKBOOK = "tables.xlsx"

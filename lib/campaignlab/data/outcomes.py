@@ -197,3 +197,31 @@ def compute_weekly_series(
 def compute_first_orders(transactions: ibis.Table) -> pd.DataFrame:
     """Each customer's first order timestamp over the whole history (customer_id, first_ts)."""
     return transactions.group_by("customer_id").aggregate(first_ts=transactions.ts.min()).to_pandas()
+
+
+def compute_customer_weekly_revenue(
+    transactions: ibis.Table, customer_ids: pd.Series, *, start: dt.date, end: dt.date
+) -> pd.DataFrame:
+    """Revenue per customer and week (Monday), only the customer-weeks with a purchase; one engine aggregation.
+
+    Parameters
+    ----------
+    transactions
+        Canonical transactions (Ibis).
+    customer_ids
+        The customers to cover.
+    start, end
+        Half-open date range (usually pre-period start to post-period end, clipped to the data).
+
+    Returns
+    -------
+    pandas.DataFrame
+        customer_id, week, revenue (float). A customer-week absent from the table is a week without purchase.
+    """
+    tx = transactions.filter((transactions.ts >= pd.Timestamp(start)) & (transactions.ts < pd.Timestamp(end)))
+    ids = ibis.memtable(pd.DataFrame({"customer_id": pd.Series(customer_ids).drop_duplicates()}))
+    tx = tx.inner_join(ids, "customer_id")
+    week = tx.ts.truncate("W").cast("date").name("week")
+    out = tx.group_by([tx.customer_id, week]).aggregate(revenue=tx.amount.cast("float64").sum()).to_pandas()
+    out["week"] = pd.to_datetime(out["week"])
+    return out.sort_values(["customer_id", "week"]).reset_index(drop=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from campaignlab.plots.theme import axes_or_new
+from campaignlab.plots.theme import axes_or_new, format_money_axis
 from campaignlab.stats.portfolio import NOT_AVAILABLE
 
 
@@ -19,7 +19,7 @@ def _labels(table: pd.DataFrame) -> list[str]:
     return [cid if title == cid else f"{title} ({cid})" for cid, title in zip(table["campaign_id"], table["title"])]
 
 
-def _point_range(table: pd.DataFrame, column: str, ax, xlabel: str, *, percent: bool = False):
+def _point_range(table: pd.DataFrame, column: str, ax, xlabel: str, *, percent: bool = False, title: str = ""):
     import seaborn as sns
     from matplotlib.ticker import PercentFormatter
 
@@ -47,7 +47,11 @@ def _point_range(table: pd.DataFrame, column: str, ax, xlabel: str, *, percent: 
     ax.set_ylabel("")
     if percent:
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(title="campaign type")
+    elif column == "incremental_revenue":
+        currency = data["currency"].dropna().iloc[0] if "currency" in data and data["currency"].notna().any() else None
+        format_money_axis(ax, "x", currency)
+    ax.set_title(title)
+    ax.legend(title="campaign type", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax
 
 
@@ -79,7 +83,8 @@ def plot_campaign_ranking(table: pd.DataFrame, *, ax=None):
     >>> [x.get_text() for x in ax.get_yticklabels()]
     ['c1', 'Autumn (c2)']
     """
-    return _point_range(table, "incremental_revenue", ax, "incremental revenue (95% CI)")
+    return _point_range(table, "incremental_revenue", ax, "incremental revenue (95% CI)",
+                        title="Incremental revenue per campaign")
 
 
 def plot_roi(table: pd.DataFrame, *, ax=None):
@@ -107,4 +112,5 @@ def plot_roi(table: pd.DataFrame, *, ax=None):
     >>> len(ax.get_yticklabels()), ax.get_legend().get_texts()[0].get_text()
     (1, 'A')
     """
-    return _point_range(table, "roi", ax, "ROI per unit spent: net profit / cost (95% CI)")
+    return _point_range(table, "roi", ax, "ROI per unit spent: net profit / cost (95% CI)",
+                        title="Return on investment per campaign")

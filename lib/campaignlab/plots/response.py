@@ -7,7 +7,7 @@ import pandas as pd
 import seaborn as sns
 
 from campaignlab.data.windows import Window
-from campaignlab.plots.theme import axes_or_new
+from campaignlab.plots.theme import axes_or_new, format_money_axis
 
 ROLE_LABEL = {"naive": "naive (biased by targeting)", "headline": "headline", "supporting": "supporting",
               "sensitivity": "sensitivity", "descriptive": "descriptive", "post-period": "post-period"}
@@ -42,9 +42,9 @@ def plot_estimates(estimates: pd.DataFrame, *, ax=None, title: str | None = None
     ax.scatter(estimates["estimate"], y, c=colors, zorder=3)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y, labels)
-    ax.set_xlabel("effect per customer (95% CI)")
-    if title:
-        ax.set_title(title)
+    ax.set_xlabel("effect per customer (95% CI; money per customer)")
+    format_money_axis(ax, "x")
+    ax.set_title(title or "Effect per customer by method (95% CI)")
     return ax
 
 
@@ -56,8 +56,9 @@ def plot_balance(balance: pd.DataFrame, *, threshold: float = 0.1, ax=None):
     ax.scatter(balance["smd_after"].abs(), y, marker="o", color="#1f5f8b", label="after weighting")
     ax.axvline(threshold, color="#c0392b", ls="--", lw=1, label=f"threshold {threshold}")
     ax.set_yticks(y, balance["covariate"])
-    ax.set_xlabel("|standardized mean difference|")
-    ax.legend(loc="lower right", frameon=False)
+    ax.set_xlabel("|standardized mean difference| (standard deviations)")
+    ax.set_title("Covariate balance before and after weighting")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return ax
 
 
@@ -67,18 +68,82 @@ def plot_weekly(weekly: pd.DataFrame, windows: dict[str, Window], *, value: str 
     sns.lineplot(data=weekly, x="week", y=value, hue="group", marker="o", ax=ax)
     camp = windows["campaign"]
     ax.axvspan(pd.Timestamp(camp.start), pd.Timestamp(camp.end), color="#f2c14e", alpha=0.25, label="campaign window")
-    ax.set_xlabel("week")
-    ax.set_ylabel(value.replace("_", " "))
-    ax.legend(frameon=False)
+    ax.set_xlabel("week (starting Monday)")
+    ax.set_ylabel(value.replace("_", " ") + " per week")
+    format_money_axis(ax, "y")
+    ax.set_title("Weekly revenue per customer by group (unweighted)")
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax
+
+
+def plot_weighted_weekly(weekly: pd.DataFrame, campaign: tuple, *, axes=None, currency: str | None = None):
+    """Two panels: weekly revenue per targeted customer against the weighted comparison, and their difference.
+
+    A CausalImpact-style picture without the model: the comparison line is the comparison group averaged with the
+    verdict estimator's propensity odds weights (descriptive, not a forecast). The campaign window is shaded.
+
+    Parameters
+    ----------
+    weekly : pandas.DataFrame
+        Output of :func:`campaignlab.stats.weekly.compute_weighted_weekly`.
+    campaign : tuple
+        Start and end (exclusive) of the campaign window.
+    axes : pair of Axes, optional
+        Where to draw; a new two-row figure when None.
+    currency : str, optional
+        Put in front of the money ticks.
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+        The series panel and the difference panel.
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    top, bottom = axes
+    unit = f" ({currency})" if currency else ""
+    top.plot(weekly["week"], weekly["targeted"], marker="o", ms=3, color="#0173b2", label="targeted customers")
+    top.plot(weekly["week"], weekly["comparison_weighted"], marker="o", ms=3, color="#de8f05",
+             label="comparison, weighted like the targeted")
+    top.plot(weekly["week"], weekly["comparison_unweighted"], color="#949494", lw=1, ls=":",
+             label="comparison, unweighted")
+    colors = np.where(weekly["difference"] >= 0, "#029e73", "#d55e00")
+    bottom.bar(weekly["week"], weekly["difference"], width=5, color=colors)
+    bottom.axhline(0, color="black", lw=0.8)
+    for ax in axes:
+        ax.axvspan(pd.Timestamp(campaign[0]), pd.Timestamp(campaign[1]), color="#f2c14e", alpha=0.25,
+                   label="campaign window" if ax is top else None)
+        format_money_axis(ax, "y", None)
+    top.set_ylabel(f"revenue per customer{unit}")
+    top.set_title("Weekly revenue: targeted vs weighted comparison (descriptive, not a forecast)")
+    top.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    bottom.set_ylabel(f"difference{unit}")
+    bottom.set_xlabel("week (starting Monday)")
+    bottom.set_title("Weekly difference: targeted minus weighted comparison", fontsize="medium")
+    return np.asarray(axes)
 
 
 def plot_funnel(funnel: pd.DataFrame, *, ax=None):
     """Share of each arm reaching each funnel step."""
-    ax = axes_or_new(ax, (7, 3.5))
-    sns.barplot(data=funnel, x="step", y="share_of_arm", hue="arm", ax=ax)
-    ax.set_ylabel("share of arm")
-    ax.set_xlabel("")
+    from matplotlib.ticker import PercentFormatter
+
+    ax = axes_or_new(ax, (8, 4))
+    data = funnel.assign(step=funnel["step"].map(lambda s: "purchased\n(all buyers in window)"
+                                                 if s == "purchased" else str(s).replace("_", " ")))
+    sns.barplot(data=data, x="step", y="share_of_arm", hue="arm", ax=ax)
+    for container in ax.containers:
+        ax.bar_label(container, fmt="{:.0%}", fontsize="small")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylabel("customers of the group (%)")
+    ax.set_xlabel("funnel step (event steps: reached every earlier step)")
+    ax.set_title("Campaign funnel: share of each group reaching each step")
+    top = float(funnel["share_of_arm"].max() or 0)
+    ax.set_ylim(0, top * 1.15 + 0.05)  # room for the labels above the tallest bar
+    ax.set_yticks([t for t in np.linspace(0, 1, 6) if t <= top * 1.15 + 0.05])
+    # Outside the bars: a legend inside sat on top of them.
+    ax.legend(title="group", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax
 
 
@@ -101,6 +166,8 @@ def plot_segment_lift(segments: pd.DataFrame, dimension: str, *, metric: str = "
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y, [f"{s} (n={n})" for s, n in zip(sub["segment"], sub["customers"])])
     ax.set_xlabel(f"lift in {metric.replace('_', ' ')} (95% CI)")
-    ax.set_title(dimension.replace("_", " "))
+    if "revenue" in metric:
+        format_money_axis(ax, "x")
+    ax.set_title(f"Lift by {dimension.replace('_', ' ')}")
     ax.legend(frameon=False, loc="lower right")
     return ax

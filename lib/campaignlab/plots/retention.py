@@ -40,6 +40,7 @@ def plot_km_curves(km: pd.DataFrame, *, ax=None):
     (2, ['a', 'b'])
     """
     import seaborn as sns
+    from matplotlib.ticker import PercentFormatter
 
     ax = _axes(ax, (7, 4.5))
     groups = list(pd.unique(km["group"]))
@@ -52,10 +53,13 @@ def plot_km_curves(km: pd.DataFrame, *, ax=None):
         ax.fill_between(part["day"], part["ci_low"], part["ci_high"], where=band.to_numpy(), step="post",
                         color=color, alpha=0.2, linewidth=0)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("days after the anchor date")
+    ax.set_xlabel("days after the anchor date (the campaign's end)")
     ax.set_ylabel("share not yet repurchased")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    if not ax.get_title():
+        ax.set_title("Time to next purchase (Kaplan-Meier, 95% band)")
     if groups:
-        ax.legend(title="group")
+        ax.legend(title="group", frameon=False)
     return ax
 
 
@@ -102,7 +106,8 @@ def plot_cohort_heatmap(matrix: pd.DataFrame, *, ax=None):
     sns.heatmap(shares.astype(float), vmin=0, vmax=100, cmap="Blues", annot=shares.size <= 300, fmt=".0f",
                 linewidths=0.5, cbar_kws={"label": "% of cohort buying"}, ax=ax)
     ax.set_xlabel("months since cohort start")
-    ax.set_ylabel("cohort")
+    ax.set_ylabel("cohort (customers)")
+    ax.set_title("Share of each cohort buying, per month (%)")
     return ax
 
 
@@ -160,8 +165,9 @@ def plot_repurchase(repurchase: pd.DataFrame, *, ax=None):
     ax.set_xticks(np.arange(len(windows)))
     ax.set_xticklabels([f"{w} days" + ("" if complete[w] else "\n(incomplete)") for w in windows])
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylabel("repurchased within window")
-    ax.set_xlabel("window after the anchor date")
+    ax.set_ylabel("customers who bought again (%)")
+    ax.set_xlabel("window after the anchor date (the campaign's end)")
+    ax.set_title("Repurchase within each window (Wilson 95% intervals)")
     if groups:
-        ax.legend(title="group")
+        ax.legend(title="group", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax

@@ -136,10 +136,11 @@ def plot_segment_sizes(profile: pd.DataFrame, *, ax: Axes | None = None) -> Axes
         ax=ax,
     )
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("share of total")
+    ax.set_xlabel("share of all customers / of all revenue (%)")
     ax.set_ylabel(_pretty(dimension))
     ax.set_title(f"Customers and revenue by {_pretty(dimension)}")
-    ax.legend(title=None)
+    # Outside the plot: inside, the legend sat over the longest bars.
+    ax.legend(title="share of", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax
 
 
@@ -163,14 +164,14 @@ def plot_lifecycle(
     Returns
     -------
     matplotlib.axes.Axes
-        One bar per state, labelled with its count.
+        One horizontal bar per state, labelled with its count.
 
     Examples
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> df = pd.DataFrame({"lifecycle": ["new", "active", "active", "churned"]})
-    >>> [t.get_text() for t in plot_lifecycle(df).get_xticklabels()]
+    >>> [t.get_text() for t in plot_lifecycle(df).get_yticklabels()]
     ['new', 'active', 'churned']
     """
     from campaignlab.stats.segmentation import LIFECYCLE_STATES
@@ -180,12 +181,14 @@ def plot_lifecycle(
         known = [s for s in LIFECYCLE_STATES if s in counts.index]
         order = known + sorted(set(counts.index) - set(known))
     counts = counts.reindex(list(order), fill_value=0)
-    ax = axes_or_new(ax, (7, 4))
-    sns.barplot(x=[_pretty(s) for s in counts.index], y=counts.to_numpy(), color=HOUSE_PALETTE[0], ax=ax)
+    ax = axes_or_new(ax, (7, 0.45 * len(counts) + 1.5))
+    # Horizontal bars: long state names ("registered never purchased") overlapped as x tick labels.
+    sns.barplot(y=[_pretty(s) for s in counts.index], x=counts.to_numpy(), color=HOUSE_PALETTE[0], orient="h", ax=ax)
     for container in ax.containers:
-        ax.bar_label(container, fmt="%d")
-    ax.set_xlabel("lifecycle state")
-    ax.set_ylabel("customers")
+        ax.bar_label(container, fmt="{:,.0f}", padding=3)
+    ax.set_xlim(0, max(1, counts.max()) * 1.15)
+    ax.set_ylabel("lifecycle state")
+    ax.set_xlabel("customers")
     ax.set_title("Customers by lifecycle state")
     return ax
 
@@ -237,32 +240,44 @@ def plot_clv_distribution(
 
 
 def plot_migration(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Heatmap of customers moving between segments (rows before, columns after).
+    """Heatmap of where each segment's customers went: row percentages (rows before, columns after).
+
+    Each row adds to 100% of the customers who were in that segment before; the row label keeps its count, so a
+    large share of a tiny segment is not mistaken for many customers.
 
     Parameters
     ----------
     matrix : pandas.DataFrame
-        Output of :func:`campaignlab.stats.segmentation.compute_migration`.
+        Counts, output of :func:`campaignlab.stats.segmentation.compute_migration` (rows in display order).
     ax : matplotlib Axes, optional
         Where to draw.
 
     Returns
     -------
     matplotlib.axes.Axes
-        One annotated cell per (before, after) pair.
+        One cell per (before, after) pair, annotated with its row percentage.
 
     Examples
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> m = pd.DataFrame([[3, 1], [0, 2]], index=["a", "b"], columns=["a", "b"])
-    >>> len(plot_migration(m).texts)
-    4
+    >>> ax = plot_migration(m)
+    >>> [t.get_text() for t in ax.texts], [t.get_text() for t in ax.get_yticklabels()]
+    (['75%', '25%', '0%', '100%'], ['a (n=4)', 'b (n=2)'])
     """
-    ax = axes_or_new(ax, (0.8 * matrix.shape[1] + 3, 0.6 * matrix.shape[0] + 2))
-    pretty = matrix.rename(index=_pretty, columns=_pretty)
-    sns.heatmap(pretty, annot=True, fmt="d", cmap=SEQUENTIAL_CMAP, linewidths=0.5, cbar=False, ax=ax)
-    ax.set_xlabel("after")
-    ax.set_ylabel("before")
-    ax.set_title("Segment migration (customers)")
+    ax = axes_or_new(ax, (0.9 * matrix.shape[1] + 3.5, 0.6 * matrix.shape[0] + 2))
+    totals = matrix.sum(axis=1)
+    share = matrix.div(totals.where(totals > 0), axis=0).fillna(0.0)
+    share.index = [f"{_pretty(i)} (n={int(n):,})" for i, n in totals.items()]
+    share.columns = [_pretty(c) for c in share.columns]
+    sns.heatmap(share, annot=True, fmt=".0%", cmap=SEQUENTIAL_CMAP, vmin=0, vmax=1, linewidths=0.5, cbar=False,
+                annot_kws={"fontsize": 8}, ax=ax)
+    ax.set_xlabel("segment after (share of the row)")
+    ax.set_ylabel("segment before (customers)")
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.tick_params(axis="y", labelrotation=0)  # seaborn turns long row labels on a short heatmap vertical
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+    ax.set_title("Where each segment's customers went (% of row)")
     return ax

@@ -49,3 +49,27 @@ def axes_or_new(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax
+
+
+def compact_number(value: float, _pos=None, *, currency: str | None = None) -> str:
+    """A tick label in thousands or millions: ``-300k``, ``1.5M``, ``12``; the currency, if any, in front.
+
+    Examples
+    --------
+    >>> compact_number(-300000), compact_number(1_500_000), compact_number(12.5), compact_number(2500, currency="EUR")
+    ('-300k', '1.5M', '12.5', 'EUR 2.5k')
+    """
+    a = abs(value)
+    text = (f"{value / 1e6:,.1f}".rstrip("0").rstrip(".") + "M" if a >= 1e6 else
+            f"{value / 1e3:,.1f}".rstrip("0").rstrip(".") + "k" if a >= 1e3 else
+            f"{value:,.2f}".rstrip("0").rstrip("."))
+    return f"{currency} {text}" if currency else text
+
+
+def format_money_axis(ax: Axes, axis: str = "y", currency: str | None = None) -> Axes:
+    """Tick labels of ``axis`` ("x" or "y") in compact thousands / millions (no ``-300000``), currency in front."""
+    from matplotlib.ticker import FuncFormatter
+
+    fmt = FuncFormatter(lambda v, pos: compact_number(v, pos, currency=currency))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+    return ax

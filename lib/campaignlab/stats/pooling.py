@@ -9,6 +9,13 @@ the same campaign type, the same design (holdout or matched), the same window ki
 whether the data observe them fully) and window lengths within 25% of each other. Revenue per customer over an
 8-week window is not the same quantity as over a 2-week one.
 
+Only verdicts whose trust supports a causal reading are pooled: ``randomized`` (a holdout whose split matches the
+plan) and ``adjusted`` (a matched comparison that passed every check). An ``indicative`` verdict describes a
+difference between groups that may be selection; averaging several biased differences gives a narrower interval
+around the same bias, which would read as a firmer effect than any one campaign shows. Indicative campaigns are
+therefore listed by :func:`compute_unpooled` with that reason and read on their own; so are verdicts without a trust
+level (summaries before version 2) and ``not_estimable`` ones.
+
 Everything here is pure: tables in, tables out.
 
 References
@@ -36,15 +43,19 @@ __all__ = [
     "compute_pooled_effects",
     "compute_pooling_groups",
     "compute_random_effects_pool",
+    "compute_unpooled",
 ]
 
 POOLED_COLUMNS = ("group", "method", "estimate", "ci_low", "ci_high", "i2", "tau2", "campaigns")
+#: Trust levels whose verdicts may be pooled (both support a causal reading); each forms its own groups.
+POOLABLE_TRUST = ("randomized", "adjusted")
 #: Campaigns are pooled only when the longest window is at most this many times the shortest.
 MAX_LENGTH_RATIO = 1.25
 POOLING_METHOD = (
     "random-effects pool (DerSimonian-Laird tau-squared, statsmodels combine_effects), normal 95% interval; each "
-    "campaign's standard error from its 95% interval; only campaigns of the same type, design and window kind with "
-    "window lengths within 25% of each other are pooled; I-squared is the share of the spread beyond chance and "
+    "campaign's standard error from its 95% interval; only randomized or adjusted verdicts (indicative ones are "
+    "listed, not pooled) of the same type, design, trust and window kind with window lengths within 25% of each other "
+    "are pooled; I-squared is the share of the spread beyond chance and "
     "tau-squared the variance of the true effects between campaigns"
 )
 
@@ -101,12 +112,56 @@ def compute_random_effects_pool(estimates: Sequence[float], variances: Sequence[
             "q": float(res.q), "k": len(est)}
 
 
-def _poolable(table: pd.DataFrame) -> pd.Series:
+def _measurable(table: pd.DataFrame) -> pd.Series:
     """Rows with an estimate, a positive-width interval and a known design, window kind and window length."""
     est, low, high = (table[c].astype("float64") for c in _EFFECT)
     days = table["window_days"].astype("float64")
     return (est.notna() & (high - low > 0) & table["design"].notna() & table["window_kind"].notna()
             & days.notna() & (days > 0))
+
+
+def _trusted(table: pd.DataFrame) -> pd.Series:
+    """Rows whose verdict's trust supports pooling (randomized or adjusted)."""
+    trust = table["trust"] if "trust" in table else pd.Series(None, index=table.index, dtype="object")
+    return trust.isin(POOLABLE_TRUST)
+
+
+def _poolable(table: pd.DataFrame) -> pd.Series:
+    return _measurable(table) & _trusted(table)
+
+
+def compute_unpooled(table: pd.DataFrame, *, max_ratio: float = MAX_LENGTH_RATIO) -> pd.DataFrame:
+    """The campaigns left out of every pool, each with the reason in words.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"campaign_id": ["a", "b", "c"], "type": "A", "design": "matched",
+    ...                   "window_kind": "campaign window", "window_days": 56, "trust": ["indicative", "adjusted", None],
+    ...                   "revenue_per_customer": 1.0, "revenue_per_customer_ci_low": 0.0,
+    ...                   "revenue_per_customer_ci_high": 2.0})
+    >>> compute_unpooled(t)["reason"].tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['indicative: a difference between groups, not an effect; averaging biased comparisons is not pooled',
+     'no comparable campaign of the same type, design, trust and window length',
+     'no trust level (summary before version 2): not pooled']
+    """
+    groups = compute_pooling_groups(table, max_ratio=max_ratio)
+    trust = table["trust"] if "trust" in table else pd.Series(None, index=table.index, dtype="object")
+    measurable = _measurable(table)
+    rows = []
+    for idx in table.index[groups.isna()]:
+        t = trust.at[idx]
+        if not measurable.at[idx]:
+            reason = "no estimate with an interval to pool"
+        elif t == "indicative":
+            reason = "indicative: a difference between groups, not an effect; averaging biased comparisons is not pooled"
+        elif t in POOLABLE_TRUST:
+            reason = "no comparable campaign of the same type, design, trust and window length"
+        elif t is None or (isinstance(t, float) and np.isnan(t)):
+            reason = "no trust level (summary before version 2): not pooled"
+        else:
+            reason = f"trust {str(t).replace('_', ' ')}: not pooled"
+        rows.append({"campaign_id": table.at[idx, "campaign_id"], "trust": t, "reason": reason})
+    return pd.DataFrame(rows, columns=["campaign_id", "trust", "reason"])
 
 
 def _days(low: float, high: float) -> str:
@@ -116,7 +171,8 @@ def _days(low: float, high: float) -> str:
 def compute_pooling_groups(table: pd.DataFrame, *, max_ratio: float = MAX_LENGTH_RATIO) -> pd.Series:
     """Which campaigns may be pooled together: a group label per campaign, None where it cannot be pooled.
 
-    Campaigns share a group when they have the same ``type``, ``design`` and ``window_kind``, and window lengths
+    Only randomized or adjusted verdicts (``trust``) are grouped; each trust level forms its own groups.
+    Campaigns share a group when they have the same ``type``, ``design``, ``trust`` and ``window_kind``, and window lengths
     (``window_days``) within ``max_ratio`` of each other. Within a type, design and window kind the campaigns are
     sorted by window length and a new group starts at the first one longer than ``max_ratio`` times the group's
     shortest, so in every group the longest window is at most ``max_ratio`` times the shortest. A campaign without
@@ -138,19 +194,23 @@ def compute_pooling_groups(table: pd.DataFrame, *, max_ratio: float = MAX_LENGTH
     Examples
     --------
     >>> t = pd.DataFrame({"campaign_id": ["a", "b", "c", "d"], "type": "A", "design": "holdout",
-    ...                   "window_kind": "campaign window", "window_days": [28, 31, 56, 60],
+    ...                   "trust": "randomized", "window_kind": "campaign window", "window_days": [28, 31, 56, 60],
     ...                   "revenue_per_customer": 1.0, "revenue_per_customer_ci_low": 0.0,
     ...                   "revenue_per_customer_ci_high": 2.0})
     >>> compute_pooling_groups(t).tolist()
-    ['type A, holdout, campaign window, 28-31 days', 'type A, holdout, campaign window, 28-31 days', \
-'type A, holdout, campaign window, 56-60 days', 'type A, holdout, campaign window, 56-60 days']
+    ['type A, holdout, randomized, campaign window, 28-31 days', \
+'type A, holdout, randomized, campaign window, 28-31 days', \
+'type A, holdout, randomized, campaign window, 56-60 days', \
+'type A, holdout, randomized, campaign window, 56-60 days']
     """
     labels = pd.Series([None] * len(table), index=table.index, dtype="object")
     if table.empty:
         return labels
     ok = table[_poolable(table)]
+    if ok.empty:
+        return labels
     kinds = ok.assign(type=ok["type"].fillna("unknown").astype(str), _days=ok["window_days"].astype("float64"))
-    for (kind, design, window), part in kinds.groupby(["type", "design", "window_kind"], sort=True):
+    for (kind, design, trust, window), part in kinds.groupby(["type", "design", "trust", "window_kind"], sort=True):
         part = part.sort_values(["_days", "campaign_id"], kind="stable")
         clusters: list[list] = []
         for idx, days in part["_days"].items():
@@ -161,14 +221,15 @@ def compute_pooling_groups(table: pd.DataFrame, *, max_ratio: float = MAX_LENGTH
             if len(members) < 2:
                 continue
             span = _days(part.at[members[0], "_days"], part.at[members[-1], "_days"])
-            labels.loc[members] = f"type {kind}, {design}, {window}, {span}"
+            labels.loc[members] = f"type {kind}, {design}, {trust}, {window}, {span}"
     return labels
 
 
 def compute_pooled_effects(table: pd.DataFrame, *, max_ratio: float = MAX_LENGTH_RATIO) -> pd.DataFrame:
     """Random-effects pools of the campaigns' headline revenue per customer, one row per group of comparable campaigns.
 
-    Groups come from :func:`compute_pooling_groups` (same type, design and window kind; window lengths within 25%);
+    Groups come from :func:`compute_pooling_groups` (randomized or adjusted verdicts of the same type, design, trust
+    and window kind; window lengths within 25%);
     each is pooled with :func:`compute_random_effects_pool`. A campaign's standard error is recovered from its 95%
     interval as ``(ci_high - ci_low) / (2 * 1.96)``, which assumes a symmetric normal interval. A campaign in no
     group is not pooled with anything: read it on its own.
@@ -188,15 +249,15 @@ def compute_pooled_effects(table: pd.DataFrame, *, max_ratio: float = MAX_LENGTH
 
     Examples
     --------
-    >>> t = pd.DataFrame({"campaign_id": ["a", "b", "c"], "type": "A", "design": "holdout",
+    >>> t = pd.DataFrame({"campaign_id": ["a", "b", "c"], "type": "A", "design": "holdout", "trust": "randomized",
     ...                   "window_kind": "campaign window", "window_days": [28, 30, 56],
     ...                   "revenue_per_customer": [1.0, 3.0, 2.0],
     ...                   "revenue_per_customer_ci_low": [1.0 - _Z95, 3.0 - _Z95, 0.0],
     ...                   "revenue_per_customer_ci_high": [1.0 + _Z95, 3.0 + _Z95, 4.0]})
     >>> out = compute_pooled_effects(t)  # c's 56-day window is more than 25% longer: c stays on its own
     >>> print(out[["group", "estimate", "i2", "tau2", "campaigns"]].round(2).to_string(index=False))
-                                           group  estimate  i2  tau2 campaigns
-    type A, holdout, campaign window, 28-30 days       2.0 0.5   1.0    [a, b]
+                                                       group  estimate  i2  tau2 campaigns
+    type A, holdout, randomized, campaign window, 28-30 days       2.0 0.5   1.0    [a, b]
     """
     groups = compute_pooling_groups(table, max_ratio=max_ratio)
     rows = []

@@ -386,7 +386,8 @@ def compute_highlights(
     *within each metric* (a revenue and a rate are not comparable). Effects whose ``role`` is ``"naive"`` (the
     unadjusted comparison of a non-randomized design, mostly selection) are left out unless ``include_naive``:
     they would otherwise top the list for exactly the wrong reason. Segments: ``response.segments`` rows with
-    ``q_value < 0.05`` (Benjamini-Hochberg), the ``top`` largest by ``|lift|``. Sentences are built only from the
+    ``q_value < 0.05`` (Benjamini-Hochberg), the ``top`` largest by ``|lift|``, each naming the trust of its
+    campaign's verdict (a segment of an indicative campaign is a difference, not an effect). Sentences are built only from the
     numbers in the summaries; rates are shown in percentage points (pp).
 
     Parameters
@@ -439,6 +440,10 @@ def compute_highlights(
                              f"{_text(e.get('versus'), '?')}, {_fmt(est, metric)} (95% CI {_fmt(lo, metric)} to "
                              f"{_fmt(hi, metric)}; {_text(e.get('method'), 'method not available')})."),
             })
+        trust = _text(_get(response, "verdict", "trust")).replace("_", " ")
+        trust_text = (f"campaign trust {trust}" + (": a difference between groups, not an effect"
+                                                   if trust == "indicative" else "")
+                      if trust else "campaign trust not assessed")
         for s in _list(_get(response, "segments")):
             lift, q = _num(s.get("lift")), _num(s.get("q_value"))
             if math.isnan(lift) or math.isnan(q) or q >= 0.05:
@@ -455,7 +460,7 @@ def compute_highlights(
                 "sentence": (f"{title} ({cid}): segment {_text(s.get('segment'), '?')} ({_pretty(s.get('dimension'))}),"
                              f" arm {_text(s.get('arm'), '?')}: {_pretty(seg_metric)} lift {_fmt(lift, seg_metric)} (95% CI "
                              f"{_fmt(lo, seg_metric)} to {_fmt(hi, seg_metric)}; q = {q:.3g}; "
-                             f"{'?' if math.isnan(customers) else f'{customers:,.0f}'} customers)."),
+                             f"{'?' if math.isnan(customers) else f'{customers:,.0f}'} customers; {trust_text})."),
             })
     eff = pd.DataFrame(effects, columns=list(HIGHLIGHT_COLUMNS))
     if len(eff):

@@ -226,7 +226,7 @@ def compute_holdout_effects(
                                  else "supporting"))
                 continue
             if not covariates:
-                rows.append(_tag(raw, arm=arm, versus=versus, role=lead))
+                rows.append(_tag(raw, arm=arm, versus=versus, role=lead, leads_pair=True))
                 continue
             check = effects.compute_adjustment_check(sub.loc[sub["_t"] == 1, y], sub.loc[sub["_t"] == 0, y],
                                                      binary=metric != "revenue_per_customer")
@@ -235,12 +235,39 @@ def compute_holdout_effects(
             adj["method_reason"] = raw["method_reason"] = check["reason"]
             if check["allowed"]:
                 rows += [_tag(raw, arm=arm, versus=versus, role="supporting"),
-                         _tag(adj, arm=arm, versus=versus, role=lead)]
+                         _tag(adj, arm=arm, versus=versus, role=lead, leads_pair=True)]
             else:
                 note = f"not the headline ({check['reason']}): its interval is too narrow at these group sizes"
                 adj["warning"] = "; ".join(w for w in (adj.get("warning"), note) if w)
-                rows += [_tag(raw, arm=arm, versus=versus, role=lead),
+                rows += [_tag(raw, arm=arm, versus=versus, role=lead, leads_pair=True),
                          _tag(adj, arm=arm, versus=versus, role="supporting")]
+    return add_arm_pair_qvalues(rows, control_arm)
+
+
+def add_arm_pair_qvalues(rows: list[dict], control_arm: str) -> list[dict]:
+    """Benjamini-Hochberg q-values over the campaign's arm-versus-arm comparisons, one family per campaign.
+
+    The family is the leading test of every pair of treatment arms and every metric that is not descriptive
+    (conversion, revenue per customer): with three arms and two metrics, six tests. Each row of the family gets
+    ``q_value`` and ``family`` ("arm versus arm"); the other rows keep no q-value.
+
+    Examples
+    --------
+    >>> rows = [{"arm": "a", "versus": "c", "metric": "m", "p_value": 0.01, "leads_pair": True},
+    ...         {"arm": "a", "versus": "b", "metric": "m", "p_value": 0.01, "leads_pair": True},
+    ...         {"arm": "a", "versus": "b", "metric": "n", "p_value": 0.04, "leads_pair": True},
+    ...         {"arm": "a", "versus": "b", "metric": "n", "p_value": 0.001, "leads_pair": False}]
+    >>> [r.get("q_value") for r in add_arm_pair_qvalues(rows, "c")]
+    [None, 0.02, 0.04, None]
+    """
+    family = [r for r in rows if r.get("leads_pair") and r["versus"] != control_arm]
+    if family:
+        q = effects.compute_qvalues(np.array([r.get("p_value", np.nan) for r in family], dtype=float))
+        for r, value in zip(family, q):
+            r["q_value"] = float(value)
+            r["family"] = f"arm versus arm ({len(family)} tests, Benjamini-Hochberg)"
+    for r in rows:
+        r.pop("leads_pair", None)
     return rows
 
 
@@ -445,12 +472,17 @@ def compute_campaign_roi(
 def compute_funnel(frame: pd.DataFrame, steps: list[str]) -> pd.DataFrame:
     """Counts and step conversion per arm along the funnel (events present in the data, then ``purchased``).
 
+    Event steps are nested: a customer counts at a step only after passing every earlier one. ``purchased`` counts
+    everyone in the group who bought in the campaign window (the conversion of the arm table), whether or not they
+    passed the event steps, so a group the campaign never reached (the comparison group) shows its real buyers,
+    not zero; its ``step_conversion`` is the share of the previous step's customers who bought.
+
     Examples
     --------
     >>> d = pd.DataFrame({"group": ["t"] * 4, "event_delivered": [1, 1, 1, 1], "event_redeemed": [1, 0, 0, 0],
     ...                   "converted": [1, 1, 0, 0]})
     >>> compute_funnel(d, ["delivered", "redeemed"])[["step", "customers", "step_conversion"]].values.tolist()
-    [['delivered', 4, nan], ['redeemed', 1, 0.25], ['purchased', 1, 1.0]]
+    [['delivered', 4, nan], ['redeemed', 1, 0.25], ['purchased', 2, 1.0]]
     """
     present = [s for s in steps if f"event_{s}" in frame and frame[f"event_{s}"].sum() > 0]
     rows = []
@@ -460,12 +492,12 @@ def compute_funnel(frame: pd.DataFrame, steps: list[str]) -> pd.DataFrame:
         for step in [*present, "purchased"]:
             col = "converted" if step == "purchased" else f"event_{step}"
             mask = sub[col].fillna(0).astype(bool)
-            if prev_mask is not None:
-                mask = mask & prev_mask  # the funnel counts customers who passed every earlier step
-            n = int(mask.sum())
+            passed = mask & prev_mask if prev_mask is not None else mask  # passed every earlier step too
+            n = int((mask if step == "purchased" else passed).sum())
             rows.append({"arm": arm, "step": step, "customers": n, "share_of_arm": n / len(sub) if len(sub) else np.nan,
-                         "step_conversion": (n / prev_n if prev_n else np.nan) if prev_n is not None else np.nan})
-            prev_mask, prev_n = mask, n
+                         "step_conversion": (int(passed.sum()) / prev_n if prev_n else np.nan)
+                         if prev_n is not None else np.nan})
+            prev_mask, prev_n = passed, int(passed.sum())
     return pd.DataFrame(rows)
 
 

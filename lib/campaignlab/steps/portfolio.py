@@ -150,19 +150,30 @@ def portfolio_types(result):
 
 
 def portfolio_pooled(result):
-    """The pooled effects, one row per group of comparable campaigns, and which campaigns stand alone."""
+    """The pooled effects, one row per group of comparable trusted campaigns; which campaigns stand alone and why."""
+    from campaignlab.stats import pooling
+
     p = result.pooled
     if result.table.empty:
         return None
-    alone = result.table.loc[portfolio.compute_pooling_groups(result.table).isna(), "campaign_id"].tolist()
+    unpooled = pooling.compute_unpooled(result.table)
+    indicative = unpooled.loc[unpooled["trust"] == "indicative", "campaign_id"].tolist()
+    rule = ("Only randomized or adjusted verdicts are pooled. Indicative verdicts describe a difference between "
+            "groups that may be who was targeted; averaging them would give a narrower interval around the same bias, "
+            "so they are listed, not pooled" + (f": {', '.join(map(escape_text, indicative))}." if indicative else "."))
+    others = unpooled.loc[unpooled["trust"] != "indicative"]
+    alone = "; ".join(f"{escape_text(c)} ({r})" for c, r in zip(others["campaign_id"], others["reason"]))
     if p.empty:
         show_not_available(NotAvailable(
-            "A pooled effect", "no two campaigns share type, design and window kind with window lengths within 25% "
-            "of each other and an interval each", "run comparable campaigns (same design, similar windows)"))
+            "A pooled effect", "no two randomized or adjusted campaigns share type, design and window kind with "
+            "window lengths within 25% of each other and an interval each",
+            "run comparable campaigns (same design, similar windows) with a holdout or a comparison that passes the "
+            "trust checks"))
+        show_markdown(rule + (f" Not pooled either: {alone}." if alone else ""))
         return None
-    text = f"Method: {p['method'].iloc[0]}."
+    text = f"Method: {p['method'].iloc[0]}. {rule}"
     if alone:
-        text += f" Not pooled with any other campaign (read on their own): {', '.join(map(escape_text, alone))}."
+        text += f" Not pooled with any other campaign (read on their own): {alone}."
     show_markdown(text)
     view = pd.DataFrame({
         "group": p["group"],
@@ -173,6 +184,19 @@ def portfolio_pooled(result):
         "campaigns": p["campaigns"].map(", ".join),
     })
     return view.style.hide(axis="index").format(escape="html")
+
+
+PORTFOLIO_TERMS = ("verdict", "trust", "randomized", "adjusted", "indicative", "not estimable", "campaign window",
+                   "post-period", "revenue per customer", "incremental revenue", "ROI",
+                   "confidence interval (95% CI)", "p-value", "q-value", "Benjamini-Hochberg (BH)", "pooled effect",
+                   "I-squared (I²)", "tau-squared (τ²)", "lift", "RFM", "value tier", "lifecycle stage")
+
+
+def portfolio_glossary() -> None:
+    """Show the glossary entries of the terms the portfolio page uses (the review shows the whole glossary)."""
+    from campaignlab.steps.glossary import GLOSSARY
+
+    show_markdown("\n".join(f"- **{t}**: {GLOSSARY[t]}" for t in PORTFOLIO_TERMS))
 
 
 def portfolio_highlights(result) -> None:

@@ -236,7 +236,7 @@ def show_repurchase(result) -> pd.DataFrame | None:
         return None
     ax = rplots.plot_repurchase(rep)
     if set(rep["group"]) & {RESPONDER, NON_RESPONDER}:
-        ax.set_title("descriptive: responders select themselves")
+        ax.set_title("Repurchase within each window: descriptive, responders select themselves")
     r = rep.copy()
     for c in ("rate", "ci_low", "ci_high"):
         r[c] = (100 * r[c].astype(float)).round(1)

@@ -111,6 +111,16 @@ def review_charts(run, summary: dict) -> None:
     rev = rev.sort_values("role", key=lambda s: s.map(order))
     rp.plot_estimates(rev, title="Effect on revenue per customer: naive versus adjusted")
     plt.show()
+    weekly = read_result_table(run, iorw.RunFiles.WEEKLY_COMPARISON)
+    if not weekly.empty:
+        from campaignlab.steps.response.views import show_weighted_weekly
+
+        window = ((summary.get("response") or {}).get("verdict") or {}).get("window") or {}
+        weekly["week"] = pd.to_datetime(weekly["week"])
+        weekly["period"] = weekly["period"].fillna("")
+        show_weighted_weekly(weekly, (window.get("start"), window.get("end")),
+                             currency=(summary.get("response", {}).get("roi") or {}).get("currency"))
+        plt.show()
     segs = read_result_table(run, iorw.RunFiles.SEGMENT_EFFECTS)
     if not segs.empty:
         est = segs[(segs["metric"] == "revenue_per_customer") & ~segs["small"].astype(bool)]
@@ -137,7 +147,8 @@ def method_appendix(summary: dict) -> None:
         f"{escape_text((r.get('eligibility') or {}).get('rule', 'all assigned customers'))}.",
         f"- **Covariates**: {', '.join(map(escape_text, r.get('covariates') or [])) or 'none'}.",
         "- **Estimators used**: " + "; ".join(methods) + ".",
-        "- **Multiple testing**: Benjamini-Hochberg q-values, one family per arm and metric across all segments.",
+        "- **Multiple testing**: Benjamini-Hochberg q-values, one family per arm and metric across all segments; "
+        "treatment arms compared with each other form one family per campaign.",
         f"- **Economics**: gross margin {100 * float((r.get('roi') or {}).get('gross_margin') or 0):.0f}%, costs = "
         "campaign discounts + cost per contact x contacts + fixed cost; ROI interval from the incremental revenue "
         "interval.",

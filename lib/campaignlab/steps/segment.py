@@ -174,11 +174,16 @@ def analyse(run: Run) -> SegmentResult:
         asg = run.tables["assignments"]
         assigned = set(asg.filter(asg.campaign_id == run.params.campaign).customer_id.to_pandas())
         targeted = segments["customer_id"].isin(assigned)
+        scfg = run.params.segmentation
+        # Rows and columns in the dimension's own order (lifecycle stages, tiers high to low, the RFM rules' order),
+        # never alphabetical.
+        orders = {"rfm_segment": [r.name for r in scfg.rfm_rules], "lifecycle": list(seg.LIFECYCLE_STATES),
+                  "value_tier": [t.name for t in scfg.value_tiers.tiers]}
         for dim in ("rfm_segment", "lifecycle", "value_tier"):
             b = segments.set_index("customer_id")[dim]
             a = later.set_index("customer_id")[dim].reindex(b.index)
             result.migration[dim] = {
-                group: _migration_or_reason(b[mask], a[mask], group)
+                group: _migration_or_reason(b[mask], a[mask], group, orders[dim])
                 for group, mask in (("targeted", targeted.to_numpy()), (NOT_ASSIGNED, ~targeted.to_numpy()))
             }
         if not w["post"].complete:
@@ -187,13 +192,17 @@ def analyse(run: Run) -> SegmentResult:
     return result
 
 
-def _migration_or_reason(before: pd.Series, after: pd.Series, group: str) -> pd.DataFrame | NotAvailable:
+def _migration_or_reason(before: pd.Series, after: pd.Series, group: str,
+                         order: list[str]) -> pd.DataFrame | NotAvailable:
     # A randomized e-mail test usually assigns every customer to some arm: the not-assigned group is then empty.
     if before.empty:
         return NotAvailable(f"Migration of {group.replace('_', ' ')} customers",
                             "no customer is in this group (every customer was assigned to an arm of the campaign)"
                             if group == NOT_ASSIGNED else "no customer is in this group")
-    return seg.compute_migration(before, after)
+    seen = set(before.dropna()) | set(after.dropna())
+    # Only the categories someone is in, in the dimension's order (labels outside it, e.g. "unknown", go last).
+    order = [c for c in order if c in seen] + sorted(seen - set(order) - {"absent"})
+    return seg.compute_migration(before, after, order=order)
 
 
 def _migration_section(by: dict[str, pd.DataFrame | NotAvailable]) -> dict[str, Any]:
@@ -363,7 +372,8 @@ def show_migration(result, dimension: str) -> None:
     fig, axes = plt.subplots(1, len(drawn), figsize=(7.5 * len(drawn), 6), squeeze=False)
     for (group, matrix), ax in zip(drawn.items(), axes[0]):
         plotting.plot_migration(matrix, ax=ax)
-        ax.set_title(f"{dimension.replace('_', ' ')}: {group.replace('_', ' ')}")
+        ax.set_title(f"{dimension.replace('_', ' ')}, {group.replace('_', ' ')} customers: where each row went "
+                     "(% of row)")
     fig.tight_layout()
 
 

@@ -12,6 +12,7 @@ import pytest
 from campaignlab.data.outcomes import (
     NOT_ASSIGNED,
     compute_customer_outcomes,
+    compute_customer_weekly_revenue,
     compute_weekly_series,
 )
 from campaignlab.data.windows import compute_windows
@@ -208,3 +209,22 @@ def test_weekly_series_is_per_customer_of_the_whole_group():
     assert (c1.customers, c1.revenue_per_customer, c1.active_customers_per_customer) == (2, 1.5, 0.5)
     assert list(out["group"]) == sorted(out["group"])
     assert np.issubdtype(out["week"].dtype, np.datetime64)
+
+
+def test_customer_weekly_revenue_is_per_customer_and_monday_week_and_adds_up_to_the_group_series():
+    tx = pd.DataFrame(
+        [("a", "1", "2024-03-04 09:00", 4.0), ("a", "1", "2024-03-04 09:00", 1.5),  # two lines, one week
+         ("b", "2", "2024-03-10 20:00", 5.0),   # Sunday: still the week of Monday 03-04
+         ("a", "4", "2024-03-11 08:00", 2.0),   # next week
+         ("a", "5", "2024-03-18 08:00", 99.0),  # on the (exclusive) end
+         ("z", "6", "2024-03-05 08:00", 50.0)],  # not asked for
+        columns=["customer_id", "order_id", "ts", "amount"])
+    tx["ts"] = pd.to_datetime(tx["ts"])
+    out = compute_customer_weekly_revenue(ibis.memtable(tx), pd.Series(["a", "b", "c"]), start=D(2024, 3, 4),
+                                          end=D(2024, 3, 18))
+    got = {(r.customer_id, r.week.date()): r.revenue for r in out.itertuples()}
+    assert got == {("a", D(2024, 3, 4)): 5.5, ("b", D(2024, 3, 4)): 5.0, ("a", D(2024, 3, 11)): 2.0}
+    series = compute_weekly_series(ibis.memtable(tx), pd.DataFrame({"customer_id": ["a", "b", "c"], "group": "g"}),
+                                   start=D(2024, 3, 4), end=D(2024, 3, 18))
+    assert series.set_index("week")["revenue"].to_dict() == pytest.approx(
+        out.groupby("week")["revenue"].sum().to_dict())

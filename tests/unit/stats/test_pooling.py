@@ -85,6 +85,8 @@ def campaigns(rows: list[tuple]) -> pd.DataFrame:
     """(campaign_id, type, design, window_kind, window_days, estimate, half-width of the 95% interval)."""
     t = pd.DataFrame(rows, columns=["campaign_id", "type", "design", "window_kind", "window_days",
                                     "revenue_per_customer", "half"])
+    # Verdicts that passed their checks: a holdout is randomized, a matched comparison adjusted.
+    t["trust"] = t["design"].map({"holdout": "randomized", "matched": "adjusted"})
     return t.assign(revenue_per_customer_ci_low=t["revenue_per_customer"] - t["half"],
                     revenue_per_customer_ci_high=t["revenue_per_customer"] + t["half"]).drop(columns="half")
 
@@ -101,8 +103,8 @@ def test_different_window_kinds_or_lengths_beyond_25_percent_are_not_pooled():
         ("h", "B", "holdout", "campaign window", 28, 9.0, Z),  # another type
     ])
     groups = pooling.compute_pooling_groups(t)
-    assert groups.tolist() == ["type A, holdout, campaign window, 28-35 days"] * 2 + [
-        "type A, holdout, campaign window, 36-44 days"] * 2 + [None] * 4
+    assert groups.tolist() == ["type A, holdout, randomized, campaign window, 28-35 days"] * 2 + [
+        "type A, holdout, randomized, campaign window, 36-44 days"] * 2 + [None] * 4
     pooled = pooling.compute_pooled_effects(t)
     assert list(pooled.columns) == list(pooling.POOLED_COLUMNS)
     assert pooled["campaigns"].tolist() == [["a", "b"], ["c", "d"]]
@@ -131,3 +133,18 @@ def test_campaigns_without_an_interval_or_window_are_left_out():
     empty = pooling.compute_pooled_effects(t)
     assert empty.empty and list(empty.columns) == list(pooling.POOLED_COLUMNS)
     assert pooling.compute_pooled_effects(t.iloc[0:0]).empty
+
+
+def test_only_randomized_or_adjusted_verdicts_are_pooled_each_trust_on_its_own():
+    t = campaigns([
+        ("a", "A", "matched", "campaign window", 28, 1.0, Z),
+        ("b", "A", "matched", "campaign window", 28, 3.0, Z),
+        ("c", "A", "matched", "campaign window", 28, 2.0, Z),
+        ("d", "A", "matched", "campaign window", 28, 2.0, Z),
+    ])
+    t["trust"] = ["adjusted", "adjusted", "indicative", "indicative"]
+    pooled = pooling.compute_pooled_effects(t)
+    assert pooled["campaigns"].tolist() == [["a", "b"]] and "adjusted" in pooled["group"].iloc[0]
+    out = pooling.compute_unpooled(t)
+    assert out["campaign_id"].tolist() == ["c", "d"] and out["reason"].str.contains("not pooled").all()
+    assert pooling.compute_pooled_effects(t.drop(columns="trust")).empty  # no trust level: nothing pooled

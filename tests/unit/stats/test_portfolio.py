@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 from campaignlab import iorw  # noqa: E402
 from campaignlab.plots import portfolio as pfplots  # noqa: E402
 from campaignlab.run import index  # noqa: E402
+from campaignlab.stats import pooling  # noqa: E402
 from campaignlab.stats import portfolio as pf  # noqa: E402
 from campaignlab.steps import portfolio as pstep  # noqa: E402
 
@@ -56,8 +57,10 @@ def summary(cid, *, type_="A", rpc=(2.0, 0.5, 3.5), revenue=(200.0, 50.0, 350.0)
                 {"arm": "mail", "versus": "holdout", "metric": "revenue_per_customer", "method": "naive",
                  "role": "naive", "estimate": est * 3, "ci_low": lo * 3, "ci_high": hi * 3, "p_value": 0.01,
                  "relative": 0.1},
+                # trust: what a version-2 verdict of this randomized holdout says; pooling needs it
                 {"arm": "mail", "versus": "holdout", "metric": "revenue_per_customer", "method": "adjusted",
-                 "estimate": est, "ci_low": lo, "ci_high": hi, "p_value": 0.02, "relative": 0.04},
+                 "estimate": est, "ci_low": lo, "ci_high": hi, "p_value": 0.02, "relative": 0.04,
+                 "trust": "randomized"},
                 {"arm": "mail", "versus": "holdout", "metric": "conversion_rate", "method": "z-test",
                  "estimate": 0.1, "ci_low": 0.02, "ci_high": 0.18, "p_value": 0.01, "relative": 0.5},
             ],
@@ -158,7 +161,7 @@ def test_pooled_effects_random_effects_within_comparable_campaigns():
     t = pf.compute_campaign_table(portfolio_fixture())
     pooled = pf.compute_pooled_effects(t)
     # Only c1 and c2 (type A, holdout, 10-day campaign window) have intervals and can be pooled.
-    assert pooled["group"].tolist() == ["type A, holdout, campaign window, 10 days"]
+    assert pooled["group"].tolist() == ["type A, holdout, randomized, campaign window, 10 days"]
     assert pooled["campaigns"].tolist() == [["c1", "c2"]]
     # c1: estimate 2, se 1.5 / 1.96; c2: estimate 1, se 1; by hand, DerSimonian-Laird.
     y, v = np.array([2.0, 1.0]), np.array([(3.0 / (2 * Z)) ** 2, 1.0])
@@ -180,7 +183,10 @@ def test_campaigns_with_other_windows_are_not_pooled():
     partly["windows"]["campaign"].update(covered_days=9, complete=False)  # another window kind
     matched = summary("c9", rpc=(1.5, 0.0, 3.0))
     matched["response"]["design"] = "matched"
-    t = pf.compute_campaign_table(portfolio_fixture() + [longer, partly, matched])
+    matched["response"]["effects"][1]["trust"] = "adjusted"
+    indicative = summary("c11", rpc=(1.5, 0.0, 3.0))  # same type, design and window, but indicative
+    indicative["response"]["effects"][1]["trust"] = "indicative"
+    t = pf.compute_campaign_table(portfolio_fixture() + [longer, partly, matched, indicative])
     assert pf.compute_pooled_effects(t)["campaigns"].tolist() == [["c1", "c2"]]
     within = summary("c10", rpc=(1.5, 0.0, 3.0))
     within["windows"]["campaign"].update(days=12, covered_days=12)  # 12 <= 1.25 * 10
@@ -212,14 +218,16 @@ def test_portfolio_pooled_view_names_what_is_not_pooled(monkeypatch):
                                    pf.compute_pooled_effects(table))
     view = pstep.portfolio_pooled(result)
     assert view.data["campaigns"].tolist() == ["c1, c2"]
-    assert "DerSimonian-Laird" in said[0] and "read on their own): c5, c3, c4, c6" in said[0]
+    assert "DerSimonian-Laird" in said[0] and "c5" in said[0] and "c6" in said[0]
     alone = pf.compute_campaign_table(summaries[:1])
     said.clear()
     assert pstep.portfolio_pooled(pstep.PortfolioResult([], alone, pd.DataFrame(), pd.DataFrame(),
                                                         pf.compute_pooled_effects(alone))) is None
-    assert said == ["A pooled effect is not available: no two campaigns share type, design and window kind with "
-                    "window lengths within 25% of each other and an interval each. To get it: run comparable "
-                    "campaigns (same design, similar windows)."]
+    assert said == ["A pooled effect is not available: no two randomized or adjusted campaigns share type, design "
+                    "and window kind with window lengths within 25% of each other and an interval each. To get it: "
+                    "run comparable campaigns (same design, similar windows) with a holdout or a comparison that "
+                    "passes the trust checks.", said[1]]
+    assert said[1].startswith("Only randomized or adjusted verdicts are pooled") and "c1 (no comparable" in said[1]
 
 
 # --------------------------------------------------------------------------------------------- highlights
@@ -397,3 +405,29 @@ def test_index_money_carries_the_currency():
                                     "incremental_revenue_ci_low": 100.0, "incremental_revenue_ci_high": 2300.0,
                                     "currency": "$"}], title="t")
     assert "$ 1,200 (95% CI $ 100 to $ 2,300)" in html
+
+
+def test_indicative_verdicts_are_listed_not_pooled():
+    a, b = summary("c1"), summary("c2", rpc=(1.0, 1.0 - Z, 1.0 + Z))
+    for s in (a, b):
+        s["response"]["effects"][1]["trust"] = "indicative"
+    t = pf.compute_campaign_table([a, b])
+    assert pf.compute_pooled_effects(t).empty
+    unpooled = pooling.compute_unpooled(t)
+    assert unpooled["campaign_id"].tolist() == ["c1", "c2"]
+    assert unpooled["reason"].str.startswith("indicative").all()
+    for s in (a, b):
+        s["response"]["effects"][1]["trust"] = "randomized"
+    t = pf.compute_campaign_table([a, b])
+    assert pf.compute_pooled_effects(t)["campaigns"].tolist() == [["c1", "c2"]] and pooling.compute_unpooled(t).empty
+
+
+def test_segment_highlights_name_the_trust_of_their_campaign_beside_q():
+    s = summary("c1")
+    s["response"]["verdict"] = {"arm": "all arms", "metric": "revenue_per_customer", "estimate": 2.0, "ci_low": -1.0,
+                                "ci_high": 5.0, "p_value": 0.3, "trust": "indicative", "trust_reasons": ["x"]}
+    old = summary("c2")  # a version-1 summary: no verdict, no trust
+    h = pf.compute_highlights([s, old])
+    seg = h[h["kind"] == "segment"].set_index("campaign_id")["sentence"]
+    assert "q = 0.004" in seg["c1"] and "campaign trust indicative: a difference between groups" in seg["c1"]
+    assert "campaign trust not assessed" in seg["c2"]

@@ -161,13 +161,17 @@ def test_funnel_counts_customers_who_passed_every_earlier_step():
     f = response.compute_funnel(_funnel_frame(), ["delivered", "opened", "clicked", "redeemed", "bounced"])
     t = f[f["arm"] == "t"]
     assert t["step"].tolist() == ["delivered", "opened", "clicked", "purchased"]
-    assert t["customers"].tolist() == [4, 3, 1, 1]
-    assert t["share_of_arm"].tolist() == pytest.approx([0.8, 0.6, 0.2, 0.2])
+    # event steps nested; purchased = everyone who bought (3 of 5, the customer who skipped delivery included)
+    assert t["customers"].tolist() == [4, 3, 1, 3]
+    assert t["share_of_arm"].tolist() == pytest.approx([0.8, 0.6, 0.2, 0.6])
     conv = t["step_conversion"].tolist()
     assert math.isnan(conv[0]) and conv[1:] == pytest.approx([0.75, 1 / 3, 1.0])
     c = f[f["arm"] == "c"]
-    # the control got nothing: zero at every step, and no conversion rate after an empty step
-    assert c["customers"].tolist() == [0, 0, 0, 0] and c["step_conversion"].isna().all()
+    # the control got nothing to respond to, but one of its two customers bought: the funnel says so
+    assert c["customers"].tolist() == [0, 0, 0, 1] and c["step_conversion"].isna().all()
+    conversion = _funnel_frame().groupby("group")["converted"].mean()
+    assert f[f["step"] == "purchased"].set_index("arm")["share_of_arm"].to_dict() == pytest.approx(
+        conversion.to_dict())
 
 
 def test_biggest_drop_is_the_lowest_step_conversion():
@@ -477,3 +481,23 @@ def test_planning_for_a_zero_effect_needs_an_infinite_holdout(rng):
     p = response.compute_planning(frame, treated_groups=["t"], control="c", observed_lift=float("nan"), alpha=ALPHA,
                                   power=0.8)
     assert math.isnan(p["holdout_needed_at_9_to_1"])
+
+
+def test_arm_versus_arm_comparisons_are_one_bh_family_per_campaign():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(sum(map(ord, "arm pairs")))
+    n = 600
+    group = rng.choice(["a", "b", "c", "control"], n)
+    revenue = rng.gamma(1.0, 20.0, n) * (rng.random(n) < 0.3) + np.where(group == "c", 6.0, 0.0)
+    d = pd.DataFrame({"group": group, "revenue": revenue, "converted": (revenue > 0).astype(int),
+                      "responded": 0, "pre_revenue": rng.gamma(1.0, 30.0, n)})
+    rows = response.compute_holdout_effects(d, control_arm="control", covariates=["pre_revenue"], alpha=0.05)
+    family = [r for r in rows if r.get("q_value") is not None]
+    # three pairs of treatment arms x two non-descriptive metrics, one leading test each
+    assert len(family) == 6 and all(r["versus"] != "control" for r in family)
+    assert {(r["arm"], r["versus"], r["metric"]) for r in family} == {
+        (x, y, m) for x, y in (("a", "b"), ("a", "c"), ("b", "c")) for m in ("conversion_rate", "revenue_per_customer")}
+    expected = multipletests([r["p_value"] for r in family], method="fdr_bh")[1]
+    assert [r["q_value"] for r in family] == pytest.approx(expected)
+    assert not any("q_value" in r for r in rows if r["versus"] == "control")

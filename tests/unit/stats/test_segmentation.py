@@ -769,8 +769,8 @@ def test_plot_segment_sizes_two_bars_per_segment(random_transactions, config):
 def test_plot_lifecycle_bars_match_counts():
     life = pd.DataFrame({"lifecycle": ["active"] * 3 + ["new"] + ["churned"] * 2})
     ax = plotting.plot_lifecycle(life)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["new", "active", "churned"]
-    assert [bar.get_height() for bar in ax.containers[0]] == [1, 3, 2]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["new", "active", "churned"]
+    assert [bar.get_width() for bar in ax.containers[0]] == [1, 3, 2]
 
 
 def test_plot_clv_distribution_bins_and_lines():
@@ -785,8 +785,9 @@ def test_plot_migration_cells():
     m = seg.compute_migration(pd.Series({"a": "x", "b": "y"}), pd.Series({"a": "y", "b": "y"}), order=["x", "y", "z"])
     ax = plotting.plot_migration(m)
     assert ax.collections[0].get_array().size == 9
-    assert sorted(int(t.get_text()) for t in ax.texts) == [0] * 7 + [1, 1]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["x", "y", "z"]
+    # row percentages: x moved to y (100%), y stayed (100%), z is empty (0% everywhere)
+    assert sorted(t.get_text() for t in ax.texts) == ["0%"] * 7 + ["100%", "100%"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["x (n=1)", "y (n=1)", "z (n=0)"]
 
 
 def test_plots_draw_on_given_axes():

@@ -351,7 +351,7 @@ def test_segment_effects_without_segments_say_run_02_segment(not_estimable, show
 def test_segment_lifts_draw_one_panel_per_non_tag_dimension(holdout):
     response_views.plot_segment_lifts(holdout)
     axes = plt.gcf().axes
-    assert [ax.get_title() for ax in axes] == ["rfm segment", "value tier"]
+    assert [ax.get_title() for ax in axes] == ["Lift by rfm segment", "Lift by value tier"]
     # the small segment is not drawn; the rest are sorted by lift
     assert [t.get_text() for t in axes[0].get_yticklabels()] == ["at_risk (n=300)", "champions (n=400)"]
     assert [t.get_text() for t in axes[1].get_yticklabels()] == ["high (n=500)"]
@@ -408,8 +408,10 @@ def test_funnel_names_the_biggest_drop_and_draws_a_bar_per_arm_and_step(holdout,
     assert shown == ["Biggest drop-off: to **redeemed** in arm **treatment** (33.3% of the previous step)."]
     assert table["share_of_arm"].tolist() == [0.0, 0.0, 0.0, 1.0, 0.333, 0.267]
     ax = plt.gcf().axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["delivered", "redeemed", "purchased"]
-    assert sum(len(c) for c in ax.containers) == 6
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["delivered", "redeemed",
+                                                            "purchased\n(all buyers in window)"]
+    assert sum(len(c.patches) for c in ax.containers) == 6
+    assert ax.get_title() and "%" in ax.get_ylabel()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["control", "treatment"]
 
 
@@ -475,7 +477,7 @@ def test_weekly_draws_one_line_per_group_and_shades_the_campaign(holdout, shown)
     ax = plt.gcf().axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["treatment", "control", "campaign window"]
-    assert ax.get_ylabel() == "revenue per customer"
+    assert ax.get_ylabel() == "revenue per customer per week" and ax.get_title()
     assert shown == []
 
 

@@ -88,7 +88,7 @@ def test_groups_with_responders_are_labelled_descriptive():
 def test_repurchase_figure_is_titled_descriptive(said):
     table = retention.show_repurchase(_result())
     assert table is not None and not said
-    assert plt.gca().get_title() == "descriptive: responders select themselves"
+    assert plt.gca().get_title().endswith("descriptive, responders select themselves")
 
 
 # --------------------------------------------------------------------------------------------- cohorts

@@ -1,7 +1,7 @@
 """Tests for the views of campaignlab.steps.review (notebook 05_review) on small summary.json dicts.
 
 The wording of the write-up itself is tested in test_review_text.py; here: what each view displays and returns.
-Not tested here: ``review_charts``, which reads the effect, segment and Kaplan-Meier tables back from a run folder.
+``review_charts`` is tested on a run folder of two CSV files (effects and the weekly weighted comparison).
 """
 
 from __future__ import annotations
@@ -225,3 +225,40 @@ def test_recommendations_table_is_styled_without_the_index_and_reasons_left_alig
     styled = review_views.recommendations(summary)
     assert styled.hide_index_ == [True]
     assert "text-align: left" in styled.to_html()
+
+
+def test_review_charts_draw_the_weighted_weekly_comparison_of_a_matched_campaign(tmp_path, shown):
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    from campaignlab import iorw
+
+    effects = pd.DataFrame({"arm": ["t", "t"], "versus": "comparison", "metric": "revenue_per_customer",
+                            "method": ["naive difference in means", "doubly robust ATT"], "role": ["naive", "headline"],
+                            "estimate": [30.0, 5.0], "ci_low": [20.0, -5.0], "ci_high": [40.0, 15.0]})
+    effects.to_csv(tmp_path / iorw.RunFiles.EFFECTS, index=False)
+    weeks = pd.date_range("2024-01-01", periods=10, freq="W-MON")
+    t = np.linspace(40, 50, 10)
+    pd.DataFrame({"week": weeks, "period": ["pre"] * 6 + ["campaign"] * 4, "targeted": t,
+                  "comparison_weighted": t - 1, "comparison_unweighted": t - 20, "difference": np.ones(10),
+                  "targeted_customers": 100, "comparison_customers": 900, "comparison_effective": 250.0}
+                 ).to_csv(tmp_path / iorw.RunFiles.WEEKLY_COMPARISON, index=False)
+    run = SimpleNamespace(path=lambda name: tmp_path / name)
+    summary = {"response": {"verdict": {"window": {"start": "2024-02-12", "end": "2024-03-11"}},
+                            "roi": {"currency": "EUR"}}}
+    drawn = []
+    real_show = plt.show
+    plt.show = lambda: drawn.append(plt.gcf())
+    try:
+        review_views.review_charts(run, summary)
+    finally:
+        plt.show = real_show
+    titles = [ax.get_title() for fig in drawn for ax in fig.axes]
+    assert any("weighted comparison (descriptive, not a forecast)" in x for x in titles)
+    assert any(x.startswith("Weekly difference") for x in titles)
+    sentence = next(s for s in shown if "weighted comparison" in s)
+    assert "not a model forecast" in sentence and "Kish effective size 250 of 900" in sentence
+    assert "gap averaged 2%" in sentence  # 1 / mean(t - 1) over the six pre-period weeks

@@ -172,9 +172,9 @@ def test_lifecycle_draws_states_and_response_history_and_returns_the_lifecycle_p
     axes = plt.gcf().axes
     assert len(axes) == 2
     # lifecycle states in lifecycle order, one bar each
-    assert [t.get_text() for t in axes[0].get_xticklabels()] == ["new", "active", "sleeping", "churned"]
+    assert [t.get_text() for t in axes[0].get_yticklabels()] == ["new", "active", "sleeping", "churned"]
     assert len(axes[0].patches) == 4
-    assert sorted(p.get_height() for p in axes[0].patches) == [1, 1, 1, 3]
+    assert sorted(p.get_width() for p in axes[0].patches) == [1, 1, 1, 3]
     assert axes[1].get_title() == "Customers and revenue by response history"
     assert sum(len(c) for c in axes[1].containers) == 6
     assert view["lifecycle"].tolist() == ["active", "sleeping", "churned", "new"]
@@ -245,10 +245,12 @@ def test_migration_draws_one_heatmap_per_group_with_titles(result, shown):
     segment_views.show_migration(result, "rfm_segment")
     axes = plt.gcf().axes
     assert len(axes) == 2
-    assert [ax.get_title() for ax in axes] == ["rfm segment: targeted", "rfm segment: not assigned"]
-    # nine annotated cells per 3 x 3 matrix, labelled with pretty segment names
-    assert [t.get_text() for t in axes[0].texts] == ["2", "0", "0", "0", "1", "0", "0", "0", "0"]
-    assert [t.get_text() for t in axes[1].get_yticklabels()] == ["champions", "at risk", "hibernating"]
+    assert [ax.get_title().split(":")[0] for ax in axes] == ["rfm segment, targeted customers",
+                                                            "rfm segment, not assigned customers"]
+    # nine annotated cells per 3 x 3 matrix in row percentages, labelled with pretty segment names and row counts
+    assert [t.get_text() for t in axes[0].texts] == ["100%", "0%", "0%", "0%", "100%", "0%", "0%", "0%", "0%"]
+    assert [t.get_text().split(" (n=")[0] for t in axes[1].get_yticklabels()] == ["champions", "at risk",
+                                                                                  "hibernating"]
     assert shown == []
 
 

@@ -30,6 +30,7 @@ from campaignlab.stats.causal.att import (  # noqa: F401
     _finish,
     _method_text,
     _prepare,
+    compute_att_weights,
     estimate_att_bootstrap,
     estimate_att_doubly_robust,
     estimate_att_ipw,
@@ -51,6 +52,7 @@ from campaignlab.stats.causal.propensity import (  # noqa: F401
 )
 
 __all__ = [
+    "compute_att_weights",
     "compute_balance",
     "compute_overlap",
     "estimate_att_bootstrap",

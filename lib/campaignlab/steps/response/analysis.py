@@ -166,9 +166,34 @@ def _add_descriptives(run: Run, result: ResponseResult) -> None:
     result.products = _product_split(frame, result.control)
     span_start = next((x.clipped_start for x in (w["pre"], w["campaign"]) if x.clipped_start), None)
     span_end = next((x.clipped_end for x in (w["post"], w["campaign"]) if x.clipped_end), None)
-    result.weekly = outcomes.compute_weekly_series(run.tables["transactions"], frame[["customer_id", "group"]],
-                                                   start=span_start, end=span_end)
+    weekly = outcomes.compute_weekly_series(run.tables["transactions"], frame[["customer_id", "group"]],
+                                            start=span_start, end=span_end)
+    # Whole weeks only: a week cut by the span's edge would show as a fall in revenue that is not there.
+    whole = (weekly["week"] >= pd.Timestamp(span_start)) & (weekly["week"] + pd.Timedelta(days=7)
+                                                            <= pd.Timestamp(span_end)) if len(weekly) else []
+    result.weekly = weekly[whole].reset_index(drop=True) if len(weekly) else weekly
+    if result.design == "matched":
+        result.weekly_weighted = _weighted_weekly(run, result, span_start, span_end)
     result.periods = compute_period_table(run, frame)
+
+
+def _weighted_weekly(run: Run, result: ResponseResult, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Weekly revenue per targeted customer against the comparison weighted as the verdict's estimator weights it."""
+    from campaignlab.stats import causal, weekly
+
+    frame = result.frame
+    treated = frame["group"] != response.COMPARISON
+    w = causal.compute_att_weights(frame.assign(_t=treated.astype(int)), treatment="_t",
+                                   covariates=result.covariates, trim=run.params.response.trim)
+    per_customer = outcomes.compute_customer_weekly_revenue(run.tables["transactions"], frame["customer_id"],
+                                                            start=start, end=end)
+    # Whole weeks only: a week cut by the data's edge would show as a fall in revenue that is not there.
+    first = pd.Timestamp(start) + pd.Timedelta(days=(7 - pd.Timestamp(start).weekday()) % 7)
+    weeks = pd.date_range(first, pd.Timestamp(end) - pd.Timedelta(days=7), freq="W-MON")
+    spans = {k: (run.windows[k].clipped_start, run.windows[k].clipped_end) for k in ("pre", "campaign", "post")}
+    return weekly.compute_weighted_weekly(
+        per_customer, pd.DataFrame({"customer_id": frame["customer_id"], "treated": treated, "weight": w}),
+        weeks=weeks, windows=spans)
 
 
 ALL_ARMS = "all arms"
@@ -453,6 +478,8 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
     iorw.write_table(result.effects, run.path(iorw.RunFiles.EFFECTS))
     if not result.segments.empty:
         iorw.write_table(result.segments, run.path(iorw.RunFiles.SEGMENT_EFFECTS))
+    if not result.weekly_weighted.empty:
+        iorw.write_table(result.weekly_weighted, run.path(iorw.RunFiles.WEEKLY_COMPARISON))
     effect_cols = ["arm", "versus", "metric", "method", "role", "estimate", "ci_low", "ci_high", "p_value", "relative",
                    "warning"]
     seg_cols = ["dimension", "segment", "arm", "metric", "customers", "response_rate", "lift", "ci_low", "ci_high",

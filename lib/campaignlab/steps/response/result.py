@@ -50,6 +50,9 @@ class ResponseResult:
         Promoted products against the rest of the basket, per group.
     weekly : pandas.DataFrame
         Revenue per customer per week and group, across the windows.
+    weekly_weighted : pandas.DataFrame
+        Matched design: weekly revenue per targeted customer against the comparison group weighted with the
+        verdict estimator's propensity odds weights, and their difference (empty for a holdout).
     periods : pandas.DataFrame
         Revenue per customer before, during and after the campaign, per group.
     roi : dict
@@ -82,6 +85,7 @@ class ResponseResult:
     funnel: pd.DataFrame = field(default_factory=pd.DataFrame)
     products: pd.DataFrame = field(default_factory=pd.DataFrame)
     weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    weekly_weighted: pd.DataFrame = field(default_factory=pd.DataFrame)
     periods: pd.DataFrame = field(default_factory=pd.DataFrame)
     roi: dict[str, Any] = field(default_factory=dict)
     planning: dict[str, Any] = field(default_factory=dict)

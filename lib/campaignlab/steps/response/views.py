@@ -65,6 +65,12 @@ def effects_table(result) -> pd.DataFrame:
         "p-value": e["p_value"].map(lambda p: "" if pd.isna(p) else ("<0.0001" if p < 1e-4 else f"{p:.4f}")),
         "warning": e["warning"].fillna("") if "warning" in e else "",
     })
+    if "q_value" in e and e["q_value"].notna().any():
+        # Arm-versus-arm comparisons are one Benjamini-Hochberg family per campaign: read them by their q-value.
+        out.insert(9, "q-value (arm vs arm)", e["q_value"].map(lambda q: "" if pd.isna(q) else f"{q:.4f}"))
+        show_markdown(f"Treatment arms compared with each other: {e['q_value'].notna().sum()} tests, one "
+                      "Benjamini-Hochberg family for the campaign; a difference between arms counts only where its "
+                      "q-value is below 0.05.")
     return out.reset_index(drop=True)
 
 
@@ -219,6 +225,35 @@ def show_weekly(result, run) -> None:
         show_markdown("No weekly series (no effect analysis for this campaign).")
         return
     rp.plot_weekly(result.weekly, run.windows)
+    if not result.weekly_weighted.empty:
+        import matplotlib.pyplot as plt
+
+        plt.show()
+        w = run.windows["campaign"]
+        show_weighted_weekly(result.weekly_weighted, (w.clipped_start, w.clipped_end),
+                             currency=run.params.economics.currency)
+
+
+def show_weighted_weekly(weekly: pd.DataFrame, campaign: tuple, *, currency: str | None = None) -> None:
+    """The weekly targeted-vs-weighted-comparison chart with the sentence that says what it is and is not."""
+    from campaignlab.plots import response as rp
+
+    pre = weekly[weekly["period"] == "pre"]
+    gap = (pre["difference"].abs().mean() / pre["comparison_weighted"].mean()
+           if len(pre) and pre["comparison_weighted"].mean() else float("nan"))
+    pre_text = ("" if not pd.notna(gap) else
+                f" Before the campaign the weekly gap averaged {gap:.0%} of the comparison's weekly revenue: "
+                + ("the weighting made the groups alike, so the gap after the start is worth reading."
+                   if gap < 0.1 else "the groups differ even before the campaign, so the gap after the start "
+                   "cannot be read as the campaign's doing."))
+    show_markdown(
+        "**Weekly revenue per customer: targeted against the weighted comparison group.** Descriptive of the "
+        "weighted comparison, not a model forecast: each comparison customer counts with the propensity odds weight "
+        f"of the verdict's estimator (Kish effective size {weekly['comparison_effective'].iloc[0]:,.0f} of "
+        f"{weekly['comparison_customers'].iloc[0]:,} comparison customers). The lower panel is the weekly "
+        "difference; the campaign window is shaded. The verdict's doubly robust estimate also adjusts with an "
+        "outcome model, so these weekly gaps need not add up to it." + pre_text)
+    rp.plot_weighted_weekly(weekly, campaign, currency=currency)
 
 
 def show_naive_vs_adjusted(result) -> None:
