@@ -44,8 +44,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LINES_PER_CUSTOMER = 10
-#: Disk needed per transaction line: generated Parquet (~10 B), the cleaned cache and its rejected rows, the run's
-#: per-customer files and DuckDB's spill files, measured at 1M and 10M lines (about 60 B) with a margin of 2.5x.
+#: Disk needed per transaction line: generated Parquet, the cleaned cache and its rejected rows, the run's
+#: per-customer files (about 30 B a line together, measured at 1M lines) and DuckDB's spill files, with a wide margin.
 BYTES_PER_LINE = 150
 SAMPLE_SECONDS = 0.2
 MACHINE = f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
@@ -341,7 +341,8 @@ def run_reference(kind: str, data: Path, work: Path) -> Measured | None:
         return None
     result = json.loads(lines[-1][1])
     cpu, peak = sampler.window(t0, t1)
-    return Measured(f"reference: {kind} ({result['rows']:,} customers)", result["seconds"], cpu, peak)
+    print(f"    {kind}: {result['rows']:,} customers aggregated", flush=True)
+    return Measured(f"reference: {kind} query", result["seconds"], cpu, peak)
 
 
 # ----------------------------------------------------------------------------------------------- data and disk
@@ -400,21 +401,24 @@ def plot(results: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.5))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
     names = [n for n in dict.fromkeys(r["item"] for r in results) if not n.startswith("generate")]
-    for name in names:
-        pts = sorted((r["lines"], r["wall_s"], r["peak_gb"]) for r in results if r["item"] == name)
+    colors = plt.get_cmap("tab20").colors
+    for i, name in enumerate(names):
+        pts = sorted((r["lines"], r["wall_s"], r["cpu_s"], r["peak_gb"]) for r in results if r["item"] == name)
         style = "--" if name.startswith("reference") else "-"
-        xs = [p[0] for p in pts]
-        ax_t.plot(xs, [max(p[1], 1e-2) for p in pts], style, marker="o", label=name)
-        ax_m.plot(xs, [max(p[2], 1e-3) for p in pts], style, marker="o", label=name)
-    for ax, what in ((ax_t, "wall time (s)"), (ax_m, "peak memory of the process tree (GB)")):
+        width = 2.5 if name.startswith(("whole", "data work", "reference")) else 1.0
+        for ax, k, floor in zip(axes, (1, 2, 3), (1e-2, 1e-2, 1e-3)):
+            ax.plot([p[0] for p in pts], [max(p[k], floor) for p in pts], style, marker="o", lw=width,
+                    color=colors[i % len(colors)], label=name)
+    for ax, what in zip(axes, ("wall time (s)", "CPU time of the process tree (s)",
+                               "peak memory of the process tree (GB)")):
         ax.set(xscale="log", yscale="log", xlabel="transaction lines", ylabel=what)
         ax.grid(True, which="both", alpha=0.3)
-    ax_m.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    fig.suptitle("campaignlab suite cost against data size (10 lines per customer)")
+    axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.suptitle(f"campaignlab suite cost against data size (10 lines per customer; {MACHINE})")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
