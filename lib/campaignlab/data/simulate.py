@@ -235,15 +235,76 @@ def simulate_dataset(
     if not 0 < target_share < 1:
         raise ValueError(f"target_share must be in (0, 1), got {target_share}")
     rng = np.random.default_rng(seed)
+    return simulate_block(
+        rng, first_id=1, n_customers=n_customers, id_width=max(5, len(str(n_customers))),
+        start_date=start_date, n_days=n_days, campaign_start_day=campaign_start_day, campaign_days=campaign_days,
+        arm_lifts={"treatment": true_lift}, confounding=confounding, holdout_share=holdout_share,
+        target_share=target_share,
+    )
+
+
+def day_profile(start_date: dt.date, n_days: int) -> np.ndarray:
+    """Relative order intensity of each day: a weekday pattern times a slow seasonal wave (mean about 1)."""
+    days = np.arange(n_days)
+    weekday = (pd.Timestamp(start_date) + pd.to_timedelta(days, unit="D")).day_of_week.to_numpy()
+    weekly = np.array([0.9, 0.95, 1.0, 1.0, 1.1, 1.25, 0.8])[weekday]
+    return weekly * (1.0 + 0.3 * np.sin(2 * np.pi * (days - 60) / 365.0))
+
+
+#: Mean daily order rate of the latent customer rate exp(log(0.04) + 0.8 z), z ~ N(0, 1), before ``rate_scale``.
+BASE_DAILY_RATE = 0.04 * float(np.exp(0.8**2 / 2))
+#: Mean line items per order: 1 + Poisson(0.6 exp(0.3 z)), z ~ N(0, 1).
+LINES_PER_ORDER = 1.0 + 0.6 * float(np.exp(0.3**2 / 2))
+
+
+def draw_catalog(rng: np.random.Generator, n_products: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Product ids, shelf prices and Zipf-like popularity (shares adding to 1) of the simulated shop."""
+    prices = np.round(np.maximum(np.exp(rng.normal(np.log(12.0), 0.6, n_products)), 1.0), 2)
+    popularity = 1.0 / np.arange(1, n_products + 1) ** 0.8
+    popularity /= popularity.sum()
+    product_ids = np.array([f"P{i:03d}" for i in range(1, n_products + 1)], dtype=object)
+    return product_ids, prices, popularity
+
+
+def simulate_block(
+    rng: np.random.Generator,
+    *,
+    first_id: int,
+    n_customers: int,
+    id_width: int,
+    start_date: dt.date,
+    n_days: int,
+    campaign_start_day: int,
+    campaign_days: int,
+    arm_lifts: dict[str, float],
+    confounding: float,
+    holdout_share: float,
+    target_share: float,
+    rate_scale: float = 1.0,
+    catalog: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    first_order: int = 1,
+    order_width: int = 8,
+) -> dict[str, pd.DataFrame]:
+    """The canonical tables of customers ``first_id .. first_id + n_customers - 1``: the story of
+    :func:`simulate_dataset`, for one block of a larger data set (see :mod:`campaignlab.data.synth`).
+
+    Customers are independent, so a large data set is a sequence of blocks, each with its own generator. Within a
+    block, targeting standardizes pre-period spend over the block's customers and the holdout is exactly
+    ``round(holdout_share * targeted)``. Treatment-arm customers order at ``1 + arm_lifts[arm]`` times their usual
+    rate in the window; with several arms the non-held-out targeted customers are split among them at random.
+    ``rate_scale`` multiplies every customer's order rate (more or fewer lines per customer); ``catalog`` (from
+    :func:`draw_catalog`) is shared by every block, or drawn here when None; order ids count from ``first_order``.
+    ``campaigns.attrs["truth"]`` adds, per arm, ``n``, ``incremental_orders`` and ``incremental_gross_revenue``
+    (expected sums over the arm's customers) so that blocks can be added up.
+    """
     n = n_customers
     start = pd.Timestamp(start_date)
-    width = max(5, len(str(n)))
-    ids = np.array([f"C{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+    ids = np.array([f"C{i:0{id_width}d}" for i in range(first_id, first_id + n)], dtype=object)
 
     # --- customers: latent rate and basket size, observed attributes
     activity = rng.normal(size=n)
     affluence = rng.normal(size=n)
-    daily_rate = np.exp(np.log(0.04) + 0.8 * activity)
+    daily_rate = np.exp(np.log(0.04) + 0.8 * activity) * rate_scale
     extra_lines = 0.6 * np.exp(0.3 * affluence)  # mean extra line items per order
     signup = start - pd.to_timedelta(rng.integers(30, 1500, n), unit="D")
     customers = pd.DataFrame(
@@ -256,11 +317,8 @@ def simulate_dataset(
         }
     )
 
-    # --- shared day profile: weekday pattern x slow seasonal wave
     days = np.arange(n_days)
-    weekday = (start + pd.to_timedelta(days, unit="D")).day_of_week.to_numpy()
-    weekly = np.array([0.9, 0.95, 1.0, 1.0, 1.1, 1.25, 0.8])[weekday]
-    profile = weekly * (1.0 + 0.3 * np.sin(2 * np.pi * (days - 60) / 365.0))
+    profile = day_profile(start_date, n_days)
     end_day = campaign_start_day + campaign_days
     segments = {
         "pre": days[:campaign_start_day],
@@ -268,12 +326,8 @@ def simulate_dataset(
         "post": days[end_day:],
     }
 
-    # --- product catalog
-    n_products = 40
-    prices = np.round(np.maximum(np.exp(rng.normal(np.log(12.0), 0.6, n_products)), 1.0), 2)
-    popularity = 1.0 / np.arange(1, n_products + 1) ** 0.8
-    popularity /= popularity.sum()
-    product_ids = np.array([f"P{i:03d}" for i in range(1, n_products + 1)], dtype=object)
+    product_ids, prices, popularity = catalog if catalog is not None else draw_catalog(rng)
+    n_products = product_ids.size
     mean_quantity = 1.25  # 1 + Poisson(0.25)
     mean_line_amount = float((popularity * prices).sum() * mean_quantity)
 
@@ -297,19 +351,14 @@ def simulate_dataset(
     # --- pre-period orders decide targeting (realized spend, as a CRM team would use)
     pre = segment_orders("pre", np.ones(n))
     pre_spend = np.bincount(pre["cust"][pre["line_order"]], weights=pre["gross"], minlength=n)
-    x = np.log1p(pre_spend)
-    z = (x - x.mean()) / (x.std() if x.std() > 0 else 1.0)
-    logit = np.log(target_share / (1 - target_share)) + confounding * z
-    targeted = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
-    target_idx = np.flatnonzero(targeted)
-    n_holdout = int(round(holdout_share * target_idx.size))
-    holdout_idx = rng.choice(target_idx, size=n_holdout, replace=False) if n_holdout else np.empty(0, int)
-    arm = np.full(n, "", dtype=object)
-    arm[target_idx] = "treatment"
-    arm[holdout_idx] = "control"
-    is_treat = arm == "treatment"
+    arm = _assign_arms(rng, pre_spend, arms=list(arm_lifts), confounding=confounding,
+                       holdout_share=holdout_share, target_share=target_share)
+    is_treat = np.isin(arm, list(arm_lifts))
+    planted = np.zeros(n)  # each customer's proportional lift in the window
+    for name, value in arm_lifts.items():
+        planted[arm == name] = value
 
-    parts = [pre, segment_orders("window", np.where(is_treat, 1.0 + true_lift, 1.0)), segment_orders("post", np.ones(n))]
+    parts = [pre, segment_orders("window", 1.0 + planted), segment_orders("post", np.ones(n))]
     offsets = np.cumsum([0] + [p["cust"].size for p in parts[:-1]])
     order_cust = np.concatenate([p["cust"] for p in parts])
     order_day = np.concatenate([p["day"] for p in parts])
@@ -325,16 +374,103 @@ def simulate_dataset(
     rank = np.empty_like(perm)
     rank[perm] = np.arange(perm.size)
     order_frame = pd.DataFrame({"cust": order_cust[perm], "ts": order_ts[perm]})
-    order_frame["order_id"] = [f"O{i:08d}" for i in range(1, len(order_frame) + 1)]
+    order_frame["order_id"] = [f"O{i:0{order_width}d}" for i in range(first_order, first_order + len(order_frame))]
     line_order = rank[line_order]
     line_perm = np.argsort(line_order, kind="stable")
     line_order, product, quantity, gross = (a[line_perm] for a in (line_order, product, quantity, gross))
 
-    # --- funnel events for the treatment arm
     campaign_id = "SIM1"
     window_start = start + pd.Timedelta(days=campaign_start_day)
     window_end = start + pd.Timedelta(days=end_day)
-    treat_idx = np.flatnonzero(is_treat)
+    events, redeemed_pos, discount = _funnel(rng, ids, np.flatnonzero(is_treat), order_frame, line_order, gross,
+                                             campaign_id, window_start, window_end)
+    amount = np.round(gross - discount, 2)
+
+    transactions = pd.DataFrame(
+        {
+            "customer_id": ids[order_frame["cust"].to_numpy()[line_order]],
+            "order_id": order_frame["order_id"].to_numpy()[line_order],
+            "ts": order_frame["ts"].to_numpy()[line_order],
+            "amount": amount,
+            "quantity": quantity.astype(int),
+            "product_id": product_ids[product],
+            "discount": discount,
+        }
+    )
+
+    campaigns = pd.DataFrame(
+        {
+            "campaign_id": [campaign_id],
+            "start_date": pd.Series([window_start.date()], dtype=object),
+            "end_date": pd.Series([window_end.date()], dtype=object),
+            "name": ["Simulated coupon campaign"],
+            "type": ["email"],
+            "cost_per_contact": [0.05],
+            "fixed_cost": [500.0],
+        }
+    )
+    assigned = np.flatnonzero(arm != "")
+    assignments = pd.DataFrame(
+        {"campaign_id": campaign_id, "customer_id": ids[assigned], "arm": arm[assigned].astype(str)}
+    )
+    incr_orders = planted * daily_rate * profile[segments["window"]].sum()
+    incr_revenue = incr_orders * (1 + extra_lines) * mean_line_amount
+    campaigns.attrs["truth"] = _truth(arm, arm_lifts, incr_orders, incr_revenue)
+    transactions.attrs["n_orders"] = len(order_frame)
+    return {
+        "customers": customers,
+        "transactions": transactions,
+        "campaigns": campaigns,
+        "assignments": assignments,
+        "events": events,
+    }
+
+
+def _assign_arms(rng: np.random.Generator, pre_spend: np.ndarray, *, arms: list[str], confounding: float,
+                 holdout_share: float, target_share: float) -> np.ndarray:
+    """Arm of every customer ('' = not targeted): targeting on standardized log pre-spend, then a random holdout."""
+    n = pre_spend.size
+    x = np.log1p(pre_spend)
+    z = (x - x.mean()) / (x.std() if x.std() > 0 else 1.0)
+    logit = np.log(target_share / (1 - target_share)) + confounding * z
+    targeted = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
+    target_idx = np.flatnonzero(targeted)
+    n_holdout = int(round(holdout_share * target_idx.size))
+    holdout_idx = rng.choice(target_idx, size=n_holdout, replace=False) if n_holdout else np.empty(0, int)
+    arm = np.full(n, "", dtype=object)
+    if len(arms) == 1:
+        arm[target_idx] = arms[0]
+    else:  # several treatment arms: the targeted who are not held out are split among them at random
+        treated_idx = np.setdiff1d(target_idx, holdout_idx)
+        arm[treated_idx] = np.array(arms, dtype=object)[rng.integers(len(arms), size=treated_idx.size)]
+    arm[holdout_idx] = "control"
+    return arm
+
+
+def _truth(arm: np.ndarray, arm_lifts: dict[str, float], incr_orders: np.ndarray,
+           incr_revenue: np.ndarray) -> dict:
+    is_treat = np.isin(arm, list(arm_lifts))
+    truth = {
+        "true_lift": float(next(iter(arm_lifts.values()))) if len(arm_lifts) == 1 else dict(arm_lifts),
+        "n_treatment": int(is_treat.sum()),
+        "expected_incremental_orders_per_treated": float(incr_orders[is_treat].mean()) if is_treat.any() else float("nan"),
+        "expected_incremental_gross_revenue_per_treated": (
+            float(incr_revenue[is_treat].mean()) if is_treat.any() else float("nan")
+        ),
+    }
+    truth["arms"] = {
+        name: {"lift": float(value), "n": int((arm == name).sum()),
+               "incremental_orders": float(incr_orders[arm == name].sum()),
+               "incremental_gross_revenue": float(incr_revenue[arm == name].sum())}
+        for name, value in arm_lifts.items()
+    }
+    return truth
+
+
+def _funnel(rng: np.random.Generator, ids: np.ndarray, treat_idx: np.ndarray, order_frame: pd.DataFrame,
+            line_order: np.ndarray, gross: np.ndarray, campaign_id: str, window_start: pd.Timestamp,
+            window_end: pd.Timestamp) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Funnel events of the treated and the coupon discounts they redeem: (events, redeemed orders, line discount)."""
     delivered = treat_idx[rng.random(treat_idx.size) < 0.97]
     delivered_ts = window_start + pd.Timedelta(hours=8) + pd.to_timedelta(rng.integers(0, 7200, delivered.size), unit="s")
     open_mask = rng.random(delivered.size) < 0.5
@@ -359,20 +495,7 @@ def simulate_dataset(
     discount = np.zeros(line_order.size)
     discounted_line = np.isin(line_order, redeemed_pos)
     discount[discounted_line] = np.round(0.1 * gross[discounted_line], 2)
-    amount = np.round(gross - discount, 2)
     order_discount = np.bincount(line_order, weights=discount, minlength=len(order_frame))
-
-    transactions = pd.DataFrame(
-        {
-            "customer_id": ids[order_frame["cust"].to_numpy()[line_order]],
-            "order_id": order_frame["order_id"].to_numpy()[line_order],
-            "ts": order_frame["ts"].to_numpy()[line_order],
-            "amount": amount,
-            "quantity": quantity.astype(int),
-            "product_id": product_ids[product],
-            "discount": discount,
-        }
-    )
 
     def event_rows(name: str, who: np.ndarray, ts: pd.DatetimeIndex | np.ndarray, value: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(
@@ -395,38 +518,4 @@ def simulate_dataset(
         ignore_index=True,
     )
     events = events.sort_values(["ts", "customer_id", "event"], kind="stable").reset_index(drop=True)
-
-    campaigns = pd.DataFrame(
-        {
-            "campaign_id": [campaign_id],
-            "start_date": pd.Series([window_start.date()], dtype=object),
-            "end_date": pd.Series([window_end.date()], dtype=object),
-            "name": ["Simulated coupon campaign"],
-            "type": ["email"],
-            "cost_per_contact": [0.05],
-            "fixed_cost": [500.0],
-        }
-    )
-    assigned = np.flatnonzero(arm != "")
-    assignments = pd.DataFrame(
-        {"campaign_id": campaign_id, "customer_id": ids[assigned], "arm": arm[assigned].astype(str)}
-    )
-    window_mass = profile[segments["window"]].sum()
-    incr_orders = true_lift * daily_rate[is_treat] * window_mass
-    campaigns.attrs["truth"] = {
-        "true_lift": float(true_lift),
-        "n_treatment": int(is_treat.sum()),
-        "expected_incremental_orders_per_treated": float(incr_orders.mean()) if is_treat.any() else float("nan"),
-        "expected_incremental_gross_revenue_per_treated": (
-            float((incr_orders * (1 + extra_lines[is_treat]) * mean_line_amount).mean())
-            if is_treat.any()
-            else float("nan")
-        ),
-    }
-    return {
-        "customers": customers,
-        "transactions": transactions,
-        "campaigns": campaigns,
-        "assignments": assignments,
-        "events": events,
-    }
+    return events, redeemed_pos, discount

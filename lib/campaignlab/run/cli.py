@@ -1,4 +1,4 @@
-"""Command line: ``campaignlab run | validate | new | diff``."""
+"""Command line: ``campaignlab run | validate | new | export-targets | diff | synth``."""
 
 from __future__ import annotations
 
@@ -121,6 +121,27 @@ def cmd_export_targets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    from campaignlab.data.synth import SynthSpec
+    from campaignlab.synth_io import write_synth_dataset
+
+    try:
+        spec = SynthSpec(customers=args.customers, lines=args.lines, seed=args.seed, arms=args.arms,
+                         holdout_share=args.holdout_share, history=args.history, effects=tuple(args.effect))
+        written = write_synth_dataset(spec, Path(args.out), campaign_id=args.id, overwrite=args.overwrite,
+                                      progress=lambda m: print(m, flush=True))
+    except (ValueError, FileExistsError) as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return 2
+    rows = ", ".join(f"{name} {n:,}" for name, n in written.rows.items())
+    print(f"wrote {written.folder} in {written.seconds:.1f} s: {rows}")
+    for arm, t in written.truth.items():
+        print(f"planted: {arm} order rate x {1 + t['lift']:.3f} in the window, expected "
+              f"+{t['incremental_orders_per_customer']:.4f} orders per customer")
+    print(f"params: {written.params_path}  (campaignlab run {written.params_path})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="campaignlab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +181,23 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("a", help="a run folder or summary.json")
     diff.add_argument("b", help="another run folder or summary.json")
     diff.set_defaults(func=cmd_diff)
+
+    syn = sub.add_parser("synth", help="generate a canonical data set of any size with a planted campaign effect")
+    syn.add_argument("--customers", type=int, required=True, help="number of customers")
+    syn.add_argument("--lines", type=int, required=True, help="transaction lines to aim at (the count varies a little)")
+    syn.add_argument("--out", required=True, help="folder for the Parquet tables, campaign.yaml and truth.json")
+    syn.add_argument("--seed", type=int, default=0, help="random seed (same seed and sizes, same files; default 0)")
+    syn.add_argument("--arms", type=int, default=1, help="treatment arms (default 1)")
+    syn.add_argument("--holdout-share", type=float, default=0.2,
+                     help="share of the targeted held out as a randomized control (default 0.2; 0 = no holdout)")
+    syn.add_argument("--history", action=argparse.BooleanOptionalAction, default=True,
+                     help="a year of history before the campaign (default), or --no-history for 90 days")
+    syn.add_argument("--effect", type=float, nargs="+", default=[0.1],
+                     help="planted lift of the order rate in the campaign window, one for all arms or one per arm "
+                          "(default 0.1 = +10%%)")
+    syn.add_argument("--id", help="the params file's id (default synth_<customers>_<lines>)")
+    syn.add_argument("--overwrite", action="store_true", help="replace a data set already in --out")
+    syn.set_defaults(func=cmd_synth)
     return parser
 
 

@@ -126,3 +126,19 @@ def test_validate_with_data_checks_the_campaign_of_every_file_sharing_a_source(f
     assert main(["validate", str(good), str(other), "--data"]) == 1
     err = capsys.readouterr().err
     assert "campaign 'NOPE' is not in the campaigns table" in err and "SIM1" in err
+
+
+def test_synth_writes_a_data_set_and_a_params_file_that_validates(tmp_path, capsys):
+    out = tmp_path / "synth"
+    assert main(["synth", "--customers", "400", "--lines", "3000", "--out", str(out), "--seed", "3",
+                 "--arms", "2", "--effect", "0.1", "0.2"]) == 0
+    printed = capsys.readouterr().out
+    assert "treatment_2 order rate x 1.200" in printed and f"params: {out / 'campaign.yaml'}" in printed
+    assert main(["validate", str(out / "campaign.yaml"), "--data"]) == 0
+    assert main(["synth", "--customers", "400", "--lines", "3000", "--out", str(out)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+
+
+def test_synth_names_a_bad_option(tmp_path, capsys):
+    assert main(["synth", "--customers", "10", "--lines", "5", "--out", str(tmp_path)]) == 2
+    assert "--lines (5) must be at least --customers (10)" in capsys.readouterr().err
