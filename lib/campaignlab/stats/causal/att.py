@@ -11,7 +11,7 @@ from scipy import stats
 
 from campaignlab.formatting import require_columns
 from campaignlab.stats.causal._common import _NAN
-from campaignlab.stats.causal.propensity import _fit_logit, _propensity_design
+from campaignlab.stats.causal.propensity import PropensityFits, _logit, _propensity_design
 from campaignlab.stats.effects import (
     _treatment_indicator,
     compute_covariate_matrix,
@@ -132,6 +132,7 @@ def _estimate_att(
     log1p_columns: Sequence[str] | None,
     ridge_alpha: float,
     doubly_robust: bool,
+    propensity_fits: PropensityFits | None = None,
 ) -> dict:
     """Point estimate, influence function and bookkeeping shared by DR, IPW and bootstrap."""
     data, d, y = _prepare(df, outcome, treatment, covariates, pre_outcome)
@@ -140,7 +141,7 @@ def _estimate_att(
         return {"att": _NAN, "influence": None, "d": d, "y_level": data[outcome].to_numpy(float),
                 "n_trimmed": 0, "ps_info": None, "ok": False}
     X_ps, _, logs = _propensity_design(data, covariates, log1p_columns)
-    fit = _fit_logit(X_ps, d, ridge_alpha)
+    fit = _logit(X_ps, d, ridge_alpha, propensity_fits)
     if trim is not None:
         lo, hi = trim
         keep = (fit["ps"] >= lo) & (fit["ps"] <= hi)
@@ -153,7 +154,7 @@ def _estimate_att(
                 return {"att": _NAN, "influence": None, "d": d, "y_level": data[outcome].to_numpy(float),
                         "n_trimmed": n_trimmed, "ps_info": None, "ok": False}
             X_ps, _, logs = _propensity_design(data, covariates, logs)
-            fit = _fit_logit(X_ps, d, ridge_alpha)
+            fit = _logit(X_ps, d, ridge_alpha, propensity_fits)
     X_or = None
     if doubly_robust:
         X_or = np.column_stack([np.ones(len(data)), compute_covariate_matrix(data, covariates).to_numpy(float)])
@@ -188,6 +189,7 @@ def estimate_att_doubly_robust(
     log1p_columns: Sequence[str] | None = None,
     ridge_alpha: float = 0.01,
     metric: str | None = None,
+    propensity_fits: PropensityFits | None = None,
 ) -> dict:
     """Doubly robust effect on the treated (ATT), with influence-function standard error.
 
@@ -229,6 +231,9 @@ def estimate_att_doubly_robust(
         Ridge penalty used only if the logistic fit separates.
     metric : str, optional
         Name in the result; defaults to ``outcome``.
+    propensity_fits : PropensityFits, optional
+        Shares one propensity fit per sample between estimators and metrics (same numbers, fitted once; see
+        :class:`campaignlab.stats.causal.PropensityFits`).
 
     Returns
     -------
@@ -251,6 +256,7 @@ def estimate_att_doubly_robust(
     res = _estimate_att(
         df, outcome=outcome, treatment=treatment, covariates=covariates, pre_outcome=pre_outcome,
         trim=trim, log1p_columns=log1p_columns, ridge_alpha=ridge_alpha, doubly_robust=True,
+        propensity_fits=propensity_fits,
     )
     return _finish(res, metric or outcome, "doubly robust ATT (Sant'Anna & Zhao 2020)", pre_outcome, alpha)
 
@@ -267,6 +273,7 @@ def estimate_att_ipw(
     log1p_columns: Sequence[str] | None = None,
     ridge_alpha: float = 0.01,
     metric: str | None = None,
+    propensity_fits: PropensityFits | None = None,
 ) -> dict:
     """Inverse-probability-weighted ATT with normalized (Hajek) odds weights.
 
@@ -278,7 +285,7 @@ def estimate_att_ipw(
 
     Parameters
     ----------
-    df, outcome, treatment, covariates, alpha, trim, pre_outcome, log1p_columns, ridge_alpha, metric
+    df, outcome, treatment, covariates, alpha, trim, pre_outcome, log1p_columns, ridge_alpha, metric, propensity_fits
         As in :func:`estimate_att_doubly_robust`.
 
     Returns
@@ -298,6 +305,7 @@ def estimate_att_ipw(
     res = _estimate_att(
         df, outcome=outcome, treatment=treatment, covariates=covariates, pre_outcome=pre_outcome,
         trim=trim, log1p_columns=log1p_columns, ridge_alpha=ridge_alpha, doubly_robust=False,
+        propensity_fits=propensity_fits,
     )
     return _finish(res, metric or outcome, "IPW ATT, normalized odds weights (Hajek)", pre_outcome, alpha)
 
