@@ -39,6 +39,18 @@ KEEP_HISTORY = 5
 #: A staging folder older than this is removed by the next run even if its owner pid is alive (a reused pid).
 STALE_STAGING_SECONDS = 24 * 3600
 KERNEL_NAME = "campaignlab"
+#: Arguments for every notebook kernel the runner starts. ipykernel 7 logs "Kernel is running over TCP without
+#: encryption" (a warning, kernelapp.py) at start and "KeyboardInterrupt caught in kernel" (an error, kernelbase.py,
+#: when the kernel manager interrupts it on shutdown) to the stderr it inherits: the runner's terminal. Neither says
+#: anything about the notebook (the kernel listens on localhost only, and errors in cells reach the notebook and
+#: the run's failure message through the kernel's messages, not its log), so the kernel app logs only critical
+#: messages. This is the runner's choice: kernels started any other way (JupyterLab, papermill) keep their logs.
+KERNEL_ARGS = ("--IPKernelApp.log_level=CRITICAL",)
+
+
+def say(message: str) -> None:
+    """A progress line on the terminal, at once (also when the output goes to a pipe or a log file)."""
+    print(message, flush=True)
 
 
 class RunFailed(RuntimeError):
@@ -252,6 +264,7 @@ def _run_locked(params_path: Path, params: Any, root: Path, outputs_dir: Path, n
                     str(nb), str(out_nb),
                     parameters={"params_path": str(params_path), "run_dir": str(staging)},
                     kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False, log_output=False,
+                    extra_arguments=list(KERNEL_ARGS),
                 )
             except Exception as exc:
                 if isinstance(exc, OSError) and exc.errno in WRITE_FAULTS:
@@ -408,7 +421,7 @@ def remove_stale_staging(outputs_dir: Path, *, now: float | None = None) -> list
     return removed
 
 
-def build_portfolio(root: Path, outputs_dir: Path, progress: Callable[[str], None] = print) -> Path:
+def build_portfolio(root: Path, outputs_dir: Path, progress: Callable[[str], None] = say) -> Path:
     """Execute 06_portfolio over every published report, then write ``outputs/index.html``."""
     import papermill as pm
 
@@ -423,7 +436,8 @@ def build_portfolio(root: Path, outputs_dir: Path, progress: Callable[[str], Non
         out_nb = staging / nb.name
         try:
             pm.execute_notebook(str(nb), str(out_nb), parameters={"outputs_dir": str(outputs_dir)},
-                                kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False)
+                                kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False,
+                                extra_arguments=list(KERNEL_ARGS))
         except Exception as exc:
             where, what = _pe_message(exc)
             failed = outputs_dir / "_failed" / f"portfolio-{_stamp()}"
@@ -447,7 +461,7 @@ def build_portfolio(root: Path, outputs_dir: Path, progress: Callable[[str], Non
 
 
 def _run_one(args: dict[str, Any]) -> RunResult:
-    return run_campaign(**args, progress=lambda m: print(m, flush=True))
+    return run_campaign(**args, progress=say)
 
 
 def run_many(
@@ -457,7 +471,7 @@ def run_many(
     root: Path | None = None,
     outputs_dir: Path | None = None,
     notebooks: Sequence[str] | None = None,
-    progress: Callable[[str], None] = print,
+    progress: Callable[[str], None] = say,
 ) -> tuple[list[RunResult], list[str]]:
     """Run several campaigns, ``jobs`` at a time; shared data cleaning happens once, before they start.
 
