@@ -560,7 +560,9 @@ class LifetimeValueModel:
         else:
             period_ends = np.minimum(np.arange(1, math.ceil(horizon / _PERIOD_DAYS) + 1) * _PERIOD_DAYS, horizon)
         # Every horizon in one broadcast call (customers x period ends), not one pass over the customers per period.
-        cumulative = _expected_purchases(self.bgnbd_params_, x, t_x, T, period_ends).T
+        # C order (periods x customers) as the former per-period rows: the sum over periods below then adds in the
+        # same order, to the last bit (a column-major array would be summed pairwise).
+        cumulative = np.ascontiguousarray(_expected_purchases(self.bgnbd_params_, x, t_x, T, period_ends).T)
         increments = np.diff(np.vstack([np.zeros(len(ids)), cumulative]), axis=0)
         discount = (1.0 + self.discount_rate) ** (-period_ends / _DAYS_PER_YEAR)
         discounted_orders = (increments * discount[:, None]).sum(axis=0)
