@@ -17,6 +17,7 @@ Faults lose nothing (docs/run-folder.md, "Faults"):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -24,7 +25,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -58,6 +59,19 @@ KERNEL_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_N
 def say(message: str) -> None:
     """A progress line on the terminal, at once (also when the output goes to a pipe or a log file)."""
     print(message, flush=True)
+
+
+@contextlib.contextmanager
+def kernel_environment() -> Iterator[None]:
+    """The environment a notebook kernel starts with (it inherits this process's): :data:`KERNEL_THREAD_ENV` where
+    the user set nothing; restored afterwards, so the runner's own process keeps its settings."""
+    added = {name: value for name, value in KERNEL_THREAD_ENV.items() if name not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
 
 
 class RunFailed(RuntimeError):
@@ -188,8 +202,6 @@ def run_campaign(
     params = load_params(params_path)
     if cache_dir:
         os.environ["CAMPAIGNLAB_CACHE"] = str(cache_dir)
-    for name, value in KERNEL_THREAD_ENV.items():  # kernels inherit this process's environment
-        os.environ.setdefault(name, value)
     lock = None
     try:
         lock = _start_run(outputs_dir, params.id, say)
@@ -269,12 +281,13 @@ def _run_locked(params_path: Path, params: Any, root: Path, outputs_dir: Path, n
             say(f"[{cid}] {nb.stem} ...")
             t0 = time.perf_counter()
             try:
-                pm.execute_notebook(
-                    str(nb), str(out_nb),
-                    parameters={"params_path": str(params_path), "run_dir": str(staging)},
-                    kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False, log_output=False,
-                    extra_arguments=list(KERNEL_ARGS),
-                )
+                with kernel_environment():
+                    pm.execute_notebook(
+                        str(nb), str(out_nb),
+                        parameters={"params_path": str(params_path), "run_dir": str(staging)},
+                        kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False, log_output=False,
+                        extra_arguments=list(KERNEL_ARGS),
+                    )
             except Exception as exc:
                 if isinstance(exc, OSError) and exc.errno in WRITE_FAULTS:
                     raise
@@ -444,9 +457,10 @@ def build_portfolio(root: Path, outputs_dir: Path, progress: Callable[[str], Non
         staging.mkdir(parents=True)
         out_nb = staging / nb.name
         try:
-            pm.execute_notebook(str(nb), str(out_nb), parameters={"outputs_dir": str(outputs_dir)},
-                                kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False,
-                                extra_arguments=list(KERNEL_ARGS))
+            with kernel_environment():
+                pm.execute_notebook(str(nb), str(out_nb), parameters={"outputs_dir": str(outputs_dir)},
+                                    kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False,
+                                    extra_arguments=list(KERNEL_ARGS))
         except Exception as exc:
             where, what = _pe_message(exc)
             failed = outputs_dir / "_failed" / f"portfolio-{_stamp()}"
