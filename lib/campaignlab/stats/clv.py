@@ -560,9 +560,13 @@ class LifetimeValueModel:
         else:
             period_ends = np.minimum(np.arange(1, math.ceil(horizon / _PERIOD_DAYS) + 1) * _PERIOD_DAYS, horizon)
         # Every horizon in one broadcast call (customers x period ends), not one pass over the customers per period.
-        # C order (periods x customers) as the former per-period rows: the sum over periods below then adds in the
-        # same order, to the last bit (a column-major array would be summed pairwise).
-        cumulative = np.ascontiguousarray(_expected_purchases(self.bgnbd_params_, x, t_x, T, period_ends).T)
+        # Expected purchases depend on (frequency, recency, T) only: computed once per distinct combination (a few
+        # thousand where there are millions of customers; hyp2f1 dominates the cost) and spread back, element by
+        # element the same numbers. C order (periods x customers) as the former per-period rows: the sum over periods
+        # below then adds in the same order, to the last bit (a column-major array would be summed pairwise).
+        combos, back = np.unique(np.column_stack([x, t_x, T]), axis=0, return_inverse=True)
+        per_combo = _expected_purchases(self.bgnbd_params_, combos[:, 0], combos[:, 1], combos[:, 2], period_ends)
+        cumulative = np.ascontiguousarray(per_combo[back.reshape(-1)].T)
         increments = np.diff(np.vstack([np.zeros(len(ids)), cumulative]), axis=0)
         discount = (1.0 + self.discount_rate) ** (-period_ends / _DAYS_PER_YEAR)
         discounted_orders = (increments * discount[:, None]).sum(axis=0)
