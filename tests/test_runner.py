@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -26,9 +27,21 @@ def run(params: Path, outputs: Path, **kw):
     return runner.run_campaign(params, root=ROOT, outputs_dir=outputs, **kw)
 
 
-def test_fixture_campaign_runs_end_to_end_and_keeps_history(fixture_folder, tmp_path, cache):
+def test_fixture_campaign_runs_end_to_end_and_keeps_history(fixture_folder, tmp_path, cache, capfd, monkeypatch):
     outputs = tmp_path / "outputs"
-    first = run(fixture_folder / "fixture.yaml", outputs)
+    for name in runner.KERNEL_THREAD_ENV:
+        monkeypatch.delenv(name, raising=False)
+    lines: list[str] = []
+    first = run(fixture_folder / "fixture.yaml", outputs, progress=lines.append)
+    # The terminal gets one progress line per notebook, and nothing from the kernels' own logs.
+    terminal = capfd.readouterr()
+    for noise in ("without encryption", "KeyboardInterrupt caught", "[IPKernelApp]"):
+        assert noise not in terminal.err + terminal.out
+    done = [line for line in lines if " done in " in line]
+    assert [line.split()[1] for line in done] == [p.stem for p in runner.notebook_paths(ROOT / "notebooks")]
+    assert all(line.startswith("[fixture_sim1] ") for line in done)
+    # The kernels' thread settings do not leak into the runner's own process.
+    assert not any(name in os.environ for name in runner.KERNEL_THREAD_ENV)
     report = outputs / "fixture_sim1"
     assert first.report_dir == report
     for nb in runner.notebook_paths(ROOT / "notebooks"):

@@ -23,6 +23,7 @@ References
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any, Literal
 
@@ -38,6 +39,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "LifetimeValueModel",
     "compute_clv_summary",
+    "compute_fit_key",
     "find_degenerate_fit",
     "fit_bgnbd",
     "fit_gamma_gamma",
@@ -100,6 +102,43 @@ def compute_clv_summary(snapshot: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+#: Bump when the fitting code changes what a fit returns, so cached fits of the old code are not reused.
+FIT_VERSION = "1"
+
+
+def compute_fit_key(summary: pd.DataFrame, *, priors: str, method: str = "map") -> str:
+    """Fingerprint of everything a lifetime-value fit depends on: the data, the settings and the code.
+
+    A BLAKE2b digest of the customer summary (ids, frequency, recency, T, monetary value, in row order), the
+    priors and fit method, :data:`FIT_VERSION` and the installed pymc-marketing version (read from the package
+    metadata, without importing it). Two summaries with the same key get the same fit.
+
+    Examples
+    --------
+    >>> snap = pd.DataFrame({"customer_id": ["a", "b"], "frequency": [0, 2], "recency": [0, 30], "T": [40, 50],
+    ...                      "monetary_value": [float("nan"), 12.5]})
+    >>> key = compute_fit_key(snap, priors="flat")
+    >>> len(key), key == compute_fit_key(snap.copy(), priors="flat"), key == compute_fit_key(snap, priors="default")
+    (32, True, False)
+    """
+    from importlib import metadata
+
+    data = _check_summary(summary, monetary=True)
+    h = hashlib.blake2b(digest_size=16)
+    ids = data["customer_id"].to_numpy(dtype=object)
+    h.update(len(ids).to_bytes(8, "little"))
+    h.update("\x1f".join(ids).encode("utf-8"))
+    for col in ("frequency", "recency", "T", "monetary_value"):
+        h.update(col.encode())
+        h.update(np.ascontiguousarray(data[col].to_numpy(dtype="float64")).tobytes())
+    try:
+        version = metadata.version("pymc-marketing")
+    except metadata.PackageNotFoundError:
+        version = "absent"
+    h.update(f"|{priors}|{method}|{FIT_VERSION}|pymc-marketing {version}".encode())
+    return h.hexdigest()
+
+
 # --------------------------------------------------------------------------------------
 # Validation
 # --------------------------------------------------------------------------------------
@@ -130,6 +169,15 @@ def _check_summary(summary: pd.DataFrame, *, monetary: bool) -> pd.DataFrame:
             "recency is first-to-last purchase, T is first purchase to the end of observation"
         )
     return out
+
+
+def _check_gamma_gamma(gg_params: dict[str, float]) -> None:
+    if gg_params["q"] <= 1:
+        # The population mean order value p * v / (q - 1) is infinite for q <= 1.
+        raise ValueError(
+            f"Gamma-Gamma fit gave q = {gg_params['q']:.3f} <= 1: mean order value is unbounded; "
+            "check monetary_value for extreme orders"
+        )
 
 
 def _check_priors(priors: str) -> None:
@@ -316,12 +364,42 @@ def find_degenerate_fit(bgnbd_params: dict[str, float], *, history_days: float |
 # --------------------------------------------------------------------------------------
 
 
-def _per_customer(values: Any, customer_ids: pd.Series) -> np.ndarray:
-    """Collapse a pymc-marketing (chain, draw, customer_id) array to one value per customer, in order."""
-    mean = values.mean(("chain", "draw")) if "chain" in values.dims else values
-    series = mean.to_series()
-    series.index = series.index.astype(str)
-    return series.reindex(customer_ids.to_numpy()).to_numpy(dtype="float64")
+def _expected_purchases(params: dict[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
+                        t: np.ndarray) -> np.ndarray:
+    """BG/NBD expected purchases in ``(T, T + t]`` for every customer (rows) and horizon ``t`` (columns).
+
+    Equation (10) of Fader, Hardie & Lee (2005) [1]_ written exactly as pymc-marketing 0.19.2's
+    ``BetaGeoModel.expected_purchases`` writes it (the same operations in the same order on float64, with
+    scipy's ``hyp2f1``), broadcast over all horizons at once instead of one call per horizon:
+    ``tests/unit/stats/test_clv.py`` checks it against pymc-marketing horizon by horizon.
+    """
+    from scipy.special import hyp2f1
+
+    r, alpha, a, b = (params[k] for k in BGNBD_PARAMS)
+    x, t_x, T = x[:, None], t_x[:, None], T[:, None]
+    t = np.asarray(t, dtype="float64")[None, :]
+    numerator = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1,
+                                                                       t / (alpha + T + t))
+    numerator *= (a + b + x - 1) / (a - 1)
+    denominator = 1 + (x > 0) * (a / (b + x - 1)) * ((alpha + T) / (alpha + t_x)) ** (r + x)
+    return numerator / denominator
+
+
+def _probability_alive(params: dict[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """P(alive) of the BG/NBD model, as pymc-marketing 0.19.2's ``expected_probability_alive`` computes it."""
+    from scipy.special import expit
+
+    r, alpha, a, b = (params[k] for k in BGNBD_PARAMS)
+    log_div = (r + x) * np.log((alpha + T) / (alpha + t_x)) + np.log(a / (b + np.maximum(x, 1) - 1))
+    return np.where(x == 0, 1.0, expit(-log_div))
+
+
+def _expected_spend(params: dict[str, float], frequency: np.ndarray, monetary: np.ndarray) -> np.ndarray:
+    """Gamma-Gamma conditional mean order value [3]_, as pymc-marketing 0.19.2's ``expected_customer_spend``."""
+    p, q, v = (params[k] for k in GAMMA_GAMMA_PARAMS)
+    individual_weight = p * frequency / (p * frequency + q - 1)
+    population_mean = v * p / (q - 1)
+    return (1 - individual_weight) * population_mean + individual_weight * monetary
 
 
 class LifetimeValueModel:
@@ -420,12 +498,31 @@ class LifetimeValueModel:
             self.gg_model_, self.gg_params_ = None, {}
             return self
         self.gg_model_, self.gg_params_ = _fit_gamma_gamma_model(summary, self.priors, self.method)
-        if self.gg_params_["q"] <= 1:
-            # The population mean order value p * v / (q - 1) is infinite for q <= 1.
-            raise ValueError(
-                f"Gamma-Gamma fit gave q = {self.gg_params_['q']:.3f} <= 1: mean order value is unbounded; "
-                "check monetary_value for extreme orders"
-            )
+        _check_gamma_gamma(self.gg_params_)
+        return self
+
+    def set_fitted(self, bgnbd_params: dict[str, float], gg_params: dict[str, float]) -> LifetimeValueModel:
+        """Take the parameters of an earlier :meth:`fit` (a cached fit) instead of fitting again.
+
+        Predictions use only these parameters, so a model restored from the parameters of a fit predicts exactly
+        what that fit does; ``bgnbd_model_`` and ``gg_model_`` (the pymc-marketing objects) are None.
+
+        Parameters
+        ----------
+        bgnbd_params, gg_params : dict
+            ``bgnbd_params_`` and ``gg_params_`` of a fitted model (``gg_params`` empty for a degenerate fit).
+
+        Returns
+        -------
+        LifetimeValueModel
+            ``self``, fitted.
+        """
+        self._check_settings()
+        self.bgnbd_model_, self.gg_model_ = None, None
+        self.bgnbd_params_, self.gg_params_ = dict(bgnbd_params), dict(gg_params)
+        self.degenerate_ = find_degenerate_fit(self.bgnbd_params_)
+        if self.degenerate_ is None:
+            _check_gamma_gamma(self.gg_params_)
         return self
 
     def predict(self, summary: pd.DataFrame) -> pd.DataFrame:
@@ -445,7 +542,7 @@ class LifetimeValueModel:
             ``horizon_days``), ``probability_alive``, ``expected_order_value`` and
             ``expected_value`` (discounted lifetime value over the horizon).
         """
-        if not hasattr(self, "bgnbd_model_"):
+        if not hasattr(self, "bgnbd_params_"):
             raise ValueError("LifetimeValueModel is not fitted yet: call fit(summary) first")
         if self.degenerate_ is not None:
             raise ValueError(f"the BG/NBD fit is degenerate ({self.degenerate_}): it cannot predict lifetime value")
@@ -455,33 +552,38 @@ class LifetimeValueModel:
         if not has_monetary:
             data["monetary_value"] = np.nan
         ids = data["customer_id"]
-        bg = data[["customer_id", "frequency", "recency", "T"]]
+        x, t_x, T = (data[c].to_numpy(dtype="float64") for c in ("frequency", "recency", "T"))
 
         horizon = float(self.horizon_days)
         if self.discount_rate == 0:
             period_ends = np.array([horizon])
         else:
             period_ends = np.minimum(np.arange(1, math.ceil(horizon / _PERIOD_DAYS) + 1) * _PERIOD_DAYS, horizon)
-        cumulative = [_per_customer(self.bgnbd_model_.expected_purchases(bg, future_t=t), ids) for t in period_ends]
-        increments = np.diff(np.vstack([np.zeros(len(ids)), *cumulative]), axis=0)
+        # Every horizon in one broadcast call (customers x period ends), not one pass over the customers per period.
+        # Expected purchases depend on (frequency, recency, T) only: computed once per distinct combination (a few
+        # thousand where there are millions of customers; hyp2f1 dominates the cost) and spread back, element by
+        # element the same numbers. C order (periods x customers) as the former per-period rows: the sum over periods
+        # below then adds in the same order, to the last bit (a column-major array would be summed pairwise).
+        combos, back = np.unique(np.column_stack([x, t_x, T]), axis=0, return_inverse=True)
+        per_combo = _expected_purchases(self.bgnbd_params_, combos[:, 0], combos[:, 1], combos[:, 2], period_ends)
+        cumulative = np.ascontiguousarray(per_combo[back.reshape(-1)].T)
+        increments = np.diff(np.vstack([np.zeros(len(ids)), cumulative]), axis=0)
         discount = (1.0 + self.discount_rate) ** (-period_ends / _DAYS_PER_YEAR)
         discounted_orders = (increments * discount[:, None]).sum(axis=0)
 
-        p_alive = _per_customer(self.bgnbd_model_.expected_probability_alive(bg), ids)
+        p_alive = _probability_alive(self.bgnbd_params_, x, t_x, T)
 
-        population_mean = float(self.gg_model_.expected_new_customer_spend().mean().item())
-        fitted = (data["frequency"] > 0) & (data["monetary_value"] > 0)
+        gg = self.gg_params_
+        population_mean = gg["p"] * gg["v"] / (gg["q"] - 1)
+        monetary = data["monetary_value"].to_numpy(dtype="float64")
+        fitted = (x > 0) & (monetary > 0)
         order_value = np.full(len(ids), population_mean)
-        if fitted.any():
-            gg = data.loc[fitted, ["customer_id", "frequency", "monetary_value"]]
-            order_value[fitted.to_numpy()] = _per_customer(
-                self.gg_model_.expected_customer_spend(gg), gg["customer_id"]
-            )
+        order_value[fitted] = _expected_spend(gg, x[fitted], monetary[fitted])
 
         return pd.DataFrame(
             {
                 "customer_id": ids.to_numpy(),
-                "expected_orders": cumulative[-1],
+                "expected_orders": cumulative[-1].copy(),
                 "probability_alive": p_alive,
                 "expected_order_value": order_value,
                 "expected_value": discounted_orders * order_value,

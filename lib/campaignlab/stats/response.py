@@ -274,12 +274,15 @@ def add_arm_pair_qvalues(rows: list[dict], control_arm: str) -> list[dict]:
 def compute_matched_effects(
     frame: pd.DataFrame, *, covariates: list[str], alpha: float, trim: tuple[float, float],
     campaign_days: int, pre_days: int, metrics=("conversion_rate", "revenue_per_customer"),
+    propensity_fits: causal.PropensityFits | None = None,
 ) -> list[dict]:
     """Effect on the targeted versus the matched comparison group, by several methods side by side.
 
     Headline: doubly robust ATT. Also: IPW ATT, the naive difference (biased by targeting), and in the
-    sensitivity section a difference-in-differences on revenue and a plain linear covariate adjustment.
+    sensitivity section a difference-in-differences on revenue and a plain linear covariate adjustment. Every
+    estimator and metric of an arm shares one propensity fit (``propensity_fits``, one is made when not given).
     """
+    fits = propensity_fits if propensity_fits is not None else causal.PropensityFits()
     rows = []
     arms = sorted(set(frame["group"]) - {COMPARISON})
     for arm in arms:
@@ -290,10 +293,10 @@ def compute_matched_effects(
             naive = causal.estimate_naive(sub, outcome=y, treatment="_t", alpha=alpha)
             rows.append(_tag(naive, metric=metric, arm=arm, versus=COMPARISON, role="naive"))
             dr = causal.estimate_att_doubly_robust(sub, outcome=y, treatment="_t", covariates=covariates,
-                                                   alpha=alpha, trim=trim, metric=metric)
+                                                   alpha=alpha, trim=trim, metric=metric, propensity_fits=fits)
             rows.append(_tag(dr, arm=arm, versus=COMPARISON, role="headline"))
             ipw = causal.estimate_att_ipw(sub, outcome=y, treatment="_t", covariates=covariates, alpha=alpha,
-                                          trim=trim, metric=metric)
+                                          trim=trim, metric=metric, propensity_fits=fits)
             rows.append(_tag(ipw, arm=arm, versus=COMPARISON, role="supporting"))
             lin = causal.estimate_linear_adjusted(sub, outcome=y, treatment="_t", covariates=covariates,
                                                   alpha=alpha)
@@ -307,11 +310,11 @@ def compute_matched_effects(
 
 
 def matched_diagnostics(frame: pd.DataFrame, *, covariates: list[str], trim: tuple[float, float],
-                        threshold: float) -> dict[str, Any]:
+                        threshold: float, propensity_fits: causal.PropensityFits | None = None) -> dict[str, Any]:
     """Propensity model, overlap and covariate balance before and after odds weighting (ATT weights)."""
     sub = frame.copy()
     sub["_t"] = (sub["group"] != COMPARISON).astype(int)
-    ps, info = causal.fit_propensity(sub, treatment="_t", covariates=covariates)
+    ps, info = causal.fit_propensity(sub, treatment="_t", covariates=covariates, propensity_fits=propensity_fits)
     overlap = causal.compute_overlap(ps, sub["_t"].to_numpy())
     inside = (ps >= trim[0]) & (ps <= trim[1])
     t = sub["_t"].to_numpy() == 1
@@ -372,7 +375,7 @@ def choose_headline(effect_rows: list[dict], *, design: str, balanced: bool | No
 def compute_segment_effects(
     frame: pd.DataFrame, segments: pd.DataFrame, dimensions: list[str], *, design: str, control: str,
     covariates: list[str], alpha: float, trim: tuple[float, float], min_size: int,
-    metrics=("conversion_rate", "revenue_per_customer"),
+    metrics=("conversion_rate", "revenue_per_customer"), propensity_fits: causal.PropensityFits | None = None,
 ) -> pd.DataFrame:
     """Lift per segment of every dimension, with Benjamini-Hochberg q-values per arm and metric.
 
@@ -380,11 +383,13 @@ def compute_segment_effects(
     lift is the difference against the control within the segment, by :func:`effects.compute_randomized_effect`:
     adjusted for pre-period behaviour where the segment's groups are large enough, else the score or Fisher exact
     test (rates) or the permutation test (revenue), which keep their level at 30 customers per group. In the
-    matched design it is the doubly robust ATT within the segment. Segments with fewer than ``min_size`` customers
+    matched design it is the doubly robust ATT within the segment (one propensity fit per segment and arm,
+    shared by the metrics). Segments with fewer than ``min_size`` customers
     in either group are flagged ``small`` and get no estimate. ``warning`` flags groups with fewer than 10 events.
     """
     data = frame.merge(segments[["customer_id", *dimensions]], on="customer_id", how="left")
     arms = sorted(set(data["group"]) - {control})
+    fits = propensity_fits if propensity_fits is not None else causal.PropensityFits()
     rows = []
     for dim in dimensions:
         values = data[dim].astype("string").fillna("unknown")
@@ -410,7 +415,8 @@ def compute_segment_effects(
                         try:
                             if design == "matched":
                                 est = causal.estimate_att_doubly_robust(sub, outcome=y, treatment="_t", covariates=cov,
-                                                                        alpha=alpha, trim=trim, metric=metric)
+                                                                        alpha=alpha, trim=trim, metric=metric,
+                                                                        propensity_fits=fits)
                             else:
                                 est = effects.compute_randomized_effect(
                                     sub, outcome=y, treatment="_t", covariates=cov, metric=metric, alpha=alpha,

@@ -111,14 +111,35 @@ _CLV_METHOD = ("BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma, MAP fit with 
                "on the history before the snapshot")
 
 
+def _fitted_model(summary: pd.DataFrame, cfg: ClvConfig):
+    """The lifetime-value model of this summary: from the fit cache when the same data and settings were fitted
+    before, else fitted (pymc-marketing is imported only then) and cached."""
+    import math
+
+    from campaignlab import cache
+    from campaignlab.stats.clv import LifetimeValueModel, compute_fit_key
+
+    model = LifetimeValueModel(horizon_days=cfg.horizon_days, priors=cfg.priors, discount_rate=cfg.discount_rate)
+    key = compute_fit_key(summary, priors=cfg.priors, method=model.method)
+    stored = cache.read_clv_fit(key)
+    if stored is not None:
+        return model.set_fitted(stored["bgnbd"], stored["gamma_gamma"])
+    model.fit(summary)
+    values = [*model.bgnbd_params_.values(), *model.gg_params_.values()]
+    if all(math.isfinite(v) for v in values):  # JSON would turn a non-finite value into null
+        cache.write_clv_fit(key, model.bgnbd_params_, model.gg_params_)
+    return model
+
+
 def fit_lifetime_value(summary: pd.DataFrame, cfg: ClvConfig, *, history_days: int) -> dict[str, Any]:
     """Fit lifetime value when the history can support it; say why not otherwise.
 
-    Returns the ``segments.clv`` section of summary.json: ``estimated`` (bool), ``degenerate`` (bool: a fit or a
+    The fit is cached by data fingerprint and settings (:mod:`campaignlab.cache`); a cached fit gives the same
+    section, byte for byte. Returns the ``segments.clv`` section of summary.json: ``estimated`` (bool), ``degenerate`` (bool: a fit or a
     history that cannot show dropout), ``reason`` (one sentence, or None), the fitted parameters when there are any,
     and, when estimated, ``predictions`` (one row per customer; the caller takes it out before writing).
     """
-    from campaignlab.stats.clv import LifetimeValueModel, find_degenerate_fit
+    from campaignlab.stats.clv import find_degenerate_fit
 
     section: dict[str, Any] = {"estimated": False, "degenerate": False, "reason": None,
                                "horizon_days": cfg.horizon_days, "priors": cfg.priors, "method": _CLV_METHOD}
@@ -129,8 +150,7 @@ def fit_lifetime_value(summary: pd.DataFrame, cfg: ClvConfig, *, history_days: i
     if repeaters < 20:
         return section | {"reason": f"only {repeaters} customers have a repeat purchase before the snapshot "
                                     "(lifetime value needs at least 20)"}
-    model = LifetimeValueModel(horizon_days=cfg.horizon_days, priors=cfg.priors,
-                               discount_rate=cfg.discount_rate).fit(summary)
+    model = _fitted_model(summary, cfg)
     section["bgnbd"] = model.bgnbd_params_
     if model.degenerate_ is not None:
         return section | {"degenerate": True, "reason": model.degenerate_}

@@ -300,3 +300,51 @@ def test_dr_interval_covers_the_true_att_while_naive_is_biased() -> None:
     # DR is (nearly) unbiased: its mean error is small relative to the naive bias and its own spread
     assert abs(dr_err.mean()) < 4 * dr_err.std(ddof=1) / math.sqrt(n_sims)
     assert abs(dr_err.mean()) < 0.05 * naive_err.mean()
+
+
+# ------------------------------------------------------------------------------------------- shared propensity fits
+def test_shared_propensity_fit_gives_the_same_estimates_as_separate_fits() -> None:
+    from campaignlab.stats.causal import PropensityFits
+
+    # Strong confounding so that trimming drops customers and the trimmed refit is shared too.
+    df = simulate_customer_panel(2000, true_att=8.0, confounding=2.5, seed=sum(map(ord, "shared fits")))
+    df["converted"] = (df["revenue"] > df["revenue"].median()).astype(int)
+    fits = PropensityFits()
+    for outcome in ("revenue", "converted"):
+        for estimator in (estimate_att_doubly_robust, estimate_att_ipw):
+            separate = estimator(df, outcome=outcome, treatment="treatment", covariates=COVARIATES)
+            shared = estimator(df, outcome=outcome, treatment="treatment", covariates=COVARIATES,
+                               propensity_fits=fits)
+            assert shared == separate  # every key, exactly: the same fit, not a similar one
+    assert separate["n_trimmed"] > 0
+    ps, info = fit_propensity(df, treatment="treatment", covariates=COVARIATES)
+    ps_shared, info_shared = fit_propensity(df, treatment="treatment", covariates=COVARIATES, propensity_fits=fits)
+    np.testing.assert_array_equal(ps_shared, ps)
+    pd.testing.assert_series_equal(info_shared["params"], info["params"])
+    # One fit of the full sample and one of the trimmed sample, whatever the number of estimators and metrics.
+    assert (fits.fitted, fits.reused) == (2, 7)
+
+
+def test_another_sample_gets_its_own_propensity_fit(panel: pd.DataFrame) -> None:
+    from campaignlab.stats.causal import PropensityFits
+
+    fits = PropensityFits()
+    whole = estimate_att_doubly_robust(panel, outcome="revenue", treatment="treatment", covariates=COVARIATES,
+                                       trim=None, propensity_fits=fits)
+    half = panel.iloc[: len(panel) // 2]
+    part = estimate_att_doubly_robust(half, outcome="revenue", treatment="treatment", covariates=COVARIATES,
+                                      trim=None, propensity_fits=fits)
+    alone = estimate_att_doubly_robust(half, outcome="revenue", treatment="treatment", covariates=COVARIATES,
+                                       trim=None)
+    assert part == alone and part["estimate"] != whole["estimate"]
+    assert (fits.fitted, fits.reused) == (2, 0)
+
+
+def test_shared_propensity_arrays_are_read_only(panel: pd.DataFrame) -> None:
+    from campaignlab.stats.causal import PropensityFits
+    from campaignlab.stats.causal.propensity import _propensity_design
+
+    X, _, _ = _propensity_design(panel, COVARIATES, None)
+    fit = PropensityFits().fit(X, panel["treatment"].to_numpy(), 0.01)
+    with pytest.raises(ValueError, match="read-only"):
+        fit["ps"][0] = 0.5

@@ -311,3 +311,49 @@ def test_lifetime_value_section_says_why_not_estimated():
     assert section["estimated"] is False and section["degenerate"] is True
     assert "38 days of history" in section["reason"]
     assert "bgnbd" not in section and "predictions" not in section
+
+
+# ------------------------------------------------------------------------------------------- vectorized prediction
+def test_vectorized_predict_equals_pymc_marketing_horizon_by_horizon(simulated_model, simulated_summary):
+    """predict() evaluates every 30-day period end in one broadcast; pymc-marketing, one horizon per call."""
+    model = simulated_model
+    pred = model.predict(simulated_summary)
+    bg = simulated_summary[["customer_id", "frequency", "recency", "T"]].astype({"customer_id": str})
+    ids = bg["customer_id"]
+
+    def per_customer(values):
+        series = values.mean(("chain", "draw")).to_series()
+        series.index = series.index.astype(str)
+        return series.reindex(ids.to_numpy()).to_numpy(dtype="float64")
+
+    period_ends = np.minimum(np.arange(1, 14) * 30, 365)
+    loop = [per_customer(model.bgnbd_model_.expected_purchases(bg, future_t=t)) for t in period_ends]
+    increments = np.diff(np.vstack([np.zeros(len(ids)), *loop]), axis=0)
+    discount = (1.0 + model.discount_rate) ** (-period_ends / 365.0)
+    np.testing.assert_allclose(pred["expected_orders"], loop[-1], rtol=1e-12, atol=0)
+    alive = per_customer(model.bgnbd_model_.expected_probability_alive(bg))
+    np.testing.assert_allclose(pred["probability_alive"], alive, rtol=1e-12, atol=0)
+    repeat = ((simulated_summary["frequency"] > 0) & (simulated_summary["monetary_value"] > 0)).to_numpy()
+    gg = simulated_summary.loc[repeat, ["customer_id", "frequency", "monetary_value"]]
+    spend = model.gg_model_.expected_customer_spend(gg).mean(("chain", "draw")).to_numpy()
+    np.testing.assert_allclose(pred.loc[repeat, "expected_order_value"], spend, rtol=1e-12, atol=0)
+    value = (increments * discount[:, None]).sum(axis=0) * pred["expected_order_value"].to_numpy()
+    np.testing.assert_allclose(pred["expected_value"], value, rtol=1e-12, atol=0)
+
+
+def test_model_restored_from_parameters_predicts_byte_for_byte(simulated_model, simulated_summary):
+    restored = clv.LifetimeValueModel(horizon_days=365, priors="flat", discount_rate=0.1).set_fitted(
+        simulated_model.bgnbd_params_, simulated_model.gg_params_)
+    fresh, again = simulated_model.predict(simulated_summary), restored.predict(simulated_summary)
+    pd.testing.assert_frame_equal(again, fresh, check_exact=True)
+    assert restored.bgnbd_model_ is None and restored.degenerate_ is None
+
+
+def test_fit_key_follows_data_and_settings(simulated_summary):
+    key = clv.compute_fit_key(simulated_summary, priors="flat")
+    assert key == clv.compute_fit_key(simulated_summary.copy(), priors="flat")
+    assert key != clv.compute_fit_key(simulated_summary, priors="default")
+    changed = simulated_summary.copy()
+    changed.loc[changed.index[0], "T"] += 1.0
+    assert key != clv.compute_fit_key(changed, priors="flat")
+    assert key != clv.compute_fit_key(simulated_summary.iloc[::-1], priors="flat")

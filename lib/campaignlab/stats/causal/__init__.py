@@ -46,12 +46,14 @@ from campaignlab.stats.causal.comparison import (  # noqa: F401
     estimate_naive,
 )
 from campaignlab.stats.causal.propensity import (  # noqa: F401
+    PropensityFits,
     _fit_logit,
     _propensity_design,
     fit_propensity,
 )
 
 __all__ = [
+    "PropensityFits",
     "compute_att_weights",
     "compute_balance",
     "compute_overlap",

@@ -11,7 +11,7 @@ from scipy import stats
 
 from campaignlab.formatting import require_columns
 from campaignlab.stats.causal._common import _NAN
-from campaignlab.stats.causal.propensity import _fit_logit, _propensity_design
+from campaignlab.stats.causal.propensity import PropensityFits, _logit, _propensity_design
 from campaignlab.stats.effects import (
     _treatment_indicator,
     compute_covariate_matrix,
@@ -123,14 +123,15 @@ def _prepare(
 
 def _fit_trimmed_propensity(data: pd.DataFrame, d: np.ndarray, covariates: Sequence[str],
                             trim: tuple[float, float] | None, log1p_columns: Sequence[str] | None,
-                            ridge_alpha: float) -> tuple[np.ndarray | None, np.ndarray, dict | None]:
+                            ridge_alpha: float, propensity_fits: PropensityFits | None = None,
+                            ) -> tuple[np.ndarray | None, np.ndarray, dict | None]:
     """The propensity fit the ATT estimators use: fit, trim, refit on the retained rows.
 
     Returns the kept-rows mask (None when nothing was trimmed), the design matrix and the fit of the rows kept
     (fit None when trimming leaves fewer than two customers in a group).
     """
     X_ps, _, logs = _propensity_design(data, covariates, log1p_columns)
-    fit = _fit_logit(X_ps, d, ridge_alpha)
+    fit = _logit(X_ps, d, ridge_alpha, propensity_fits)
     if trim is None:
         return None, X_ps, fit
     keep = (fit["ps"] >= trim[0]) & (fit["ps"] <= trim[1])
@@ -142,7 +143,7 @@ def _fit_trimmed_propensity(data: pd.DataFrame, d: np.ndarray, covariates: Seque
     if (dk == 1).sum() < 2 or (dk == 0).sum() < 2:
         return keep, X_ps, None
     X_ps, _, _ = _propensity_design(data.loc[keep], covariates, logs)
-    return keep, X_ps, _fit_logit(X_ps, dk, ridge_alpha)
+    return keep, X_ps, _logit(X_ps, dk, ridge_alpha, propensity_fits)
 
 
 def compute_att_weights(
@@ -190,6 +191,7 @@ def _estimate_att(
     log1p_columns: Sequence[str] | None,
     ridge_alpha: float,
     doubly_robust: bool,
+    propensity_fits: PropensityFits | None = None,
 ) -> dict:
     """Point estimate, influence function and bookkeeping shared by DR, IPW and bootstrap."""
     data, d, y = _prepare(df, outcome, treatment, covariates, pre_outcome)
@@ -197,7 +199,8 @@ def _estimate_att(
     if (d == 1).sum() < 2 or (d == 0).sum() < 2:
         return {"att": _NAN, "influence": None, "d": d, "y_level": data[outcome].to_numpy(float),
                 "n_trimmed": 0, "ps_info": None, "ok": False}
-    keep, X_ps, fit = _fit_trimmed_propensity(data, d, covariates, trim, log1p_columns, ridge_alpha)
+    keep, X_ps, fit = _fit_trimmed_propensity(data, d, covariates, trim, log1p_columns, ridge_alpha,
+                                              propensity_fits)
     if keep is not None:
         n_trimmed = int((~keep).sum())
         data, d, y = data.loc[keep], d[keep], y[keep]
@@ -238,6 +241,7 @@ def estimate_att_doubly_robust(
     log1p_columns: Sequence[str] | None = None,
     ridge_alpha: float = 0.01,
     metric: str | None = None,
+    propensity_fits: PropensityFits | None = None,
 ) -> dict:
     """Doubly robust effect on the treated (ATT), with influence-function standard error.
 
@@ -279,6 +283,9 @@ def estimate_att_doubly_robust(
         Ridge penalty used only if the logistic fit separates.
     metric : str, optional
         Name in the result; defaults to ``outcome``.
+    propensity_fits : PropensityFits, optional
+        Shares one propensity fit per sample between estimators and metrics (same numbers, fitted once; see
+        :class:`campaignlab.stats.causal.PropensityFits`).
 
     Returns
     -------
@@ -301,6 +308,7 @@ def estimate_att_doubly_robust(
     res = _estimate_att(
         df, outcome=outcome, treatment=treatment, covariates=covariates, pre_outcome=pre_outcome,
         trim=trim, log1p_columns=log1p_columns, ridge_alpha=ridge_alpha, doubly_robust=True,
+        propensity_fits=propensity_fits,
     )
     return _finish(res, metric or outcome, "doubly robust ATT (Sant'Anna & Zhao 2020)", pre_outcome, alpha)
 
@@ -317,6 +325,7 @@ def estimate_att_ipw(
     log1p_columns: Sequence[str] | None = None,
     ridge_alpha: float = 0.01,
     metric: str | None = None,
+    propensity_fits: PropensityFits | None = None,
 ) -> dict:
     """Inverse-probability-weighted ATT with normalized (Hajek) odds weights.
 
@@ -328,7 +337,7 @@ def estimate_att_ipw(
 
     Parameters
     ----------
-    df, outcome, treatment, covariates, alpha, trim, pre_outcome, log1p_columns, ridge_alpha, metric
+    df, outcome, treatment, covariates, alpha, trim, pre_outcome, log1p_columns, ridge_alpha, metric, propensity_fits
         As in :func:`estimate_att_doubly_robust`.
 
     Returns
@@ -348,6 +357,7 @@ def estimate_att_ipw(
     res = _estimate_att(
         df, outcome=outcome, treatment=treatment, covariates=covariates, pre_outcome=pre_outcome,
         trim=trim, log1p_columns=log1p_columns, ridge_alpha=ridge_alpha, doubly_robust=False,
+        propensity_fits=propensity_fits,
     )
     return _finish(res, metric or outcome, "IPW ATT, normalized odds weights (Hajek)", pre_outcome, alpha)
 

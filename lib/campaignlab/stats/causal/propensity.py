@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from collections.abc import Sequence
 
@@ -68,6 +69,59 @@ def _fit_logit(X: np.ndarray, d: np.ndarray, ridge_alpha: float) -> dict:
     }
 
 
+class PropensityFits:
+    """One propensity fit per sample, shared by every estimator and metric that uses that sample.
+
+    The doubly robust and IPW estimators, the balance and overlap diagnostics and the trimming refit all fit the
+    same logistic regression when they see the same customers, covariates and treatment; a ``PropensityFits``
+    passed to them (``propensity_fits=``) fits each distinct sample once and hands the same fit back. The key is
+    the content of the design matrix, the treatment vector and the ridge penalty (a BLAKE2b digest of their bytes),
+    so a different sample (a segment, the placebo window, a trimmed sample, another arm) gets its own fit and a
+    reused fit is the very one a fresh call would compute. The arrays handed out are read-only.
+
+    Examples
+    --------
+    >>> fits = PropensityFits()
+    >>> X = np.column_stack([np.ones(6), [-1.5, -1.0, -0.5, 0.5, 1.0, 1.5]])
+    >>> d = np.array([0, 1, 0, 1, 0, 1])
+    >>> fits.fit(X, d, 0.01) is fits.fit(X.copy(), d.copy(), 0.01), fits.fitted, fits.reused
+    (True, 1, 1)
+    """
+
+    def __init__(self) -> None:
+        self.fits_: dict[bytes, dict] = {}
+        self.fitted = 0
+        self.reused = 0
+
+    @staticmethod
+    def _key(X: np.ndarray, d: np.ndarray, ridge_alpha: float) -> bytes:
+        h = hashlib.blake2b(digest_size=20)
+        for arr in (np.ascontiguousarray(X, dtype=float), np.ascontiguousarray(d, dtype=float)):
+            h.update(repr(arr.shape).encode())
+            h.update(arr.tobytes())
+        h.update(repr(float(ridge_alpha)).encode())
+        return h.digest()
+
+    def fit(self, X: np.ndarray, d: np.ndarray, ridge_alpha: float) -> dict:
+        """The fit of :func:`_fit_logit` for this sample: computed on first request, the same object after."""
+        key = self._key(X, d, ridge_alpha)
+        found = self.fits_.get(key)
+        if found is not None:
+            self.reused += 1
+            return found
+        fit = _fit_logit(X, d, ridge_alpha)
+        for value in fit.values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        self.fits_[key] = fit
+        self.fitted += 1
+        return fit
+
+
+def _logit(X: np.ndarray, d: np.ndarray, ridge_alpha: float, fits: PropensityFits | None) -> dict:
+    return fits.fit(X, d, ridge_alpha) if fits is not None else _fit_logit(X, d, ridge_alpha)
+
+
 def _propensity_design(
     df: pd.DataFrame, covariates: Sequence[str], log1p_columns: Sequence[str] | None
 ) -> tuple[np.ndarray, list[str], list[str]]:
@@ -88,6 +142,7 @@ def fit_propensity(
     covariates: Sequence[str],
     log1p_columns: Sequence[str] | None = None,
     ridge_alpha: float = 0.01,
+    propensity_fits: PropensityFits | None = None,
 ) -> tuple[np.ndarray, dict]:
     """Propensity scores P(treated | covariates) from a logistic regression.
 
@@ -116,6 +171,8 @@ def fit_propensity(
         Numeric covariates to log1p-transform; ``None`` = automatic (see above).
     ridge_alpha : float, default 0.01
         Ridge penalty (per observation, standardized scale) used only as a fallback.
+    propensity_fits : PropensityFits, optional
+        Reuse the fit of an estimator that saw the same sample (see :class:`PropensityFits`).
 
     Returns
     -------
@@ -142,7 +199,7 @@ def fit_propensity(
     require_columns(df.columns, [treatment, *covariates], "the customer table")
     d = _treatment_indicator(df[treatment], treatment)
     X, columns, logs = _propensity_design(df, covariates, log1p_columns)
-    fit = _fit_logit(X, d, ridge_alpha)
+    fit = _logit(X, d, ridge_alpha, propensity_fits)
     method = "logistic regression (statsmodels GLM Binomial, maximum likelihood)"
     if fit["regularized"]:
         method = (
@@ -161,6 +218,6 @@ def fit_propensity(
         "hessian_inv": fit["hessian_inv"],
         "penalty": fit["penalty"],
     }
-    return fit["ps"], info
+    return fit["ps"].copy(), info
 
 

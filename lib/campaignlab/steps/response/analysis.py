@@ -14,7 +14,7 @@ import pandas as pd
 
 from campaignlab import iorw
 from campaignlab.data import outcomes
-from campaignlab.stats import planning, response, verdict
+from campaignlab.stats import causal, planning, response, verdict
 from campaignlab.steps.response.result import ResponseResult
 
 if TYPE_CHECKING:
@@ -84,20 +84,22 @@ def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None)
         caps = ", ".join(f"{k} at {v:,.2f}" for k, v in wins["caps"].items())
         notes.append(f"Revenue is winsorized at the pooled {cfg.winsorize_quantile:.0%} quantile ({caps}).")
     covariates = _choose_covariates(run, frame, design, notes)
-    rows, diagnostics, srm, balanced = _estimate_effects(run, frame, design, control, covariates)
+    # One propensity fit per sample (arm, pooled arms, segment, placebo window), shared by every estimator and metric.
+    fits = causal.PropensityFits()
+    rows, diagnostics, srm, balanced = _estimate_effects(run, frame, design, control, covariates, fits)
     headline = response.choose_headline(rows, design=design, balanced=balanced,
                                         srm_passed=srm["passed"] if srm else None)
     result = ResponseResult(design=design, control=control, frame=frame, info=info, covariates=covariates,
                             arms=response.compute_arm_metrics(frame), effects=pd.DataFrame(rows), headline=headline,
                             diagnostics=diagnostics, srm=srm, winsorization=wins, notes=notes)
     if segments is not None and not segments.empty:
-        _add_segment_effects(result, segments, cfg)
+        _add_segment_effects(result, segments, cfg, fits)
     _add_descriptives(run, result)
     # All treated arms against the comparison, once per metric the verdict and the money need (with several arms
     # each is a fresh estimate).
-    pooled = {m: _pooled_row(run, result, m, rows)
+    pooled = {m: _pooled_row(run, result, m, rows, fits)
               for m in dict.fromkeys((run.params.response.primary_metric, "revenue_per_customer"))}
-    _add_verdict(run, result, rows, pooled[run.params.response.primary_metric])
+    _add_verdict(run, result, rows, pooled[run.params.response.primary_metric], fits)
     _add_economics(run, result, pooled["revenue_per_customer"])
     return result
 
@@ -121,8 +123,8 @@ def _choose_covariates(run: Run, frame: pd.DataFrame, design: str, notes: list[s
     return covariates
 
 
-def _estimate_effects(run: Run, frame: pd.DataFrame, design: str, control: str,
-                      covariates: list[str]) -> tuple[list[dict], dict[str, Any], dict | None, bool | None]:
+def _estimate_effects(run: Run, frame: pd.DataFrame, design: str, control: str, covariates: list[str],
+                      fits: causal.PropensityFits) -> tuple[list[dict], dict[str, Any], dict | None, bool | None]:
     """Effect rows of the design, its diagnostics, the sample-ratio check (holdout) and the balance verdict."""
     from campaignlab.stats import effects as fx
 
@@ -139,22 +141,22 @@ def _estimate_effects(run: Run, frame: pd.DataFrame, design: str, control: str,
             raise ValueError(f"{p.id}: the matched design needs pre-period behaviour or attributes to compare on.")
         rows = response.compute_matched_effects(frame, covariates=covariates, alpha=cfg.alpha, trim=cfg.trim,
                                                 campaign_days=w["campaign"].covered_days,
-                                                pre_days=w["pre"].covered_days)
+                                                pre_days=w["pre"].covered_days, propensity_fits=fits)
         diagnostics = response.matched_diagnostics(frame, covariates=covariates, trim=cfg.trim,
-                                                   threshold=cfg.balance_threshold)
+                                                   threshold=cfg.balance_threshold, propensity_fits=fits)
         balanced = diagnostics["balanced"]
-        rows += _post_effects(frame, covariates, cfg, run)
-    rows += _product_effects(frame, design, control, covariates, cfg)
+        rows += _post_effects(frame, covariates, cfg, run, fits)
+    rows += _product_effects(frame, design, control, covariates, cfg, fits)
     return rows, diagnostics, srm, balanced
 
 
-def _add_segment_effects(result: ResponseResult, segments: pd.DataFrame, cfg) -> None:
+def _add_segment_effects(result: ResponseResult, segments: pd.DataFrame, cfg, fits: causal.PropensityFits) -> None:
     dims = segment_dimensions(segments)
     result.dimensions = dims
     result.segment_table = segments
     result.segments = response.compute_segment_effects(
         result.frame, segments, dims, design=result.design, control=result.control, covariates=result.covariates,
-        alpha=cfg.alpha, trim=cfg.trim, min_size=cfg.min_segment_size)
+        alpha=cfg.alpha, trim=cfg.trim, min_size=cfg.min_segment_size, propensity_fits=fits)
     if result.srm is not None:
         result.srm["segments"] = _segment_srm(result.frame, segments, dims, cfg)
 
@@ -199,7 +201,8 @@ def _weighted_weekly(run: Run, result: ResponseResult, start: dt.date, end: dt.d
 ALL_ARMS = "all arms"
 
 
-def _pooled_row(run: Run, result: ResponseResult, metric: str, rows: list[dict]) -> dict | None:
+def _pooled_row(run: Run, result: ResponseResult, metric: str, rows: list[dict],
+                fits: causal.PropensityFits) -> dict | None:
     """The headline effect of all treated arms together against the comparison group (one arm: its own)."""
     treated = sorted(set(result.frame["group"]) - {result.control})
     if len(treated) == 1:
@@ -214,18 +217,18 @@ def _pooled_row(run: Run, result: ResponseResult, metric: str, rows: list[dict])
         w = run.windows
         pooled = response.compute_matched_effects(frame, covariates=result.covariates, alpha=cfg.alpha, trim=cfg.trim,
                                                   campaign_days=w["campaign"].covered_days,
-                                                  pre_days=w["pre"].covered_days, metrics=(metric,))
+                                                  pre_days=w["pre"].covered_days, metrics=(metric,),
+                                                  propensity_fits=fits)
     return next((r for r in pooled if r.get("role") == "headline" and r["metric"] == metric), None)
 
 
-def _placebo(run: Run, result: ResponseResult, metric: str) -> dict | None:
+def _placebo(run: Run, result: ResponseResult, metric: str, fits: causal.PropensityFits) -> dict | None:
     """The same estimator one pre-period earlier, before the campaign could act: it should find nothing.
 
     The placebo "campaign" is the pre-period, its covariates come from the period before that. None when the data
     do not cover both in full (too little history for the test).
     """
     from campaignlab.data import windows as wins
-    from campaignlab.stats import causal
 
     start = run.windows["campaign"].start
     days = run.params.pre_period_days
@@ -242,13 +245,15 @@ def _placebo(run: Run, result: ResponseResult, metric: str) -> dict | None:
     sub = frame.assign(_t=(frame["group"] != response.COMPARISON).astype(int))
     cfg = run.params.response
     est = causal.estimate_att_doubly_robust(sub, outcome=response.OUTCOME_OF[metric], treatment="_t",
-                                            covariates=covariates, alpha=cfg.alpha, trim=cfg.trim, metric=metric)
+                                            covariates=covariates, alpha=cfg.alpha, trim=cfg.trim, metric=metric,
+                                            propensity_fits=fits)
     return {k: est.get(k) for k in ("estimate", "ci_low", "ci_high", "p_value", "method")} | {
         "window": {"start": str(shifted["campaign"].start), "end": str(shifted["campaign"].end),
                    "label": "placebo window (the pre-period)"}}
 
 
-def _add_verdict(run: Run, result: ResponseResult, rows: list[dict], pooled: dict | None) -> None:
+def _add_verdict(run: Run, result: ResponseResult, rows: list[dict], pooled: dict | None,
+                 fits: causal.PropensityFits) -> None:
     """The campaign's one verdict: the primary metric, all treated arms against the comparison, campaign window."""
     metric = run.params.response.primary_metric
     w = run.windows["campaign"]
@@ -258,7 +263,7 @@ def _add_verdict(run: Run, result: ResponseResult, rows: list[dict], pooled: dic
                 and "IPW" in str(r.get("method")) and r["versus"] == result.control), None)
     placebo = None
     if result.design == "matched":
-        placebo = result.diagnostics["placebo"] = _placebo(run, result, metric)
+        placebo = result.diagnostics["placebo"] = _placebo(run, result, metric, fits)
     trust, reasons = verdict.assess_trust(
         result.design, srm=result.srm, planned_split=run.params.response.planned_split is not None,
         diagnostics={**result.diagnostics, "threshold": run.params.response.balance_threshold},
@@ -351,12 +356,12 @@ def compute_period_table(run: Run, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _product_effects(frame: pd.DataFrame, design: str, control: str, covariates: list[str], cfg) -> list[dict]:
+def _product_effects(frame: pd.DataFrame, design: str, control: str, covariates: list[str], cfg,
+                     fits: causal.PropensityFits) -> list[dict]:
     """Effect on the campaign's promoted products and on the rest of the basket, by the headline method.
 
     A positive effect on promoted products with a negative one on the rest is substitution; positive on both is halo.
     """
-    from campaignlab.stats import causal
     from campaignlab.stats import effects as fx
 
     if frame["promoted_revenue"].fillna(0).eq(0).all():
@@ -370,7 +375,8 @@ def _product_effects(frame: pd.DataFrame, design: str, control: str, covariates:
             metric = f"{y}_per_customer"
             if design == "matched":
                 r = causal.estimate_att_doubly_robust(sub, outcome=y, treatment="_t", covariates=covariates,
-                                                      alpha=cfg.alpha, trim=cfg.trim, metric=metric)
+                                                      alpha=cfg.alpha, trim=cfg.trim, metric=metric,
+                                                      propensity_fits=fits)
             else:
                 r = fx.compute_randomized_effect(sub, outcome=y, treatment="_t", covariates=covariates, metric=metric,
                                                  binary=False, alpha=cfg.alpha)
@@ -408,10 +414,9 @@ def _campaign_value(run: Run, key: str) -> float:
     return float(value) if value is not None and not pd.isna(value) else 0.0
 
 
-def _post_effects(frame: pd.DataFrame, covariates: list[str], cfg, run: Run) -> list[dict]:
+def _post_effects(frame: pd.DataFrame, covariates: list[str], cfg, run: Run,
+                  fits: causal.PropensityFits) -> list[dict]:
     """Post-period revenue effect (pull-forward shows as a negative effect), only where the post-period is complete."""
-    from campaignlab.stats import causal
-
     if not run.windows["post"].complete or frame["post_revenue"].isna().all():
         return []
     rows = []
@@ -419,11 +424,13 @@ def _post_effects(frame: pd.DataFrame, covariates: list[str], cfg, run: Run) -> 
         sub = frame[frame["group"].isin([arm, response.COMPARISON])].copy()
         sub["_t"] = (sub["group"] == arm).astype(int)
         r = causal.estimate_att_doubly_robust(sub, outcome="post_revenue", treatment="_t", covariates=covariates,
-                                              alpha=cfg.alpha, trim=cfg.trim, metric="post_revenue_per_customer")
+                                              alpha=cfg.alpha, trim=cfg.trim, metric="post_revenue_per_customer",
+                                              propensity_fits=fits)
         rows.append({**r, "arm": arm, "versus": response.COMPARISON, "role": "post-period"})
         sub["_total"] = sub["revenue"] + sub["post_revenue"]
         r = causal.estimate_att_doubly_robust(sub, outcome="_total", treatment="_t", covariates=covariates,
-                                              alpha=cfg.alpha, trim=cfg.trim, metric="revenue_incl_post_per_customer")
+                                              alpha=cfg.alpha, trim=cfg.trim, metric="revenue_incl_post_per_customer",
+                                              propensity_fits=fits)
         rows.append({**r, "arm": arm, "versus": response.COMPARISON, "role": "headline"})
     return rows
 
