@@ -54,7 +54,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 if params.data not in campaign_ids:
                     tables = iorw.read_source(iorw.connect(), params.data,
                                               encoding=params.cleaning.csv_encoding,
-                                              separator=params.cleaning.csv_separator)
+                                              separator=params.cleaning.csv_separator,
+                                              decimal_comma=params.cleaning.decimal_comma)
                     campaign_ids[params.data] = set(tables["campaigns"].campaign_id.to_pandas().astype(str))
                 ids = campaign_ids[params.data]
                 if params.campaign not in ids:

@@ -15,7 +15,7 @@ import pandas as pd
 from campaignlab import iorw
 from campaignlab.data import outcomes
 from campaignlab.stats import planning, response, verdict
-from campaignlab.steps.response.result import ResponseResult
+from campaignlab.steps.response.result import ResponseResult, unavailable
 
 if TYPE_CHECKING:
     from campaignlab.run.session import Run
@@ -76,8 +76,12 @@ def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None)
     info["excluded_two_arms"] = int(table.attrs.get("excluded_two_arms", 0))
     groups = set(frame["group"])
     if control not in groups or len(groups) < 2:
-        raise ValueError(f"{p.id}: no {('control arm' if design == 'holdout' else 'eligible comparison group')} "
-                         "customers left to compare with; see the eligibility counts.")
+        who = ("no customer of the control arm" if design == "holdout" else
+               f"no comparison customer ({info.get('pool', 0):,} not targeted, {info.get('comparison', 0):,} eligible)")
+        return _not_estimable(run, table, design, (
+            f"There is {who} left to compare the targeted customers with, so the effect of this campaign cannot be "
+            "estimated from this data: keep a random holdout of the targeted customers next time. The arm table "
+            "below is descriptive only."))
     notes: list[str] = []
     wins = response.apply_winsorization(frame, cfg.winsorize_quantile)
     if wins["applied"]:
@@ -485,7 +489,7 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
         "periods": response.records(result.periods),
         "planning": result.planning,
         "winsorization": result.winsorization,
-        "notes": result.notes,
+        "notes": result.notes + [na.as_note() for na in unavailable(result)],
     }
     run.write_section("response", section)
     return section
