@@ -71,8 +71,8 @@ def check_campaign_inputs(tables: dict[str, ibis.Table], *, campaign: str, contr
     rows = camps.filter(camps.campaign_id == campaign).to_pandas()
     if rows.empty:
         known = ", ".join(sorted(camps.campaign_id.to_pandas().astype(str))[:30])
-        raise DataValidationError(f"{params_path}: campaign '{campaign}' (key 'campaign') is not in the campaigns "
-                                  f"table of {source} (known: {known}). Set 'campaign' to one of them.")
+        raise DataValidationError(f"{params_path}: campaign '{campaign}' is not in the campaigns table of {source} "
+                                  f"(known: {known}). Set the key 'campaign' to one of them.")
     tx = tables["transactions"]
     span = tx.aggregate(lo=tx.ts.min(), hi=tx.ts.max(), n=tx.count()).to_pandas().iloc[0]
     if not span["n"]:
