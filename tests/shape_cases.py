@@ -10,7 +10,8 @@ import yaml
 from campaignlab.data.shapes import case_name, simulate_shape
 
 #: A randomized e-mail test as users export it: no history, two e-mails and a no-e-mail control, eight attributes.
-EMAIL_TEST = {"history": False, "holdout": True, "arms": 2, "attributes": "mixed8", "events": True, "feedback": False}
+EMAIL_TEST = {"history": False, "holdout": True, "arms": 2, "attributes": "mixed8", "events": True, "feedback": False,
+              "everyone": True}
 
 
 def write_shape_folder(folder: Path, case: dict[str, Any], n_customers: int, *, seed: int,

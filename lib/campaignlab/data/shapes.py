@@ -149,7 +149,8 @@ def simulate_shape(case: dict[str, Any], n_customers: int = 2000, *, seed: int =
     Parameters
     ----------
     case : dict
-        One level of each factor of :data:`FACTORS`.
+        One level of each factor of :data:`FACTORS`; with ``everyone=True`` (and a holdout) every customer is in
+        some arm, the control arm taking ``1 / (arms + 1)`` of them, as the export of a randomized e-mail test.
     n_customers : int
         Customers (raised to 5,000 for ``attributes="levels5000"`` so that every level occurs).
     seed : int
@@ -170,9 +171,16 @@ def simulate_shape(case: dict[str, Any], n_customers: int = 2000, *, seed: int =
     """
     n = max(n_customers, MANY_LEVELS) if case["attributes"] == "levels5000" else n_customers
     randomized = bool(case["holdout"])
+    everyone = bool(case.get("everyone")) and randomized  # every customer in some arm, as an e-mail test exports
+    control_share = 1 / (int(case["arms"]) + 1) if everyone else 0.3
     data = simulate_dataset(n, n_days=n_days, campaign_start_day=campaign_start_day, campaign_days=campaign_days,
-                            true_lift=0.2, confounding=0.0 if randomized else 1.0,
-                            holdout_share=0.3 if randomized else 0.0, seed=seed)
+                            true_lift=0.2, confounding=0.0 if randomized else 1.0, target_share=0.999 if everyone else 0.4,
+                            holdout_share=control_share if randomized else 0.0, seed=seed)
+    if everyone:  # the few the simulator left out join the control arm (they got nothing, as it did)
+        asg = data["assignments"]
+        rest = data["customers"].loc[~data["customers"]["customer_id"].isin(asg["customer_id"]), "customer_id"]
+        data["assignments"] = pd.concat([asg, pd.DataFrame({"campaign_id": "SIM1", "customer_id": rest,
+                                                            "arm": "control"})], ignore_index=True)
     rng = np.random.default_rng(seed + 1)
     start = pd.Timestamp(data["campaigns"]["start_date"].iloc[0])
     if not case["history"]:
@@ -189,6 +197,6 @@ def simulate_shape(case: dict[str, Any], n_customers: int = 2000, *, seed: int =
         data["feedback"] = _feedback(asg, start, rng)
     params: dict[str, Any] = {"control_arm": "control" if randomized else None}
     if randomized:
-        share = 0.7 / arm_names.size
-        params["planned_split"] = {**{str(a): round(share, 6) for a in arm_names}, "control": 0.3}
+        share = (1 - control_share) / arm_names.size
+        params["planned_split"] = {**{str(a): round(share, 6) for a in arm_names}, "control": round(control_share, 6)}
     return data, params

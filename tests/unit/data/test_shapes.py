@@ -63,8 +63,11 @@ def test_each_shape_has_the_tables_and_columns_it_names(case):
 
 
 def test_the_email_test_shape_has_eight_mixed_attributes():
-    case = dict(history=False, holdout=True, arms=2, attributes="mixed8", events=True, feedback=False)
-    tables, _ = simulate_shape(case, 2000, seed=SEED)
+    case = dict(history=False, holdout=True, arms=2, attributes="mixed8", events=True, feedback=False, everyone=True)
+    tables, design = simulate_shape(case, 2000, seed=SEED)
+    asg = tables["assignments"]
+    assert set(asg["customer_id"]) == set(tables["customers"]["customer_id"]) and asg["customer_id"].is_unique
+    assert 0.28 < (asg["arm"] == "control").mean() < 0.39 and design["planned_split"]["control"] == pytest.approx(1 / 3)
     c = tables["customers"].drop(columns=["customer_id", "signup_date"])
     assert c.shape[1] == 8
     assert {"history_segment", "zip_code", "channel"} == set(c.select_dtypes(exclude="number").columns)

@@ -489,10 +489,17 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
         "periods": response.records(result.periods),
         "planning": result.planning,
         "winsorization": result.winsorization,
-        "notes": result.notes + [na.as_note() for na in unavailable(result)],
+        "notes": _notes(result),
     }
     run.write_section("response", section)
     return section
+
+
+def _notes(result: ResponseResult) -> list[Any]:
+    """The result's sentences, then what is not available; a sentence that an entry already says is not repeated."""
+    missing = unavailable(result)
+    said = {na.missing for na in missing}
+    return [n for n in result.notes if n not in said] + [na.as_note() for na in missing]
 
 
 def naive_vs_adjusted(result: ResponseResult, metric: str = "revenue_per_customer") -> pd.DataFrame:
