@@ -89,9 +89,10 @@ def test_misspelled_key_and_broken_input_leave_the_previous_report_intact(fixtur
     with pytest.raises(runner.RunFailed) as err:
         run(params, outputs, notebooks=["01_clean"])
     msg = str(err.value)
-    assert "01_clean" in msg and "cell" in msg and "amount" in msg and "transactions.csv" in msg
-    failed = list((outputs / "_failed").iterdir())
-    assert len(failed) == 1 and (failed[0] / "01_clean.ipynb").is_file()
+    # refused by the data check before any kernel started (docs/bad-input.md): nothing staged, nothing failed
+    assert "refused before any notebook ran" in msg and "amount" in msg and "transactions.csv" in msg
+    assert "twelve" in msg and f"The previous report in {report} is unchanged." in msg
+    assert not (outputs / "_failed").exists()
     assert (report / "summary.json").read_text() == before
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from campaignlab.data import cleaning, completejourney, datamodel
+from campaignlab.data import checks, cleaning, completejourney, datamodel
 from campaignlab.params import BUNDLED_DATA, CampaignParams, find_project_root
 
 CLEANING_VERSION = "2"  # 2: customers in two arms of a campaign are set aside (rule two_arms)
@@ -194,18 +194,19 @@ def csv_options(path: Path, *, encoding: str = "auto", separator: str = "auto") 
     return {"encoding": encoding, "delim": separator}
 
 
-def read_source(con: ibis.BaseBackend, data: str, *, encoding: str = "auto",
-                separator: str = "auto") -> dict[str, ibis.Table]:
+def read_source(con: ibis.BaseBackend, data: str, *, encoding: str = "auto", separator: str = "auto",
+                decimal_comma: bool = False) -> dict[str, ibis.Table]:
     """Read a data source into validated canonical Ibis tables (lazy; nothing is loaded into pandas).
 
     Optional tables that are absent come back empty, so later steps need no special cases. CSV files are read
-    with :func:`csv_options` (``encoding`` and ``separator`` as in the params' ``cleaning`` section).
+    with :func:`csv_options` (``encoding``, ``separator`` and ``decimal_comma`` as in the params' ``cleaning``).
     """
     if data == BUNDLED_DATA:
         raw = completejourney.read_completejourney(con)
         origin = {name: f"the bundled Complete Journey data ({name})" for name in raw}
     else:
         files = source_files(data)
+        checks.refuse_spreadsheets(Path(data), datamodel.TABLES)
         missing = [n for n, spec in datamodel.TABLES.items() if spec.required_table and n not in files]
         if missing:
             raise datamodel.DataValidationError(
@@ -214,6 +215,7 @@ def read_source(con: ibis.BaseBackend, data: str, *, encoding: str = "auto",
             )
         raw, origin = {}, {}
         for name, path in files.items():
+            checks.check_source_file(path)
             try:
                 if path.suffix == ".csv":
                     raw[name] = con.read_csv(path, all_varchar=True,
@@ -221,12 +223,14 @@ def read_source(con: ibis.BaseBackend, data: str, *, encoding: str = "auto",
                 else:
                     raw[name] = con.read_parquet(path)
             except Exception as exc:  # the engine's own message says what is wrong with the file
-                raise datamodel.DataValidationError(f"Cannot read {path}: {exc}") from None
+                raise datamodel.DataValidationError(
+                    f"Cannot read {path}: {exc}\nCheck that it is a CSV or Parquet file of the {name} table; for a CSV "
+                    "file set cleaning.csv_encoding and csv_separator in the params if detection guessed wrong.") from None
             origin[name] = str(path)
     tables = {}
     for name, spec in datamodel.TABLES.items():
         if name in raw:
-            table = datamodel.coerce_table(raw[name], spec, origin[name])
+            table = datamodel.coerce_table(raw[name], spec, origin[name], decimal_comma=decimal_comma)
             datamodel.validate_table(table, spec, origin[name])
         else:
             schema = ibis.schema({**spec.required, **spec.optional})
@@ -275,7 +279,7 @@ def prepare_clean_data(params: CampaignParams, cache_dir: Path | None = None) ->
         return CleanData(target, fingerprint, params.data, created=False)
     con = connect()
     tables = read_source(con, params.data, encoding=params.cleaning.csv_encoding,
-                         separator=params.cleaning.csv_separator)
+                         separator=params.cleaning.csv_separator, decimal_comma=params.cleaning.decimal_comma)
     result = cleaning.compute_clean_tables(
         tables, valid_from=params.cleaning.valid_from, valid_to=params.cleaning.valid_to
     )

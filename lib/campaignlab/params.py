@@ -64,6 +64,8 @@ class Cleaning(_Model):
                                                           "BOM, else Latin-1), or a name such as latin-1.")
     csv_separator: Literal["auto", ",", ";", "\t", "|"] = Field(default="auto",
                                                                 description="Column separator of the CSV files.")
+    decimal_comma: bool = Field(default=False, description="Numbers in CSV files are written with a decimal comma "
+                                                           "(12,50 or 1.234,50): read them as 12.50 and 1234.50.")
 
 
 class SparkConfig(_Model):

@@ -101,7 +101,7 @@ def _sample(rows: ibis.Table, limit: int = 5) -> str:
     return frame.to_string(index=False, max_colwidth=40)
 
 
-def coerce_table(raw: ibis.Table, spec: TableSpec, source: str) -> ibis.Table:
+def coerce_table(raw: ibis.Table, spec: TableSpec, source: str, *, decimal_comma: bool = False) -> ibis.Table:
     """Cast a raw table to the canonical column types, refusing values that do not parse.
 
     Parameters
@@ -112,6 +112,9 @@ def coerce_table(raw: ibis.Table, spec: TableSpec, source: str) -> ibis.Table:
         The canonical table it must become.
     source
         File name used in error messages.
+    decimal_comma
+        Numbers in text columns use ``,`` as the decimal mark and ``.`` for thousands (params
+        ``cleaning.decimal_comma``); otherwise a decimal comma is refused with that hint.
 
     Returns
     -------
@@ -142,7 +145,8 @@ def coerce_table(raw: ibis.Table, spec: TableSpec, source: str) -> ibis.Table:
             exprs[column] = original.cast(dtype)
             continue
         text = original.cast(TEXT) if not original.type().is_string() else original
-        parsed = text.strip().try_cast(dtype) if original.type().is_string() else original.try_cast(dtype)
+        parsed = _parse_text(text.strip(), dtype, decimal_comma) if original.type().is_string() else (
+            original.try_cast(dtype))
         bad = raw.filter(original.notnull() & parsed.isnull())
         if original.type().is_string():
             bad = raw.filter(original.notnull() & (text.strip() != "") & parsed.isnull())
@@ -150,7 +154,7 @@ def coerce_table(raw: ibis.Table, spec: TableSpec, source: str) -> ibis.Table:
         if n_bad:
             raise DataValidationError(
                 f"Column '{column}' of {source} has {n_bad} value(s) that cannot be read as {dtype} "
-                f"(first rows below). Fix or remove them, then run again.\n{_sample(bad.select(column))}"
+                f"(first rows below). {_hint(bad, column, dtype, decimal_comma)}\n{_sample(bad.select(column))}"
             )
         exprs[column] = parsed
     if spec.extra_attributes:
@@ -160,6 +164,24 @@ def coerce_table(raw: ibis.Table, spec: TableSpec, source: str) -> ibis.Table:
             ctype = raw[column].type()
             exprs[column] = raw[column].cast(FLOAT) if ctype.is_numeric() else raw[column].cast(TEXT)
     return raw.select(**exprs)
+
+
+def _parse_text(text: ibis.StringValue, dtype: dt.DataType, decimal_comma: bool) -> ibis.Value:
+    if decimal_comma and dtype.is_numeric():
+        text = text.replace(".", "").replace(",", ".")
+    return text.try_cast(dtype)
+
+
+def _hint(bad: ibis.Table, column: str, dtype: dt.DataType, decimal_comma: bool) -> str:
+    """What to do about values that do not parse; a decimal comma gets its own advice."""
+    if dtype.is_numeric() and not decimal_comma:
+        comma = bad.filter(bad[column].strip().re_search(r"^[-+]?[0-9.]*[0-9],[0-9]+$")).count().to_pyarrow().as_py()
+        if comma:
+            return ("They look like numbers with a decimal comma (12,50): set 'cleaning.decimal_comma: true' in the "
+                    "params file (docs/parameters.md), or export the file with a decimal point.")
+    if dtype.is_timestamp() or dtype.is_date():
+        return "Write dates as YYYY-MM-DD (times as YYYY-MM-DD HH:MM:SS), or fix or remove these rows, then run again."
+    return "Fix or remove them, then run again."
 
 
 def pandera_schema(spec: TableSpec, columns: list[str], *, strict_nulls: bool = True):
@@ -182,6 +204,13 @@ def validate_table(table: ibis.Table, spec: TableSpec, source: str) -> None:
     import pandera.errors
 
     strict_nulls = spec.name in {"customers", "campaigns"}
+    for column in spec.key if strict_nulls else ():
+        empty = table.filter(table[column].isnull())
+        n_empty = empty.count().to_pyarrow().as_py()
+        if n_empty:
+            raise DataValidationError(
+                f"Column '{column}' of {source} is empty in {n_empty} row(s) (first rows below): every row needs "
+                f"one. Fill in the {column} or remove those rows.\n{_sample(empty)}")
     schema = pandera_schema(spec, list(table.columns), strict_nulls=strict_nulls)
     try:
         schema.validate(table, lazy=True)

@@ -45,21 +45,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     root = find_project_root()
     paths = _all_params(root) if args.all else [Path(p) for p in args.params]
+    from campaignlab.data.checks import check_campaign_inputs
+
     bad = 0
-    campaign_ids: dict[str, set[str]] = {}  # data source -> its campaign ids (each source is read once)
+    sources: dict[tuple[str, str], dict] = {}  # (data source, cleaning) -> its tables (each source is read once)
     for path in paths:
         try:
             params = load_params(path)
             if args.data:
-                if params.data not in campaign_ids:
-                    tables = iorw.read_source(iorw.connect(), params.data,
-                                              encoding=params.cleaning.csv_encoding,
-                                              separator=params.cleaning.csv_separator)
-                    campaign_ids[params.data] = set(tables["campaigns"].campaign_id.to_pandas().astype(str))
-                ids = campaign_ids[params.data]
-                if params.campaign not in ids:
-                    raise ParamsError(f"{path}: campaign '{params.campaign}' is not in the campaigns table of "
-                                      f"{params.data} (known: {', '.join(sorted(ids)[:20])}).")
+                key = (params.data, params.cleaning.model_dump_json())
+                if key not in sources:
+                    sources[key] = iorw.read_source(iorw.connect(), params.data,
+                                                    encoding=params.cleaning.csv_encoding,
+                                                    separator=params.cleaning.csv_separator,
+                                                    decimal_comma=params.cleaning.decimal_comma)
+                check_campaign_inputs(sources[key], campaign=params.campaign, control_arm=params.control_arm,
+                                      params_path=str(path), source=params.data)
             print(f"ok  {path}  ({params.id})")
         except (ParamsError, ValueError) as exc:
             bad += 1

@@ -13,6 +13,9 @@ Faults lose nothing (docs/run-folder.md, "Faults"):
   starts (see :func:`publish` for the one window and how it is closed), and the next run removes staging folders
   whose owner process is gone.
 - A read-only, full or forbidden outputs folder stops the run with a message naming the folder and what to do.
+
+Inputs no report can be made of (docs/bad-input.md) are refused by :func:`check_data` before any kernel starts:
+the run exits non-zero with a message naming the file, column or key, and nothing is staged or published.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from campaignlab import __version__, iorw
+from campaignlab.data.checks import check_campaign_inputs
+from campaignlab.data.datamodel import DataValidationError
 from campaignlab.formatting import WRITE_FAULTS, describe_write_fault
 from campaignlab.params import find_project_root, load_params, params_to_dict
 
@@ -204,6 +209,11 @@ def run_campaign(
         os.environ["CAMPAIGNLAB_CACHE"] = str(cache_dir)
     lock = None
     try:
+        try:
+            check_data(params, params_path)
+        except DataValidationError as exc:
+            raise RunFailed(f"{params.id}: refused before any notebook ran.\n{exc}\n"
+                            f"{_kept(outputs_dir, params.id)}") from None
         lock = _start_run(outputs_dir, params.id, say)
         return _run_locked(params_path, params, root, outputs_dir, notebooks, say)
     except OSError as exc:
@@ -221,10 +231,28 @@ def _write_fault(exc: OSError, outputs_dir: Path, cid: str) -> RunFailed | None:
     message = describe_write_fault(exc, outputs_dir)
     if message is None:
         return None
+    return RunFailed(f"{cid}: {message}\n{_kept(outputs_dir, cid)}")
+
+
+def _kept(outputs_dir: Path, cid: str) -> str:
     report = outputs_dir / cid
-    kept = (f"The previous report in {report} is unchanged." if report.is_dir()
-            else f"No report of {cid} was published.")
-    return RunFailed(f"{cid}: {message}\n{kept}")
+    return f"The previous report in {report} is unchanged." if report.is_dir() else f"No report of {cid} was published."
+
+
+def check_data(params: Any, params_path: str | Path) -> iorw.CleanData:
+    """Clean the campaign's data (or reuse the cache) and refuse a campaign no report can be made of.
+
+    Raises
+    ------
+    DataValidationError
+        The data does not fit the model, or the campaign is missing, has no transactions, lies wholly outside the
+        data, or its ``control_arm`` is not one of its arms; the message says which file, column or key, and what
+        to do.
+    """
+    clean = iorw.prepare_clean_data(params)
+    check_campaign_inputs(iorw.read_clean_tables(clean.path), campaign=params.campaign,
+                          control_arm=params.control_arm, params_path=str(params_path), source=params.data)
+    return clean
 
 
 def _start_run(outputs_dir: Path, cid: str, say: Callable[[str], None]) -> iorw.RunLock:
@@ -505,19 +533,20 @@ def run_many(
     """
     root = Path(root) if root else find_project_root()
     all_params = [load_params(p) for p in params_paths]  # every file validated before any kernel starts
-    done_clean = set()
-    for p in all_params:
-        key = (p.data, p.cleaning.model_dump_json())
-        if key in done_clean:
-            continue
+    results, failures, runnable = [], [], []
+    for path, p in zip(params_paths, all_params):
         t0 = time.perf_counter()
-        clean = iorw.prepare_clean_data(p)
-        done_clean.add(key)
+        try:
+            clean = check_data(p, path)  # shared data is cleaned once: later campaigns find it in the cache
+        except DataValidationError as exc:
+            failures.append(f"{p.id}: refused before any notebook ran.\n{exc}")
+            progress(f"REFUSED {path}: {exc}")
+            continue
+        runnable.append(path)
         progress(f"data {clean.fingerprint[:12]} {'cleaned' if clean.created else 'cached'} "
                  f"({time.perf_counter() - t0:.1f} s): {clean.path}")
-    results, failures = [], []
     args = [dict(params_path=str(path), root=root, outputs_dir=outputs_dir, notebooks=notebooks)
-            for path in params_paths]
+            for path in runnable]
     total = len(args)
     if jobs <= 1 or total == 1:
         for i, a in enumerate(args, 1):
@@ -527,7 +556,7 @@ def run_many(
             except RunFailed as exc:
                 failures.append(str(exc))
                 progress(f"FAILED {exc}")
-        _finish_many(root, outputs_dir, progress, failures)
+        _finish_many(root, outputs_dir, progress, failures, ran=bool(results))
         return results, failures
     # Spawned workers (not forked): the parent holds DuckDB threads, which fork does not copy safely.
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
@@ -540,11 +569,14 @@ def run_many(
             except RunFailed as exc:
                 failures.append(str(exc))
                 progress(f"campaign {i}/{total} FAILED: {exc}")
-    _finish_many(root, outputs_dir, progress, failures)
+    _finish_many(root, outputs_dir, progress, failures, ran=bool(results))
     return results, failures
 
 
-def _finish_many(root: Path, outputs_dir: Path | None, progress: Callable[[str], None], failures: list[str]) -> None:
+def _finish_many(root: Path, outputs_dir: Path | None, progress: Callable[[str], None], failures: list[str],
+                 ran: bool = True) -> None:
+    if not ran:
+        return  # nothing new was published (every campaign refused or failed): the portfolio and index stay as they are
     outputs_dir = Path(outputs_dir) if outputs_dir else root / "outputs"
     try:
         build_portfolio(root, outputs_dir, progress)

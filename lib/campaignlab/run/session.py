@@ -21,7 +21,7 @@ from campaignlab.data import sampling, windows
 from campaignlab.data.attributes import prepare_attributes
 from campaignlab.params import CampaignParams, SparkConfig, load_params, resolve_path
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass

@@ -205,13 +205,43 @@ def write(run: Run, result: RetentionResult) -> dict[str, Any]:
         "churn": records(result.churn.assign(as_of=result.churn["as_of"].astype(str))),
         "by_segment": records(result.by_segment) if not result.by_segment.empty else [],
         "nps": records(result.nps) if not result.nps.empty else [],
-        "notes": result.notes,
+        "notes": result.notes + [na.as_note() for na in unavailable(result).values()],
         "method": "repurchase: share with an order within N days after the campaign end, Wilson 95% intervals; "
                   "time to next purchase: Kaplan-Meier with log-log 95% bands, log-rank test (statsmodels); "
                   "responders select themselves, so group comparisons are descriptive, not effects",
     }
     run.write_section("retention", section)
     return section
+
+
+def unavailable(result) -> dict[str, NotAvailable]:
+    """The retention views the data cannot fill, each with what is missing and what would provide it.
+
+    The same entries are the pages' "not available" sentences and the ``{section, missing, fix}`` notes of the
+    ``retention`` section of summary.json.
+    """
+    out: dict[str, NotAvailable] = {}
+    rep = result.repurchase
+    follow = "use data that continue after the campaign's end"
+    if rep.empty or not rep["complete"].any():
+        missing = ("no customer of the campaign's groups can be followed" if rep.empty else
+                   f"the data end {(result.data_end - result.anchor).days} days after the campaign, before the "
+                   f"shortest window ({int(rep['window_days'].min())} days) is over")
+        out["repurchase"] = NotAvailable("Repurchase after the campaign", missing, follow)
+    if result.km.empty:
+        out["km"] = NotAvailable("Time to next purchase", "no customer can be followed after the campaign", follow)
+    if result.churn.empty:
+        out["churn"] = NotAvailable("Churn before and after", "no customer is in the campaign's groups")
+    if result.by_segment.empty:
+        out["by_segment"] = result.by_segment_missing or NotAvailable(
+            "Retention by segment", "no customer of the campaign's groups has a segment")
+    if result.cohorts_first_month.empty and result.cohorts_by_group.empty:
+        out["cohorts"] = NotAvailable("Cohort retention", "no cohort has a fully observed month",
+                                      "use data that cover at least two calendar months")
+    if result.nps.empty:
+        out["nps"] = NotAvailable("Net promoter score", "the data has no feedback for this campaign",
+                                  "add a feedback table (campaign_id, customer_id, ts, score 0-10)")
+    return out
 
 
 # ------------------------------------------------------------------------------------------ views
@@ -227,12 +257,8 @@ def show_retention_notes(result) -> None:
 def show_repurchase(result) -> pd.DataFrame | None:
     """Plot the share of each group that buys again within each window; return the table."""
     rep = result.repurchase
-    if rep.empty or not rep["complete"].any():
-        missing = ("no customer of the campaign's groups can be followed" if rep.empty else
-                   f"the data end {(result.data_end - result.anchor).days} days after the campaign, before the "
-                   f"shortest window ({int(rep['window_days'].min())} days) is over")
-        show_not_available(NotAvailable("Repurchase after the campaign", missing,
-                                        "use data that continue after the campaign's end"))
+    if "repurchase" in unavailable(result):
+        show_not_available(unavailable(result)["repurchase"])
         return None
     ax = rplots.plot_repurchase(rep)
     if set(rep["group"]) & {RESPONDER, NON_RESPONDER}:
@@ -267,8 +293,7 @@ def compute_logrank_sentence(logrank: dict) -> str:
 def show_km(result) -> None:
     """Plot the Kaplan-Meier curves of the time to the next purchase and say what the log-rank test found."""
     if result.km.empty:
-        show_not_available(NotAvailable("Time to next purchase", "no customer can be followed after the campaign",
-                                        "use data that continue after the campaign's end"))
+        show_not_available(unavailable(result)["km"])
         return
     rplots.plot_km_curves(result.km)
     sentence = compute_logrank_sentence(result.logrank)
@@ -279,7 +304,7 @@ def show_km(result) -> None:
 def show_churn(result) -> pd.DataFrame | None:
     """Churn rates per group before and after the campaign, in %, with intervals."""
     if result.churn.empty:
-        show_not_available(NotAvailable("Churn before and after", "no customer is in the campaign's groups"))
+        show_not_available(unavailable(result)["churn"])
         return None
     c = result.churn.copy()
     for col in ("rate", "ci_low", "ci_high"):
@@ -290,8 +315,7 @@ def show_churn(result) -> pd.DataFrame | None:
 def show_retention_by_segment(result) -> pd.DataFrame | None:
     """Repurchase per segment and group, in %, with intervals."""
     if result.by_segment.empty:
-        show_not_available(result.by_segment_missing or NotAvailable(
-            "Retention by segment", "no customer of the campaign's groups has a segment"))
+        show_not_available(unavailable(result)["by_segment"])
         return None
     b = result.by_segment.copy()
     for col in ("rate", "ci_low", "ci_high"):
@@ -320,8 +344,7 @@ def show_cohorts(result) -> None:
     import matplotlib.pyplot as plt
 
     if result.cohorts_first_month.empty and result.cohorts_by_group.empty:
-        show_not_available(NotAvailable("Cohort retention", "no cohort has a fully observed month",
-                                        "use data that cover at least two calendar months"))
+        show_not_available(unavailable(result)["cohorts"])
         return
     fig, axes = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [3, 2]})
     rplots.plot_cohort_heatmap(result.cohorts_first_month, ax=axes[0])
@@ -337,7 +360,6 @@ def show_cohorts(result) -> None:
 def show_nps(result) -> pd.DataFrame | None:
     """Net promoter score per group, or a sentence when the data has no feedback."""
     if result.nps.empty:
-        show_not_available(NotAvailable("Net promoter score", "the data has no feedback for this campaign",
-                                        "add a feedback table (campaign_id, customer_id, ts, score 0-10)"))
+        show_not_available(unavailable(result)["nps"])
         return None
     return result.nps.round(2)

@@ -231,6 +231,32 @@ def _migration_section(by: dict[str, pd.DataFrame | NotAvailable]) -> dict[str, 
              "counts": m.to_numpy().tolist()} for grp, m in by.items()}
 
 
+def _clv_unavailable(p: dict[str, Any]) -> NotAvailable | None:
+    if p.get("estimated"):
+        return None
+    return NotAvailable("Lifetime value", p.get("reason") or "it was not fitted",
+                        "more history before the campaign, with customers who went quiet" if p.get("degenerate") else "")
+
+
+_NO_SECOND_SNAPSHOT = NotAvailable("Migration between segments",
+                                   "there is no second snapshot: the data ends at the campaign start",
+                                   "use data that continue after the campaign's start")
+
+
+def unavailable(result) -> list[NotAvailable]:
+    """The segment sections the data cannot fill (lifetime value, migration and its groups), page and summary alike."""
+    out = [na for na in [_clv_unavailable(result.clv_params)] if na is not None]
+    if not result.migration:
+        return out + [_NO_SECOND_SNAPSHOT]
+    seen = set()
+    for by in result.migration.values():
+        for m in by.values():
+            if isinstance(m, NotAvailable) and m not in seen:
+                seen.add(m)
+                out.append(m)
+    return out
+
+
 def write(run: Run, result: SegmentResult) -> dict[str, Any]:
     """Write segments.parquet, the profile table and the ``segments`` section of summary.json."""
     segs = result.segments.copy()
@@ -247,7 +273,7 @@ def write(run: Run, result: SegmentResult) -> dict[str, Any]:
                        for d in result.dimensions},
         "clv": result.clv_params,
         "migration": {dim: _migration_section(by) for dim, by in result.migration.items()},
-        "notes": result.notes,
+        "notes": result.notes + [na.as_note() for na in unavailable(result)],
     }
     run.write_section("segments", section)
     return section
@@ -355,9 +381,7 @@ def show_clv(result) -> pd.DataFrame | None:
 
     p = result.clv_params
     if not p.get("estimated"):
-        show_not_available(NotAvailable("Lifetime value", p.get("reason") or "it was not fitted",
-                                        "more history before the campaign, with customers who went quiet"
-                                        if p.get("degenerate") else ""))
+        show_not_available(_clv_unavailable(p))
         return None
     bg, gg = p["bgnbd"], p["gamma_gamma"]
     show_markdown(
@@ -380,8 +404,7 @@ def show_migration(result, dimension: str) -> None:
 
     by = result.migration.get(dimension)
     if not by:
-        show_not_available(NotAvailable("Migration between segments", "there is no second snapshot: the data ends at "
-                                        "the campaign start"))
+        show_not_available(_NO_SECOND_SNAPSHOT)
         return
     drawn = {g: m for g, m in by.items() if not isinstance(m, NotAvailable)}
     for m in by.values():

@@ -425,7 +425,17 @@ def test_funnel_with_every_step_passed_says_nothing_about_a_drop(holdout, shown)
 def test_funnel_without_funnel_says_so(holdout, shown):
     holdout.funnel = pd.DataFrame()
     assert response_views.show_funnel(holdout) is None
-    assert len(shown) == 1 and "no customers or events" in shown[0]
+    assert len(shown) == 1 and "The funnel of campaign events is not available" in shown[0]
+
+
+def test_funnel_of_purchases_only_says_the_events_are_missing_and_still_draws(holdout, shown):
+    import matplotlib.pyplot as plt
+
+    holdout.funnel = holdout.funnel[holdout.funnel["step"] == "purchased"].reset_index(drop=True)
+    assert response_views.show_funnel(holdout) is not None
+    assert "the data has no events of this campaign" in shown[0]
+    labels = [t.get_text() for t in plt.gcf().axes[0].get_xticklabels()]
+    assert len(labels) == 1 and labels[0].startswith("purchased")
 
 
 # ------------------------------------------------------------------------------------------ money

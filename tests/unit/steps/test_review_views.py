@@ -11,6 +11,7 @@ import copy
 import pytest
 
 from campaignlab.steps import review as review_views
+from campaignlab.steps.response import views as response_views
 from campaignlab.steps.review_text import GLOSSARY
 
 SEGMENT_COLUMNS = ["action", "dimension", "segment", "customers", "lift per customer", "95% CI low", "95% CI high",
@@ -19,8 +20,8 @@ SEGMENT_COLUMNS = ["action", "dimension", "segment", "customers", "lift per cust
 
 @pytest.fixture
 def shown(capture_markdown) -> list[str]:
-    """Every markdown sentence the views display, in order."""
-    return capture_markdown(review_views)
+    """Every markdown sentence the views display, in order (the review shows the weekly chart through 03's view)."""
+    return capture_markdown(review_views, response_views)
 
 
 def segment(dimension, name, lift, ci_low, ci_high, q_value, *, customers=400, small=False,

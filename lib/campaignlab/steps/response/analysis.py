@@ -15,7 +15,7 @@ import pandas as pd
 from campaignlab import iorw
 from campaignlab.data import outcomes
 from campaignlab.stats import causal, planning, response, verdict
-from campaignlab.steps.response.result import ResponseResult
+from campaignlab.steps.response.result import ResponseResult, unavailable
 
 if TYPE_CHECKING:
     from campaignlab.run.session import Run
@@ -76,8 +76,12 @@ def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None)
     info["excluded_two_arms"] = int(table.attrs.get("excluded_two_arms", 0))
     groups = set(frame["group"])
     if control not in groups or len(groups) < 2:
-        raise ValueError(f"{p.id}: no {('control arm' if design == 'holdout' else 'eligible comparison group')} "
-                         "customers left to compare with; see the eligibility counts.")
+        who = ("no customer of the control arm" if design == "holdout" else
+               f"no comparison customer ({info.get('pool', 0):,} not targeted, {info.get('comparison', 0):,} eligible)")
+        return _not_estimable(run, table, design, (
+            f"There is {who} left to compare the targeted customers with, so the effect of this campaign cannot be "
+            "estimated from this data: keep a random holdout of the targeted customers next time. The arm table "
+            "below is descriptive only."))
     notes: list[str] = []
     wins = response.apply_winsorization(frame, cfg.winsorize_quantile)
     if wins["applied"]:
@@ -519,10 +523,17 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
         "periods": response.records(result.periods),
         "planning": result.planning,
         "winsorization": result.winsorization,
-        "notes": result.notes,
+        "notes": _notes(result),
     }
     run.write_section("response", section)
     return section
+
+
+def _notes(result: ResponseResult) -> list[Any]:
+    """The result's sentences, then what is not available; a sentence that an entry already says is not repeated."""
+    missing = unavailable(result)
+    said = {na.missing for na in missing}
+    return [n for n in result.notes if n not in said] + [na.as_note() for na in missing]
 
 
 def naive_vs_adjusted(result: ResponseResult, metric: str = "revenue_per_customer") -> pd.DataFrame:

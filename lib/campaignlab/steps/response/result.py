@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from campaignlab.formatting import NotAvailable
 from campaignlab.steps.display import describe_result
 
 
@@ -110,3 +111,22 @@ class ResponseResult:
         tables = {k: getattr(self, k) for k in ("frame", "arms", "effects", "segments", "funnel", "products",
                                                 "weekly", "periods")}
         return describe_result("ResponseResult", lines, tables)
+
+
+def unavailable(result: ResponseResult) -> list[NotAvailable]:
+    """The response sections the data cannot fill, as the pages say them and as summary.json's ``notes`` keep them."""
+    out = []
+    if not result.estimable:
+        out.append(NotAvailable("The campaign's effect", str(result.info.get("reason") or "it could not be estimated"),
+                                "keep a random holdout of the targeted customers (control_arm), or compare with "
+                                "customers who were not targeted and bought before the campaign"))
+    if not result.roi:
+        out.append(NotAvailable("Return on investment", "there is no effect estimate to turn into money"))
+    if result.funnel.empty or set(result.funnel["step"]) <= {"purchased"}:
+        out.append(NO_FUNNEL)
+    return out
+
+
+NO_FUNNEL = NotAvailable("The funnel of campaign events", "the data has no events of this campaign (delivered, "
+                         "opened, clicked, redeemed, ...), so only purchases can be counted",
+                         "add an events table (campaign_id, customer_id, event, ts) with the events named in 'funnel'")

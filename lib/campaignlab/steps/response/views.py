@@ -9,6 +9,7 @@ import pandas as pd
 
 from campaignlab.formatting import NotAvailable, escape_text, format_ci, money_format
 from campaignlab.steps.display import say, show_markdown, show_not_available
+from campaignlab.steps.response.result import NO_FUNNEL
 
 # --------------------------------------------------------------------------------------------- 03_response
 
@@ -158,8 +159,9 @@ def show_funnel(result):
     from campaignlab.plots import response as rp
     from campaignlab.stats import response as resp
 
+    if result.funnel.empty or set(result.funnel["step"]) <= {"purchased"}:
+        show_not_available(NO_FUNNEL)
     if result.funnel.empty:
-        show_not_available(NotAvailable("The funnel", "there are no customers or events to count"))
         return None
     drop = resp.biggest_drop(result.funnel)
     if drop and drop["step_conversion"] < 1:

@@ -1,0 +1,101 @@
+"""Checks that refuse inputs no report can be made of, before any notebook starts.
+
+Each check raises :class:`~campaignlab.data.datamodel.DataValidationError` with a message that names the file,
+column or parameter key, shows the first offending rows where there are rows, and says what to do. The table of
+every bad input and its outcome is ``docs/bad-input.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import ibis
+
+from campaignlab.data.datamodel import DataValidationError
+
+__all__ = ["check_campaign_inputs", "check_source_file", "refuse_spreadsheets"]
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+_ZIP_MAGIC, _OLE_MAGIC, _PARQUET_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"PAR1"
+_EXPORT = ("export each sheet as CSV (Excel: File > Save As > 'CSV UTF-8 (Comma delimited)'; LibreOffice: File > "
+           "Save As > 'Text CSV') or as Parquet, named {name}.csv, and remove the workbook from the folder")
+
+
+def refuse_spreadsheets(folder: Path, tables: Any) -> None:
+    """Refuse a table given as a spreadsheet workbook (``customers.xlsx``) where a CSV or Parquet file is expected."""
+    for name in tables:
+        for suffix in SPREADSHEET_SUFFIXES:
+            book = folder / f"{name}{suffix}"
+            if book.is_file():
+                raise DataValidationError(f"{book} is a spreadsheet workbook; tables are read from CSV or Parquet "
+                                          f"files: {_EXPORT.format(name=name)}.")
+
+
+def check_source_file(path: Path) -> None:
+    """Refuse a workbook saved under a ``.csv`` name and a Parquet file that is truncated (no footer)."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        fh.seek(max(path.stat().st_size - 4, 0))
+        tail = fh.read(4)
+    if path.suffix == ".csv" and head in (_ZIP_MAGIC, _OLE_MAGIC):
+        raise DataValidationError(f"{path} is a spreadsheet workbook renamed to .csv, not a CSV file: "
+                                  f"{_EXPORT.format(name=path.stem)}.")
+    if path.suffix == ".parquet" and (head != _PARQUET_MAGIC or tail != _PARQUET_MAGIC):
+        raise DataValidationError(
+            f"{path} is not a complete Parquet file ({path.stat().st_size:,} bytes; "
+            f"{'no Parquet header' if head != _PARQUET_MAGIC else 'its footer is missing: the file was cut short'}). "
+            "Write or copy it again from its source, or export the table as CSV.")
+
+
+def _first_rows(table: ibis.Table, limit: int = 5) -> str:
+    return table.limit(limit).to_pandas().to_string(index=False, max_colwidth=40)
+
+
+def check_campaign_inputs(tables: dict[str, ibis.Table], *, campaign: str, control_arm: str | None,
+                          params_path: str, source: str) -> None:
+    """Refuse a campaign that no report can be made of: missing, without transactions, outside the data, or with
+    a ``control_arm`` that none of its assignments has.
+
+    Parameters
+    ----------
+    tables
+        The cleaned canonical tables.
+    campaign, control_arm
+        The params' ``campaign`` and ``control_arm``.
+    params_path, source
+        The params file and the data folder, named in the messages.
+    """
+    camps = tables["campaigns"]
+    rows = camps.filter(camps.campaign_id == campaign).to_pandas()
+    if rows.empty:
+        known = ", ".join(sorted(camps.campaign_id.to_pandas().astype(str))[:30])
+        raise DataValidationError(f"{params_path}: campaign '{campaign}' is not in the campaigns table of {source} "
+                                  f"(known: {known}). Set the key 'campaign' to one of them.")
+    tx = tables["transactions"]
+    span = tx.aggregate(lo=tx.ts.min(), hi=tx.ts.max(), n=tx.count()).to_pandas().iloc[0]
+    if not span["n"]:
+        raise DataValidationError(
+            f"The transactions of {source} are empty (after cleaning, which set aside every row it could not use; "
+            "see the rejected rows in the data cache). Add the orders: customer_id, order_id, ts, amount "
+            "(docs/data-model.md).")
+    lo, hi = span["lo"].date(), span["hi"].date() + dt.timedelta(days=1)
+    start, end = (dt.date.fromisoformat(str(rows.iloc[0][c])[:10]) for c in ("start_date", "end_date"))
+    if end <= lo or start >= hi:
+        raise DataValidationError(
+            f"Campaign '{campaign}' runs from {start} to {end} (exclusive) but the transactions of {source} cover "
+            f"{lo} to {hi}: the campaign window lies wholly outside the data, so nothing it did can be seen. Check "
+            "start_date and end_date in the campaigns table, or add the transactions of the campaign's period.")
+    if control_arm is None:
+        return
+    asg = tables["assignments"]
+    mine = asg.filter(asg.campaign_id == campaign)
+    arms = mine.group_by("arm").agg(customers=mine.count()).order_by("arm")
+    found = arms.to_pandas()
+    if control_arm not in set(found["arm"].astype(str)):
+        listed = ", ".join(f"'{a}' ({n:,})" for a, n in zip(found["arm"], found["customers"])) or "none"
+        raise DataValidationError(
+            f"{params_path}: key 'control_arm' names the arm '{control_arm}', which no assignment of campaign "
+            f"'{campaign}' in {source} has (arms found, with customers: {listed}). Set 'control_arm' to the arm that "
+            "got nothing, or to null if the campaign had no holdout.")
