@@ -66,6 +66,23 @@ class Cleaning(_Model):
                                                                 description="Column separator of the CSV files.")
 
 
+class EngineConfig(_Model):
+    """How the embedded DuckDB engine may use the machine: a memory cap, past which it spills to disk."""
+
+    memory_limit: str | None = Field(default="30%", description="DuckDB's memory cap: a share of the machine's "
+                                     "memory ('30%') or a size ('4GB', '512MB'); null = DuckDB's own default (80%).")
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _limit(cls, value: str | None) -> str | None:
+        text = None if value is None else str(value).replace(" ", "").upper()
+        m = re.fullmatch(r"(\d+(?:\.\d+)?)(%|[KMGT]I?B)", text or "0%")
+        if value is None or (m and 0 < float(m.group(1)) <= (90 if m.group(2) == "%" else math.inf)):
+            return text and text.replace("IB", "iB")
+        raise ValueError(f"engine.memory_limit must be a share of the machine's memory from 1% to 90% (e.g. '30%') "
+                         f"or a size such as '4GB' or '512MB', got {value!r}")
+
+
 class ResponseConfig(_Model):
     """The ``response:`` section of the params (defaults in params/defaults.yaml)."""
 
@@ -385,6 +402,7 @@ class CampaignParams(_Model):
     segmentation: SegmentationConfig
     response: ResponseConfig
     retention: RetentionConfig
+    engine: EngineConfig = Field(default_factory=EngineConfig)
 
     @field_validator("campaign", mode="before")
     @classmethod

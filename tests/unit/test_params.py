@@ -72,3 +72,28 @@ def test_missing_and_broken_files(tmp_path):
 
 def test_merge_replaces_lists_and_merges_mappings():
     assert merge_params({"a": [1, 2], "b": {"c": 1}}, {"a": [3], "b": {"d": 2}}) == {"a": [3], "b": {"c": 1, "d": 2}}
+
+
+# ------------------------------------------------------------------------------------------ engine.memory_limit
+@pytest.mark.parametrize("given, kept", [("30%", "30%"), ("4GB", "4GB"), ("512 mb", "512MB"), ("2GiB", "2GiB"),
+                                         (None, None)])
+def test_memory_limit_takes_a_share_or_a_size(given, kept):
+    from campaignlab.params import EngineConfig
+
+    assert EngineConfig(memory_limit=given).memory_limit == kept
+
+
+@pytest.mark.parametrize("bad", ["0%", "95%", "4 gigs", "-1GB", "0GB", "lots", ""])
+def test_memory_limit_refuses_what_duckdb_could_not_use_and_says_what_fits(bad):
+    from pydantic import ValidationError
+
+    from campaignlab.params import EngineConfig
+
+    with pytest.raises(ValidationError, match="engine.memory_limit must be a share .* or a size such as '4GB'"):
+        EngineConfig(memory_limit=bad)
+
+
+def test_memory_limit_defaults_to_a_share_of_the_machine_and_names_the_key_when_wrong(tmp_path):
+    assert load_params(write(tmp_path, "id: x1\ncampaign: '7'\n")).engine.memory_limit.endswith("%")
+    with pytest.raises(ParamsError, match="engine.memory_limit"):
+        load_params(write(tmp_path, "id: x1\ncampaign: '7'\nengine: {memory_limit: 200%}\n"))
