@@ -30,7 +30,7 @@ import pandas as pd
 from campaignlab.data.windows import Window
 
 #: Bumped when a definition changes, so a run folder's older feature table is rebuilt.
-VERSION = "1"
+VERSION = "2"
 
 #: What a window can measure: order count, money (cents), first and last order time, purchase days, the money of
 #: the first purchase day, campaign discounts and the campaign's promoted products (cents).
@@ -128,7 +128,7 @@ def compute_customer_features(
     campaign_id: str,
     events: Sequence[str] = (),
     event_windows: Sequence[FeatureWindow] = (),
-    overlap: tuple[dt.date, dt.date] | None = None,
+    overlaps: dict[str, tuple[dt.date, dt.date]] | None = None,
 ) -> ibis.Table:
     """One lazy Ibis expression: a row per customer of the customers table, a column per window and measure.
 
@@ -143,8 +143,9 @@ def compute_customer_features(
         The campaign whose arm (``arm``, null when not assigned) and promoted products are taken.
     events, event_windows
         Flags ``<window>_event_<name>`` (0/1): the customer has that event of this campaign in the window.
-    overlap
-        ``(start, end)``: ``other_campaigns`` counts the other campaigns overlapping it that assigned the customer.
+    overlaps
+        Column name -> ``(start, end)``: the column counts the other campaigns overlapping that span that assigned
+        the customer (``other_campaigns`` for the run's windows, another for the placebo's).
 
     Returns
     -------
@@ -181,14 +182,14 @@ def compute_customer_features(
                  for w in event_windows for n in names}
         joined = joined.left_join(ev.group_by("customer_id").aggregate(**flags), "customer_id")
         extra += list(flags)
-    if overlap is not None:
+    for column, (lo, hi) in (overlaps or {}).items():
         campaigns = tables["campaigns"]
-        others = campaigns.filter((campaigns.campaign_id != campaign_id) & (campaigns.start_date < overlap[1])
-                                  & (campaigns.end_date > overlap[0]))
+        others = campaigns.filter((campaigns.campaign_id != campaign_id) & (campaigns.start_date < hi)
+                                  & (campaigns.end_date > lo))
         other_asg = asg.semi_join(others, "campaign_id").group_by("customer_id").aggregate(
-            other_campaigns=lambda t: t.campaign_id.nunique().cast("int64"))
+            **{column: lambda t: t.campaign_id.nunique().cast("int64")})
         joined = joined.left_join(other_asg, "customer_id")
-        extra.append("other_campaigns")
+        extra.append(column)
     columns = {"customer_id": joined.customer_id, "arm": joined.arm}
     for name in [*agg.columns[1:], *extra]:
         col = joined[name]
@@ -300,7 +301,7 @@ def snapshot_from_features(features: pd.DataFrame, window: str, *, as_of: dt.dat
 
 
 def outcomes_from_features(features: pd.DataFrame, *, prefixes: dict[str, str], event_window: str,
-                           events: Sequence[str]) -> pd.DataFrame:
+                           events: Sequence[str], other_campaigns: str = "other_campaigns") -> pd.DataFrame:
     """The raw customer outcomes of :func:`campaignlab.data.outcomes.compute_customer_outcomes` before its finish.
 
     ``prefixes`` maps the outcome periods ``pre``, ``campaign``, ``post`` to feature windows; money in units.
@@ -319,5 +320,5 @@ def outcomes_from_features(features: pd.DataFrame, *, prefixes: dict[str, str], 
     for n in dict.fromkeys(events):
         col = f"{event_window}_event_{n}"
         out[f"event_{n}"] = features[col].to_numpy() if col in features else 0
-    out["other_campaigns"] = features["other_campaigns"].to_numpy()
+    out["other_campaigns"] = features[other_campaigns].to_numpy()
     return out

@@ -147,7 +147,8 @@ def compute_outcomes_from_features(
     names = list(dict.fromkeys([response_event, *funnel]))
     prefixes = ({"pre": "placebo_pre", "campaign": "pre", "post": "placebo_post"} if placebo else
                 {"pre": "pre", "campaign": "campaign", "post": "post"})
-    raw = features.outcomes_from_features(table, prefixes=prefixes, event_window=prefixes["campaign"], events=names)
+    raw = features.outcomes_from_features(table, prefixes=prefixes, event_window=prefixes["campaign"], events=names,
+                                          other_campaigns="placebo_other_campaigns" if placebo else "other_campaigns")
     return _finish(raw, names, windows, response_event)
 
 

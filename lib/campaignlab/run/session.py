@@ -87,10 +87,14 @@ class Run:
     def prepare_features(self) -> Path:
         """Compute the feature table in one query and write ``features.parquet`` (01_clean's last step)."""
         order_windows, event_windows, key = self.feature_plan()
-        w = self.windows
+        w, d = self.windows, dt.timedelta(days=self.params.pre_period_days)
+        start = w["campaign"].start
+        # Other campaigns overlapping the analysis span; the placebo's span is one pre-period earlier.
+        overlaps = {"other_campaigns": (w["pre"].start, w["post"].end),
+                    "placebo_other_campaigns": (start - 2 * d, start + d)}
         expr = feature_table.compute_customer_features(
             self.tables, order_windows, campaign_id=self.params.campaign, events=self.feature_events,
-            event_windows=event_windows, overlap=(w["pre"].start, w["post"].end))
+            event_windows=event_windows, overlaps=overlaps)
         return iorw.write_features(self.run_dir, expr.to_pyarrow(), key)
 
     def features(self, columns: list[str] | None = None, prefixes: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -71,7 +71,8 @@ def table(tables, planned, setting) -> pd.DataFrame:
     order_windows, event_windows = planned
     expr = feat.compute_customer_features(tables, order_windows, campaign_id=CAMPAIGN, events=["redeemed", "clicked"],
                                           event_windows=event_windows,
-                                          overlap=(windows["pre"].start, windows["post"].end))
+                                          overlaps={"other_campaigns": (windows["pre"].start, windows["post"].end),
+                                                    "late_other": (dt.date(2030, 1, 1), dt.date(2030, 2, 1))})
     return expr.to_pyarrow().to_pandas()
 
 
@@ -139,6 +140,7 @@ def test_arm_events_and_overlapping_campaigns_equal_pandas(frames, setting, plan
     others = set(asg.loc[asg["campaign_id"] == "OTHER", "customer_id"])
     np.testing.assert_array_equal(table["other_campaigns"].to_numpy(),
                                   table["customer_id"].isin(others).astype("int64").to_numpy())
+    assert (table["late_other"] == 0).all()  # a span no other campaign overlaps
 
 
 @pytest.mark.parametrize("window, days", [("hist_start", None), ("rfm_start", 90)])

@@ -26,7 +26,7 @@ SEGMENTS_FILE = iorw.RunFiles.SEGMENTS
 
 
 OUTCOME_WINDOWS = ("pre_", "campaign_", "post_", "other_campaigns")
-PLACEBO_WINDOWS = ("placebo_pre_", "pre_", "placebo_post_", "other_campaigns")
+PLACEBO_WINDOWS = ("placebo_pre_", "pre_", "placebo_post_", "placebo_other_campaigns")
 
 
 def build_customer_table(run: Run, windows: dict | None = None, *, placebo: bool = False) -> pd.DataFrame:
