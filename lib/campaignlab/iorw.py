@@ -6,6 +6,7 @@ leaves a half-written file where a good one was.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import json
@@ -21,8 +22,9 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from campaignlab.data import checks, cleaning, completejourney, datamodel
-from campaignlab.params import BUNDLED_DATA, CampaignParams, find_project_root
+from campaignlab.data import cleaning, datamodel
+from campaignlab.data.sources import csv_options, fingerprint_source, read_source, source_files  # noqa: F401
+from campaignlab.params import CampaignParams, DuckDBConfig, find_project_root
 
 CLEANING_VERSION = "2"  # 2: customers in two arms of a campaign are set aside (rule two_arms)
 
@@ -35,6 +37,7 @@ class RunFiles:
     CLEAN_POINTER = "clean.json"
     SEGMENTS = "segments.parquet"
     SEGMENT_PROFILES = "segment_profiles.csv"
+    FEATURES = "features.parquet"
     OUTCOMES = "customer_outcomes.parquet"
     EFFECTS = "effects.csv"
     SEGMENT_EFFECTS = "segment_effects.csv"
@@ -48,6 +51,8 @@ class RunFiles:
     PORTFOLIO_HTML = "portfolio.html"
     PORTFOLIO_JSON = "portfolio.json"
     LOCKS_DIR = "_locks"
+    #: In the cache folder: DuckDB's spill files, one folder per process, removed when it exits.
+    SPILL_DIR = "spill"
     #: In a cleaned-data cache folder.
     QUALITY = "quality.csv"
     SOURCE = "source.json"
@@ -109,135 +114,79 @@ def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-# --------------------------------------------------------------------------------------------- sources
-def connect(spark_session: Any = None) -> ibis.BaseBackend:
-    """A fresh embedded DuckDB connection, or Ibis over the given SparkSession (``engine: spark``).
+# --------------------------------------------------------------------------------------------- engine
+def machine_memory() -> int:
+    """Bytes of physical memory of this machine."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def memory_limit_setting(limit: str | None, total: int | None = None) -> str | None:
+    """DuckDB's ``memory_limit`` for ``duckdb.memory_limit``: a share of the machine becomes a size in MiB.
+
+    Examples
+    --------
+    >>> memory_limit_setting("25%", total=8 * 1024**3), memory_limit_setting("4GB"), memory_limit_setting(None)
+    ('2048MiB', '4GB', None)
+    """
+    if limit is None or not limit.endswith("%"):
+        return limit
+    return f"{int((total or machine_memory()) * float(limit[:-1]) / 100 / 2**20)}MiB"
+
+
+_SPILL_DIRS: list[Path] = []
+
+
+def _remove_spill_dirs() -> None:
+    for folder in _SPILL_DIRS:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def spill_dir(cache_dir: Path | None = None) -> Path:
+    """This process's folder for DuckDB's spill files, under ``<cache>/spill/``; removed when the process exits.
+
+    Folders left by processes that no longer run (killed ones) are removed here too.
+    """
+    root = (Path(cache_dir) if cache_dir else default_cache_dir()) / RunFiles.SPILL_DIR
+    mine = root / f"{socket.gethostname()}-{os.getpid()}"
+    if mine in _SPILL_DIRS:
+        return mine
+    root.mkdir(parents=True, exist_ok=True)
+    for folder in root.iterdir():
+        host, _, pid = folder.name.rpartition("-")
+        if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+    if not _SPILL_DIRS:
+        atexit.register(_remove_spill_dirs)
+    _SPILL_DIRS.append(mine)
+    return mine
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def connect(duckdb: DuckDBConfig | None = None, cache_dir: Path | None = None, *,
+            spark_session: Any = None) -> ibis.BaseBackend:
+    """A fresh embedded DuckDB connection, capped at ``duckdb.memory_limit`` and spilling to :func:`spill_dir`; or
+    Ibis over the given SparkSession (``engine: spark``).
 
     Cleaning always runs on DuckDB (:func:`prepare_clean_data`): the analyses then read its Parquet cache through
     whichever connection the run chose (docs/engines.md says why).
     """
     if spark_session is not None:
         return ibis.pyspark.connect(spark_session)
-    return ibis.duckdb.connect()
-
-
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _folder_files(folder: Path) -> dict[str, Path]:
-    files = {}
-    for name in datamodel.TABLES:
-        found = [folder / f"{name}{ext}" for ext in (".parquet", ".csv") if (folder / f"{name}{ext}").is_file()]
-        if len(found) > 1:
-            raise datamodel.DataValidationError(
-                f"Both {found[0].name} and {found[1].name} exist in {folder}: keep one file per table."
-            )
-        if found:
-            files[name] = found[0]
-    return files
-
-
-def source_files(data: str) -> dict[str, Path]:
-    """The files a data source is read from (table name -> path)."""
-    if data == BUNDLED_DATA:
-        folder = completejourney.package_data_dir()
-        return {f.removesuffix(".parquet"): folder / f for f in completejourney.SOURCE_FILES}
-    folder = Path(data)
-    if not folder.is_dir():
-        raise datamodel.DataValidationError(
-            f"Data folder {folder} does not exist. Point 'data' in the params file at a folder of table files "
-            "(customers, transactions, campaigns, assignments; see docs/data-model.md)."
-        )
-    return _folder_files(folder)
-
-
-def fingerprint_source(data: str) -> str:
-    """SHA-256 over the source files' names and contents (and the adapter version for bundled data)."""
-    h = hashlib.sha256()
-    if data == BUNDLED_DATA:
-        h.update(f"completejourney-adapter-{completejourney.ADAPTER_VERSION}".encode())
-    for name, path in sorted(source_files(data).items()):
-        h.update(name.encode())
-        h.update(_file_digest(path).encode())
-    return h.hexdigest()
-
-
-def csv_options(path: Path, *, encoding: str = "auto", separator: str = "auto") -> dict[str, str]:
-    """How to read one CSV file: its encoding and separator, detected from its first 64 KiB unless given.
-
-    UTF-8 (a byte-order mark is fine) is tried first, then Latin-1, which decodes any byte: the usual export of
-    older CRMs. The separator is the one of ``, ; tab |`` that :class:`csv.Sniffer` finds consistent in the
-    header and first rows, so a ``;`` file with decimal commas is not split on its commas.
-    """
-    import csv
-
-    sample = path.read_bytes()[: 1 << 16]
-    if encoding == "auto":
-        try:
-            sample.decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError as exc:
-            # A cut at 64 KiB can split one multi-byte character: that is still UTF-8.
-            encoding = "utf-8" if exc.start >= len(sample) - 3 else "latin-1"
-    if separator == "auto":
-        text = sample.decode(encoding, errors="ignore").lstrip("\ufeff")
-        lines = "\n".join(text.splitlines()[:50])
-        try:
-            separator = csv.Sniffer().sniff(lines, delimiters=",;\t|").delimiter
-        except csv.Error:
-            separator = ","
-    return {"encoding": encoding, "delim": separator}
-
-
-def read_source(con: ibis.BaseBackend, data: str, *, encoding: str = "auto", separator: str = "auto",
-                decimal_comma: bool = False) -> dict[str, ibis.Table]:
-    """Read a data source into validated canonical Ibis tables (lazy; nothing is loaded into pandas).
-
-    Optional tables that are absent come back empty, so later steps need no special cases. CSV files are read
-    with :func:`csv_options` (``encoding``, ``separator`` and ``decimal_comma`` as in the params' ``cleaning``).
-    """
-    if data == BUNDLED_DATA:
-        raw = completejourney.read_completejourney(con)
-        origin = {name: f"the bundled Complete Journey data ({name})" for name in raw}
-    else:
-        files = source_files(data)
-        checks.refuse_spreadsheets(Path(data), datamodel.TABLES)
-        missing = [n for n, spec in datamodel.TABLES.items() if spec.required_table and n not in files]
-        if missing:
-            raise datamodel.DataValidationError(
-                f"Data folder {data} lacks the table(s) {', '.join(missing)}: add {', '.join(m + '.csv' for m in missing)} "
-                "(or .parquet) as described in docs/data-model.md."
-            )
-        raw, origin = {}, {}
-        for name, path in files.items():
-            checks.check_source_file(path)
-            try:
-                if path.suffix == ".csv":
-                    raw[name] = con.read_csv(path, all_varchar=True,
-                                             **csv_options(path, encoding=encoding, separator=separator))
-                else:
-                    raw[name] = con.read_parquet(path)
-            except Exception as exc:  # the engine's own message says what is wrong with the file
-                raise datamodel.DataValidationError(
-                    f"Cannot read {path}: {exc}\nCheck that it is a CSV or Parquet file of the {name} table; for a CSV "
-                    "file set cleaning.csv_encoding and csv_separator in the params if detection guessed wrong.") from None
-            origin[name] = str(path)
-    tables = {}
-    for name, spec in datamodel.TABLES.items():
-        if name in raw:
-            table = datamodel.coerce_table(raw[name], spec, origin[name], decimal_comma=decimal_comma)
-            datamodel.validate_table(table, spec, origin[name])
-        else:
-            schema = ibis.schema({**spec.required, **spec.optional})
-            table = ibis.memtable(schema.to_pyarrow().empty_table())
-        tables[name] = table
-    datamodel.validate_campaign_windows(tables["campaigns"], origin.get("campaigns", "campaigns"))
-    return tables
+    duckdb = duckdb or DuckDBConfig()
+    config = {"temp_directory": str(spill_dir(cache_dir))}
+    limit = memory_limit_setting(duckdb.memory_limit)
+    if limit:
+        config["memory_limit"] = limit
+    return ibis.duckdb.connect(**config)
 
 
 # --------------------------------------------------------------------------------------------- clean cache
@@ -277,7 +226,7 @@ def prepare_clean_data(params: CampaignParams, cache_dir: Path | None = None) ->
     target = cache_dir / f"clean-{_clean_key(fingerprint, params)}"
     if (target / "_SUCCESS").is_file():
         return CleanData(target, fingerprint, params.data, created=False)
-    con = connect()
+    con = connect(params.duckdb, cache_dir)
     tables = read_source(con, params.data, encoding=params.cleaning.csv_encoding,
                          separator=params.cleaning.csv_separator, decimal_comma=params.cleaning.decimal_comma)
     result = cleaning.compute_clean_tables(
@@ -289,15 +238,21 @@ def prepare_clean_data(params: CampaignParams, cache_dir: Path | None = None) ->
         rows_in, rows_out, rejected_counts, flagged = {}, {}, {}, {}
         for name, table in tables.items():
             rows_in[name] = int(table.count().to_pyarrow().as_py())
-            clean = result.clean[name]
+            if name not in result.labelled:
+                con.to_parquet(result.clean[name], staging / f"{name}.parquet")
+                rows_out[name] = rows_in[name]
+                continue
+            # The rules run once: every row is stored with its label, then split into clean and rejected.
+            labelled_path = staging / f".labelled_{name}.parquet"
+            con.to_parquet(result.labelled[name], labelled_path)
+            clean, rejected = cleaning.split_labelled(con.read_parquet(labelled_path))
             con.to_parquet(clean, staging / f"{name}.parquet")
-            rows_out[name] = int(con.read_parquet(staging / f"{name}.parquet").count().to_pyarrow().as_py())
-            if name in result.rejected:
-                path = staging / f"rejected_{name}.parquet"
-                con.to_parquet(result.rejected[name], path)
-                rej = con.read_parquet(path)
-                counts = rej.group_by("rule").agg(n=rej.count()).to_pandas()
-                rejected_counts[name] = dict(zip(counts["rule"], counts["n"].astype(int)))
+            con.to_parquet(rejected, staging / f"rejected_{name}.parquet")
+            labels = con.read_parquet(labelled_path)
+            counts = labels.group_by("_rule").agg(n=labels.count()).to_pyarrow().to_pylist()
+            rows_out[name] = sum(int(c["n"]) for c in counts if c["_rule"] is None)
+            rejected_counts[name] = {c["_rule"]: int(c["n"]) for c in counts if c["_rule"] is not None}
+            labelled_path.unlink()
         stored_tx = con.read_parquet(staging / "transactions.parquet")
         flagged["transactions"] = {
             flag: int(stored_tx.filter(expr).count().to_pyarrow().as_py())
@@ -367,6 +322,42 @@ def write_clean_pointer(run_dir: Path, clean: CleanData) -> Path:
 
 def read_clean_pointer(run_dir: Path, params_path: str | None = None) -> dict[str, Any]:
     return read_json(require_file(run_dir, CLEAN_POINTER, "01_clean", params_path))
+
+
+def write_features(run_dir: str | Path, table: Any, key: str) -> Path:
+    """Write the per-customer feature table (an Arrow table) as ``features.parquet``, tagged with the plan's ``key``."""
+    import pyarrow.parquet as pq
+
+    path = Path(run_dir) / RunFiles.FEATURES
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), b"campaignlab_plan": key.encode()}),
+                   tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def features_key(run_dir: str | Path) -> str | None:
+    """The plan key ``features.parquet`` was written for, or None when there is no such file."""
+    import pyarrow.parquet as pq
+
+    path = Path(run_dir) / RunFiles.FEATURES
+    if not path.is_file():
+        return None
+    return (pq.read_schema(path).metadata or {}).get(b"campaignlab_plan", b"").decode()
+
+
+def read_features_schema(run_dir: str | Path) -> list[str]:
+    """The column names of ``features.parquet``."""
+    import pyarrow.parquet as pq
+
+    return pq.read_schema(Path(run_dir) / RunFiles.FEATURES).names
+
+
+def read_features(run_dir: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Columns of ``features.parquet`` (all when None); ids stay Arrow-backed strings."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(Path(run_dir) / RunFiles.FEATURES, columns=columns).to_pandas()
 
 
 def read_summary(run_dir: str | Path) -> dict[str, Any]:

@@ -77,6 +77,23 @@ class SparkConfig(_Model):
     sample_seed: int = Field(description="Seed of that sample (the same seed draws the same customers).")
 
 
+class DuckDBConfig(_Model):
+    """How the embedded DuckDB engine may use the machine: a memory cap, past which it spills to disk."""
+
+    memory_limit: str | None = Field(default="30%", description="DuckDB's memory cap: a share of the machine's "
+                                     "memory ('30%') or a size ('4GB', '512MB'); null = DuckDB's own default (80%).")
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _limit(cls, value: str | None) -> str | None:
+        text = None if value is None else str(value).replace(" ", "").upper()
+        m = re.fullmatch(r"(\d+(?:\.\d+)?)(%|[KMGT]I?B)", text or "0%")
+        if value is None or (m and 0 < float(m.group(1)) <= (90 if m.group(2) == "%" else math.inf)):
+            return text and text.replace("IB", "iB")
+        raise ValueError(f"duckdb.memory_limit must be a share of the machine's memory from 1% to 90% (e.g. '30%') "
+                         f"or a size such as '4GB' or '512MB', got {value!r}")
+
+
 class ResponseConfig(_Model):
     """The ``response:`` section of the params (defaults in params/defaults.yaml)."""
 
@@ -398,6 +415,7 @@ class CampaignParams(_Model):
     retention: RetentionConfig
     engine: Literal["duckdb", "spark"] = Field(description="Engine of the analysis queries (cleaning is DuckDB).")
     spark: SparkConfig
+    duckdb: DuckDBConfig = Field(default_factory=DuckDBConfig)
 
     @field_validator("campaign", mode="before")
     @classmethod

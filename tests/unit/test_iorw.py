@@ -221,7 +221,8 @@ def test_prepare_clean_data_is_cached_per_fingerprint_and_accounts_for_every_row
 
     second = iorw.prepare_clean_data(params, cache_dir=cache)
     assert not second.created and second.path == first.path
-    assert [p.name for p in cache.iterdir()] == [first.path.name]  # no staging folder left behind
+    # No staging folder left behind (the engine's spill folder is emptied when the process exits).
+    assert [p.name for p in cache.iterdir() if p.name != iorw.RunFiles.SPILL_DIR] == [first.path.name]
 
     # new data: a new fingerprint and a new cache folder, with the new row in it
     with (fixture_folder / "transactions.csv").open("a") as fh:
@@ -245,3 +246,34 @@ def test_pseudonyms_need_the_environment_key(monkeypatch):
     monkeypatch.setenv("CAMPAIGNLAB_ID_KEY", "secret-b")
     b = pseudonymize_for_people(pd.Series(["C1", "C2"]))
     assert a.iloc[0] != "C1" and a.iloc[0] != a.iloc[1] and a.iloc[0] != b.iloc[0]
+
+
+# ------------------------------------------------------------------------------------------------ engine
+def test_connections_are_capped_and_spill_to_a_folder_iorw_removes(tmp_path):
+    from campaignlab.params import DuckDBConfig
+
+    con = iorw.connect(DuckDBConfig(memory_limit="256MB"), cache_dir=tmp_path)
+    settings = dict(con.raw_sql("SELECT name, value FROM duckdb_settings() WHERE name IN "
+                                "('memory_limit', 'temp_directory')").fetchall())
+    spill = iorw.spill_dir(tmp_path)
+    assert settings["temp_directory"] == str(spill) and spill.parent == tmp_path / iorw.RunFiles.SPILL_DIR
+    assert settings["memory_limit"].replace(" ", "") in {"256.0MiB", "244.1MiB", "256MiB", "244MiB"}
+    # A query larger than the cap completes by spilling.
+    n = con.raw_sql("SELECT count(*) FROM (SELECT range % 3000000 AS k, count(*) FROM range(12000000) GROUP BY k "
+                    "ORDER BY k)").fetchall()[0][0]
+    assert n == 3_000_000
+
+
+def test_spill_folders_of_dead_processes_are_removed(tmp_path):
+    import socket
+
+    dead = tmp_path / iorw.RunFiles.SPILL_DIR / f"{socket.gethostname()}-999999999"
+    dead.mkdir(parents=True)
+    (dead / "duckdb_temp_block").write_bytes(b"x")
+    iorw.spill_dir(tmp_path)
+    assert not dead.exists()
+
+
+def test_a_share_of_the_machine_becomes_a_size():
+    assert iorw.memory_limit_setting("50%", total=4 * 2**30) == "2048MiB"
+    assert iorw.memory_limit_setting("3GB") == "3GB" and iorw.memory_limit_setting(None) is None

@@ -92,3 +92,28 @@ def test_unknown_engine_and_spark_keys_are_refused(tmp_path):
         load_params(write(tmp_path, "id: x1\ncampaign: '7'\nspark: {mastr: yarn}\n"))
     with pytest.raises(ParamsError, match="max_customers_in_memory"):
         load_params(write(tmp_path, "id: x1\ncampaign: '7'\nspark: {max_customers_in_memory: 0}\n"))
+
+
+# ------------------------------------------------------------------------------------------ duckdb.memory_limit
+@pytest.mark.parametrize("given, kept", [("30%", "30%"), ("4GB", "4GB"), ("512 mb", "512MB"), ("2GiB", "2GiB"),
+                                         (None, None)])
+def test_memory_limit_takes_a_share_or_a_size(given, kept):
+    from campaignlab.params import DuckDBConfig
+
+    assert DuckDBConfig(memory_limit=given).memory_limit == kept
+
+
+@pytest.mark.parametrize("bad", ["0%", "95%", "4 gigs", "-1GB", "0GB", "lots", ""])
+def test_memory_limit_refuses_what_duckdb_could_not_use_and_says_what_fits(bad):
+    from pydantic import ValidationError
+
+    from campaignlab.params import DuckDBConfig
+
+    with pytest.raises(ValidationError, match="duckdb.memory_limit must be a share .* or a size such as '4GB'"):
+        DuckDBConfig(memory_limit=bad)
+
+
+def test_memory_limit_defaults_to_a_share_of_the_machine_and_names_the_key_when_wrong(tmp_path):
+    assert load_params(write(tmp_path, "id: x1\ncampaign: '7'\n")).duckdb.memory_limit.endswith("%")
+    with pytest.raises(ParamsError, match="duckdb.memory_limit"):
+        load_params(write(tmp_path, "id: x1\ncampaign: '7'\nduckdb: {memory_limit: 200%}\n"))

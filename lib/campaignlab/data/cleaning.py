@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 import pandas as pd
@@ -43,6 +43,9 @@ class CleanResult:
     clean: dict[str, ibis.Table]
     rejected: dict[str, ibis.Table]
     rules: dict[str, list[str]]
+    #: Every row once with its ``_rule`` (null when kept): store this once and split it, rather than evaluating
+    #: the rules again for the clean and the rejected rows.
+    labelled: dict[str, ibis.Table] = field(default_factory=dict)
 
 
 def _missing(columns: list[str]) -> Callable[[ibis.Table], ibis.Value]:
@@ -64,7 +67,9 @@ def _not_in(column: str, reference: ibis.Table, ref_column: str) -> Callable[[ib
 def _duplicate(key: list[str] | None, order: list[str] | None = None) -> Callable[[ibis.Table], ibis.Value]:
     def predicate(t: ibis.Table) -> ibis.Value:
         cols = key or [c for c in t.columns if c != "_rule"]
-        window = ibis.window(group_by=[t[c] for c in cols], order_by=[t[c] for c in (order or cols)])
+        # Rows equal in every column need no order among them: which copy is kept cannot be told apart.
+        rank = [t[c] for c in (order or []) if c not in cols]
+        window = ibis.window(group_by=[t[c] for c in cols], order_by=rank or None)
         return ibis.row_number().over(window) > 0
 
     return predicate
@@ -75,7 +80,14 @@ def _two_arms(t: ibis.Table) -> ibis.Value:
     return t.arm.min().over(window) != t.arm.max().over(window)
 
 
-def _apply_rules(table: ibis.Table, rules: list[Rule]) -> tuple[ibis.Table, ibis.Table]:
+def split_labelled(labelled: ibis.Table) -> tuple[ibis.Table, ibis.Table]:
+    """The clean rows (no rule) and the rejected rows (with their ``rule``) of a labelled table."""
+    clean = labelled.filter(labelled._rule.isnull()).drop("_rule")
+    rejected = labelled.filter(labelled._rule.notnull()).rename(rule="_rule")
+    return clean, rejected
+
+
+def _apply_rules(table: ibis.Table, rules: list[Rule]) -> ibis.Table:
     # Rules are evaluated in order and a row is labelled with the first one it breaks; the duplicate rule sees
     # only rows that passed the others, so a removed row never makes a valid one look like its copy.
     labelled = table.mutate(_rule=ibis.null("string"))
@@ -91,9 +103,7 @@ def _apply_rules(table: ibis.Table, rules: list[Rule]) -> tuple[ibis.Table, ibis
                     labelled._rule, ibis.ifelse(predicate(labelled).fill_null(False), name, ibis.null("string"))
                 )
             )
-    clean = labelled.filter(labelled._rule.isnull()).drop("_rule")
-    rejected = labelled.filter(labelled._rule.notnull()).rename(rule="_rule")
-    return clean, rejected
+    return labelled
 
 
 def compute_clean_tables(
@@ -132,6 +142,7 @@ def compute_clean_tables(
     customers, campaigns = tables["customers"], tables["campaigns"]
     result_clean: dict[str, ibis.Table] = {"customers": customers, "campaigns": campaigns}
     result_rejected: dict[str, ibis.Table] = {}
+    result_labelled: dict[str, ibis.Table] = {}
     rules_used: dict[str, list[str]] = {"customers": [], "campaigns": []}
 
     tx = tables["transactions"]
@@ -185,11 +196,10 @@ def compute_clean_tables(
     for name, rules in all_rules.items():
         if name not in tables:
             continue
-        clean, rejected = _apply_rules(tables[name], rules)
-        result_clean[name] = clean
-        result_rejected[name] = rejected
+        result_labelled[name] = _apply_rules(tables[name], rules)
+        result_clean[name], result_rejected[name] = split_labelled(result_labelled[name])
         rules_used[name] = [r for r, _ in rules]
-    return CleanResult(result_clean, result_rejected, rules_used)
+    return CleanResult(result_clean, result_rejected, rules_used, result_labelled)
 
 
 def compute_kept_flags(transactions: ibis.Table) -> dict[str, ibis.Value]:

@@ -133,6 +133,25 @@ def compute_customer_outcomes(
     return _finish(out, names, windows, response_event)
 
 
+def compute_outcomes_from_features(
+    table: pd.DataFrame, *, windows: dict[str, Window], response_event: str, funnel: list[str] | tuple[str, ...] = (),
+    placebo: bool = False,
+) -> pd.DataFrame:
+    """:func:`compute_customer_outcomes` read from the run's feature table (:mod:`campaignlab.data.features`).
+
+    ``placebo`` reads the windows one pre-period earlier (the pre-period as the campaign window), which ``windows``
+    must then be.
+    """
+    from campaignlab.data import features
+
+    names = list(dict.fromkeys([response_event, *funnel]))
+    prefixes = ({"pre": "placebo_pre", "campaign": "pre", "post": "placebo_post"} if placebo else
+                {"pre": "pre", "campaign": "campaign", "post": "post"})
+    raw = features.outcomes_from_features(table, prefixes=prefixes, event_window=prefixes["campaign"], events=names,
+                                          other_campaigns="placebo_other_campaigns" if placebo else "other_campaigns")
+    return _finish(raw, names, windows, response_event)
+
+
 def _finish(out: pd.DataFrame, names: list[str], windows: dict[str, Window], response_event: str) -> pd.DataFrame:
     out["arm"] = out["arm"].fillna(NOT_ASSIGNED).astype(str)
     start = pd.Timestamp(windows["campaign"].start)

@@ -7,6 +7,8 @@ interactive session, which writes to ``outputs/_interactive/<campaign_id>/`` and
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,6 +19,7 @@ import ibis
 import pandas as pd
 
 from campaignlab import __version__, iorw
+from campaignlab.data import features as feature_table
 from campaignlab.data import sampling, windows
 from campaignlab.data.attributes import prepare_attributes
 from campaignlab.params import CampaignParams, SparkConfig, load_params, resolve_path
@@ -39,7 +42,7 @@ class Run:
         """The analyses' connection: DuckDB, or Spark with ``engine: spark`` (cleaning is DuckDB either way)."""
         if self._con is None:
             spark = spark_session(self.params.spark) if self.params.engine == "spark" else None
-            self._con = iorw.connect(spark)
+            self._con = iorw.connect(self.params.duckdb, spark_session=spark)
         return self._con
 
     def prepare_data(self, cache_dir: str | Path | None = None) -> iorw.CleanData:
@@ -76,6 +79,46 @@ class Run:
     @property
     def _hint(self) -> str:
         return str(self.params_path)
+
+    # ------------------------------------------------------------------ the per-customer feature table
+    def feature_plan(self) -> tuple[list[feature_table.FeatureWindow], list[feature_table.FeatureWindow], str]:
+        """The feature table's order windows, event windows, and a key naming them with the data they read."""
+        p, w = self.params, self.windows
+        lo, hi = self.data_range
+        order_windows, event_windows = feature_table.plan_windows(
+            w, data_start=lo, data_end=hi, lookback_days=p.segmentation.lookback_days,
+            churned_days=p.segmentation.lifecycle.churned_days, pre_days=p.pre_period_days)
+        plan = {"version": feature_table.VERSION, "clean": str(self.clean_dir), "campaign": p.campaign,
+                "events": self.feature_events, "windows": [repr(x) for x in (*order_windows, *event_windows)]}
+        key = hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()[:16]
+        return order_windows, event_windows, key
+
+    @property
+    def feature_events(self) -> list[str]:
+        return list(dict.fromkeys([self.params.response_event, *self.params.funnel]))
+
+    def prepare_features(self) -> Path:
+        """Compute the feature table in one query and write ``features.parquet`` (01_clean's last step)."""
+        order_windows, event_windows, key = self.feature_plan()
+        w, d = self.windows, dt.timedelta(days=self.params.pre_period_days)
+        start = w["campaign"].start
+        # Other campaigns overlapping the analysis span; the placebo's span is one pre-period earlier.
+        overlaps = {"other_campaigns": (w["pre"].start, w["post"].end),
+                    "placebo_other_campaigns": (start - 2 * d, start + d)}
+        expr = feature_table.compute_customer_features(
+            self.tables, order_windows, campaign_id=self.params.campaign, events=self.feature_events,
+            event_windows=event_windows, overlaps=overlaps)
+        return iorw.write_features(self.run_dir, expr.to_pyarrow(), key)
+
+    def features(self, columns: list[str] | None = None, prefixes: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Columns of the run's feature table: ``columns``, else ``customer_id``, ``arm`` and those starting with one
+        of ``prefixes``, else all. Written first when absent or made for other parameters or data."""
+        if iorw.features_key(self.run_dir) != self.feature_plan()[2]:
+            self.prepare_features()
+        if columns is None and prefixes:
+            names = iorw.read_features_schema(self.run_dir)
+            columns = [c for c in names if c in ("customer_id", "arm") or c.startswith(prefixes)]
+        return iorw.read_features(self.run_dir, columns)
 
     # ------------------------------------------------------------------ campaign and windows
     @cached_property

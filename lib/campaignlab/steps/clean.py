@@ -64,3 +64,13 @@ def concurrent_campaigns(run: Run) -> pd.DataFrame:
     shown = out[out["shared_customers"] > 0].copy()
     shown["share_of_this_campaign"] = (100 * shown["share_of_this_campaign"]).round(1)
     return shown.rename(columns={"share_of_this_campaign": "% of this campaign's customers"}).reset_index(drop=True)
+
+
+def write_features(run: Run) -> None:
+    """Compute the per-customer feature table once for the run (``features.parquet``) and say what it holds."""
+    run.prepare_features()
+    order_windows, _, _ = run.feature_plan()
+    rows = len(iorw.read_features(run.run_dir, ["customer_id"]))
+    show_markdown(f"The per-customer feature table holds {rows:,} customers and {len(order_windows)} windows, computed "
+                  "in one pass over the transactions; 02_segment, 03_response and 04_retention read it instead of "
+                  "the transactions.")

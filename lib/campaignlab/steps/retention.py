@@ -141,7 +141,9 @@ def analyse(run: Run) -> RetentionResult:
     notes = []
     if anchor >= data_end:
         notes.append("The data ends before the campaign does: nothing after the campaign can be observed.")
-    nxt = retention.compute_next_purchase(tx, groups, anchor=anchor, data_end=data_end)
+    feats = run.features(["customer_id", "after_end_first_ts", "churn_before_orders", "churn_after_orders"])
+    first = feats[["customer_id", "after_end_first_ts"]].rename(columns={"after_end_first_ts": "first_order_ts"})
+    nxt = retention.compute_next_purchase_table(groups, first, anchor=anchor, data_end=data_end)
     rep = retention.compute_repurchase(nxt, windows_days=cfg.windows_days, anchor=anchor, data_end=data_end)
     incomplete = sorted(set(rep.loc[~rep["complete"], "window_days"]))
     if incomplete:
@@ -153,9 +155,12 @@ def analyse(run: Run) -> RetentionResult:
     km = retention.compute_km_curves(nxt)
     logrank = {**retention.compute_logrank(nxt), "comparison": "descriptive" if descriptive else "groups"}
     churned_days = int(p.segmentation.lifecycle.churned_days)
-    churn = retention.compute_churn_rates(tx, groups, as_of_before=run.windows["campaign"].start,
-                                          as_of_after=run.windows["post"].end, churned_days=churned_days,
-                                          data_end=data_end)
+    # Active = an order in the churned_days before each date (the feature table's churn_before / churn_after).
+    activity = groups.merge(feats, on="customer_id", how="left").assign(
+        active_before=lambda d: (d["churn_before_orders"] > 0).astype("int64"),
+        active_after=lambda d: (d["churn_after_orders"] > 0).astype("int64"))
+    churn = retention.compute_churn_table(activity, as_of_before=run.windows["campaign"].start,
+                                          as_of_after=run.windows["post"].end, data_end=data_end)
     data_start = run.data_range[0]
     cohort_month = retention.compute_cohort_retention(tx, cohort="first_month", data_end=data_end,
                                                       data_start=data_start, history_days=churned_days)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from campaignlab import iorw
+from campaignlab.data import features
 from campaignlab.data.outcomes import NOT_ASSIGNED
 from campaignlab.formatting import NotAvailable, escape_text
 from campaignlab.params import ClvConfig
@@ -80,14 +81,25 @@ class SegmentResult:
         return describe_result("SegmentResult", lines, tables)
 
 
+def _snapshots_at(run: Run, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The full-history and look-back snapshots at ``as_of``, from the feature table when it holds that date."""
+    lo, hi = run.data_range
+    # The start's windows win a tie: only they carry the lifetime-value columns.
+    names = {min(run.windows["post"].end, hi): "after", run.windows["campaign"].start: "start"}
+    if as_of in names:
+        when = names[as_of]
+        table = run.features(prefixes=(f"hist_{when}_", f"rfm_{when}_"))
+        return (features.snapshot_from_features(table, f"hist_{when}", as_of=as_of),
+                features.snapshot_from_features(table, f"rfm_{when}", as_of=as_of))
+    tx = run.tables["transactions"]
+    return (seg.compute_customer_snapshot(tx, as_of=as_of, lookback_days=max((as_of - lo).days, 1)),
+            seg.compute_customer_snapshot(tx, as_of=as_of, lookback_days=run.params.segmentation.lookback_days))
+
+
 def compute_segments_at(run: Run, as_of: dt.date, customers: pd.DataFrame) -> pd.DataFrame:
     """Every rule-based dimension for all customers as of ``as_of`` (orders strictly before it)."""
     cfg = run.params.segmentation
-    tx = run.tables["transactions"]
-    lo, _ = run.data_range
-    history = max((as_of - lo).days, 1)
-    full = seg.compute_customer_snapshot(tx, as_of=as_of, lookback_days=history)
-    recent = seg.compute_customer_snapshot(tx, as_of=as_of, lookback_days=cfg.lookback_days)
+    full, recent = _snapshots_at(run, as_of)
     ids = customers["customer_id"]
     scores = seg.compute_rfm_segments(seg.compute_rfm_scores(recent, ids), cfg.rfm_rules)
     tiers = seg.compute_value_tiers(recent.set_index("customer_id")["monetary"].reindex(ids).fillna(0.0)
@@ -101,7 +113,7 @@ def compute_segments_at(run: Run, as_of: dt.date, customers: pd.DataFrame) -> pd
            .merge(tiers[["customer_id", "value_tier"]], on="customer_id", how="left")
            .merge(life[["customer_id", "lifecycle"]], on="customer_id", how="left")
            .merge(history_resp[["customer_id", "response_history"]], on="customer_id", how="left"))
-    out = out[out["customer_id"].isin(ids)]
+    out = out[features.is_in(out["customer_id"], ids)]
     out.insert(1, "snapshot_date", pd.Timestamp(as_of))
     return out.reset_index(drop=True)
 
@@ -174,9 +186,11 @@ def analyse(run: Run) -> SegmentResult:
     tags = seg.compute_tag_dimensions(customers)
     tag_wide = tags.wide.rename(columns={c: f"tag_{c}" for c in tags.wide.columns if c != "customer_id"})
     segments = before.merge(tag_wide, on="customer_id", how="left")
-    tx = run.tables["transactions"]
-    full = seg.compute_customer_snapshot(tx, as_of=max(as_of, lo + dt.timedelta(days=1)),
-                                         lookback_days=max((as_of - lo).days, 1))
+    if as_of > lo:  # the first snapshot's full history (the feature table's hist_start)
+        full = _snapshots_at(run, as_of)[0]
+    else:
+        full = seg.compute_customer_snapshot(run.tables["transactions"], as_of=lo + dt.timedelta(days=1),
+                                             lookback_days=1)
     clv_params = fit_lifetime_value(compute_clv_summary(full), cfg.clv, history_days=(as_of - lo).days)
     if clv_params["estimated"]:
         segments = segments.merge(clv_params.pop("predictions"), on="customer_id", how="left")
@@ -192,8 +206,8 @@ def analyse(run: Run) -> SegmentResult:
         result.after_as_of = after
         later = compute_segments_at(run, after, customers)
         asg = run.tables["assignments"]
-        assigned = set(asg.filter(asg.campaign_id == run.params.campaign).customer_id.to_pandas())
-        targeted = segments["customer_id"].isin(assigned)
+        assigned = asg.filter(asg.campaign_id == run.params.campaign).customer_id.to_pyarrow()
+        targeted = pd.Series(features.is_in(segments["customer_id"], assigned), index=segments.index)
         scfg = run.params.segmentation
         # Rows and columns in the dimension's own order (lifecycle stages, tiers high to low, the RFM rules' order),
         # never alphabetical.

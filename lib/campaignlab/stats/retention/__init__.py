@@ -53,11 +53,13 @@ from campaignlab.stats.retention.purchases import (  # noqa: F401
     _ts,
     _wilson,
     compute_next_purchase,
+    compute_next_purchase_table,
     compute_repurchase,
     compute_retention_by_segment,
 )
 from campaignlab.stats.retention.rates import (  # noqa: F401
     compute_churn_rates,
+    compute_churn_table,
     compute_period_churn,
     compute_repurchase_rate,
 )
@@ -73,10 +75,12 @@ __all__ = [
     "NPS_COLUMNS",
     "REPURCHASE_COLUMNS",
     "compute_churn_rates",
+    "compute_churn_table",
     "compute_cohort_retention",
     "compute_km_curves",
     "compute_logrank",
     "compute_next_purchase",
+    "compute_next_purchase_table",
     "compute_nps",
     "compute_period_churn",
     "compute_repurchase",

@@ -143,7 +143,17 @@ def compute_next_purchase(
     groups = _customer_groups(customers)
     t = _restrict(_between(_transactions(transactions), anchor, data_end), groups["customer_id"])
     first = t.group_by("customer_id").aggregate(first_order_ts=t.ts.min()).to_pandas()
-    first["customer_id"] = first["customer_id"].astype(str)
+    return compute_next_purchase_table(groups, first, anchor=anchor, data_end=data_end)
+
+
+def compute_next_purchase_table(customers: pd.DataFrame, first: pd.DataFrame, *, anchor: dt.date,
+                                data_end: dt.date) -> pd.DataFrame:
+    """:func:`compute_next_purchase` from each customer's first order in ``[anchor, data_end)`` already found
+    (``first``: ``customer_id``, ``first_order_ts``, null or absent without one), such as the run's feature table."""
+    anchor = _as_date(anchor, "anchor")
+    data_end = _as_date(data_end, "data_end")
+    groups = _customer_groups(customers)
+    first = first[["customer_id", "first_order_ts"]].assign(customer_id=first["customer_id"].astype(str))
     out = groups.merge(first, on="customer_id", how="left", validate="one_to_one")
     out["first_order_ts"] = pd.to_datetime(out["first_order_ts"])
     out["observed"] = out["first_order_ts"].notna()

@@ -87,6 +87,14 @@ def compute_churn_rates(
     ).to_pandas()
     active["customer_id"] = active["customer_id"].astype(str)
     df = groups.merge(active, on="customer_id", how="left").fillna({"active_before": 0, "active_after": 0})
+    return compute_churn_table(df, as_of_before=before, as_of_after=after, data_end=data_end)
+
+
+def compute_churn_table(activity: pd.DataFrame, *, as_of_before: dt.date, as_of_after: dt.date,
+                        data_end: dt.date) -> pd.DataFrame:
+    """:func:`compute_churn_rates` from per-customer activity already counted (``group``, ``active_before``,
+    ``active_after``: an order in the ``churned_days`` before each date, 0/1), such as the run's feature table."""
+    before, after, df = as_of_before, as_of_after, activity
     rows = []
     for period, as_of, col in (("before", before, "active_before"), ("after", after, "active_after")):
         complete = as_of <= data_end

@@ -14,6 +14,7 @@ import pandas as pd
 
 from campaignlab import iorw
 from campaignlab.data import outcomes
+from campaignlab.data.features import is_in
 from campaignlab.stats import causal, planning, response, verdict
 from campaignlab.steps.response.result import ResponseResult, unavailable
 
@@ -24,14 +25,24 @@ OUTCOMES_FILE = iorw.RunFiles.OUTCOMES
 SEGMENTS_FILE = iorw.RunFiles.SEGMENTS
 
 
-def build_customer_table(run: Run, windows: dict | None = None) -> pd.DataFrame:
+OUTCOME_WINDOWS = ("pre_", "campaign_", "post_", "other_campaigns")
+PLACEBO_WINDOWS = ("placebo_pre_", "pre_", "placebo_post_", "placebo_other_campaigns")
+
+
+def build_customer_table(run: Run, windows: dict | None = None, *, placebo: bool = False) -> pd.DataFrame:
     """Customer-level outcomes joined with customer attributes (missing text attributes become ``unknown``).
 
-    ``windows`` defaults to the run's; the placebo test passes the windows one pre-period earlier.
+    ``windows`` defaults to the run's; the placebo test passes the windows one pre-period earlier with ``placebo``.
+    Both are read from the run's feature table; other windows are queried from the transactions.
     """
     p = run.params
-    out = outcomes.compute_customer_outcomes(run.tables, campaign_id=p.campaign, windows=windows or run.windows,
-                                             response_event=p.response_event, funnel=p.funnel)
+    if windows is None or placebo:
+        out = outcomes.compute_outcomes_from_features(
+            run.features(prefixes=PLACEBO_WINDOWS if placebo else OUTCOME_WINDOWS), windows=windows or run.windows,
+            response_event=p.response_event, funnel=p.funnel, placebo=placebo)
+    else:
+        out = outcomes.compute_customer_outcomes(run.tables, campaign_id=p.campaign, windows=windows,
+                                                 response_event=p.response_event, funnel=p.funnel)
     customers = run.tables["customers"].to_pandas()
     attrs = attribute_columns(customers)
     for col in attrs:
@@ -43,7 +54,7 @@ def build_customer_table(run: Run, windows: dict | None = None) -> pd.DataFrame:
     two_arms = set(rejected.loc[(rejected["rule"] == "two_arms")
                                 & (rejected.get("campaign_id", pd.Series(dtype=str)) == p.campaign), "customer_id"]
                    if len(rejected) else [])
-    table = out[~out["customer_id"].isin(two_arms)].merge(customers[["customer_id", *attrs]], on="customer_id",
+    table = out[~is_in(out["customer_id"], sorted(two_arms))].merge(customers[["customer_id", *attrs]], on="customer_id",
                                                           how="left")
     table.attrs["excluded_two_arms"] = len(two_arms)
     return table
@@ -241,7 +252,7 @@ def _placebo(run: Run, result: ResponseResult, metric: str, fits: causal.Propens
                                    data_start=lo, data_end=hi)
     if not (shifted["pre"].complete and shifted["campaign"].complete):
         return None
-    table = build_customer_table(run, shifted)
+    table = build_customer_table(run, shifted, placebo=True)
     frame, _ = response.compute_analysis_frame(table, design="matched", control_arm=None, config=run.params.response)
     covariates = [c for c in result.covariates if c in frame and frame[c].nunique(dropna=False) > 1]
     if frame["group"].nunique() < 2 or not covariates:
@@ -332,32 +343,41 @@ def _add_economics(run: Run, result: ResponseResult, pooled: dict | None) -> Non
 def compute_period_table(run: Run, frame: pd.DataFrame) -> pd.DataFrame:
     """Pre / during / post per group: daily revenue per customer, new customers, repurchase and churn rates.
 
-    Repurchase and churn come from :mod:`campaignlab.stats.retention` (the same functions as 04_retention), so one
-    number has one definition.
+    Repurchase and churn follow :func:`campaignlab.stats.retention.compute_repurchase_rate` and
+    :func:`~campaignlab.stats.retention.compute_period_churn` (the same definitions as 04_retention), counted from
+    the feature table's windows before and after each period (``next_<period>``, ``prev_<period>``).
     """
-    from campaignlab.stats import retention
-
-    tx = run.tables["transactions"]
-    first = outcomes.compute_first_orders(tx).set_index("customer_id")["first_ts"]
+    cols = ["customer_id", "all_first_ts"] + [f"{k}{p}_orders" for p in ("pre", "campaign", "post")
+                                              for k in ("", "next_", "prev_")]
+    feats = run.features(cols)
     data_end = run.data_range[1]
+    data = frame[["customer_id", "group"]].merge(feats, on="customer_id", how="left")
     rows = []
-    for group, sub in frame.groupby("group", sort=True):
-        ids = sub["customer_id"].tolist()
+    for group, sub in data.groupby("group", sort=True):
+        n_ids = len(sub)
         for name, col in (("pre", "pre_revenue"), ("campaign", "revenue"), ("post", "post_revenue")):
             w = run.windows[name]
-            row = {"group": group, "period": name, "days_with_data": w.covered_days, "customers": len(ids)}
+            row = {"group": group, "period": name, "days_with_data": w.covered_days, "customers": n_ids}
             if w.covered_days == 0:
                 rows.append(row)
                 continue
             lo, hi = pd.Timestamp(w.clipped_start), pd.Timestamp(w.clipped_end)
-            f = first.reindex(ids)
-            row["daily_revenue_per_customer"] = float(sub[col].sum()) / len(ids) / w.covered_days
-            row["new_customers"] = int(((f >= lo) & (f < hi)).sum())
-            rep = retention.compute_repurchase_rate(tx, ids, start=w.clipped_start, end=w.clipped_end, data_end=data_end)
-            churn = retention.compute_period_churn(tx, ids, start=w.clipped_start, end=w.clipped_end, data_end=data_end)
-            row.update(repurchase_rate=rep["rate"], churn_rate=churn["rate"])
+            first = pd.to_datetime(sub["all_first_ts"])
+            revenue = frame.loc[frame["group"] == group, col]
+            row["daily_revenue_per_customer"] = float(revenue.sum()) / n_ids / w.covered_days
+            row["new_customers"] = int(((first >= lo) & (first < hi)).sum())
+            length = w.clipped_end - w.clipped_start
+            bought, again, before = (sub[f"{k}{name}_orders"].fillna(0).to_numpy() > 0 for k in ("", "next_", "prev_"))
+            row.update(repurchase_rate=_rate(int((bought & again).sum()), int(bought.sum()),
+                                             w.clipped_end + length <= data_end),
+                       churn_rate=_rate(int((before & ~bought).sum()), int(before.sum()), w.clipped_end <= data_end))
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _rate(numerator: int, denominator: int, complete: bool) -> float:
+    """A share as :mod:`campaignlab.stats.retention` reports it: NaN without customers or a complete window."""
+    return numerator / denominator if denominator and complete else float("nan")
 
 
 def _product_effects(frame: pd.DataFrame, design: str, control: str, covariates: list[str], cfg,
