@@ -15,6 +15,7 @@ import pandas as pd
 from campaignlab import iorw
 from campaignlab.data import outcomes
 from campaignlab.stats import planning, response, verdict
+from campaignlab.steps.display import say_written
 from campaignlab.steps.response.result import ResponseResult
 
 if TYPE_CHECKING:
@@ -89,7 +90,8 @@ def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None)
                                         srm_passed=srm["passed"] if srm else None)
     result = ResponseResult(design=design, control=control, frame=frame, info=info, covariates=covariates,
                             arms=response.compute_arm_metrics(frame), effects=pd.DataFrame(rows), headline=headline,
-                            diagnostics=diagnostics, srm=srm, winsorization=wins, notes=notes)
+                            diagnostics=diagnostics, srm=srm, winsorization=wins, notes=notes,
+                            campaign=run.params.id)
     if segments is not None and not segments.empty:
         _add_segment_effects(result, segments, cfg)
     _add_descriptives(run, result)
@@ -362,7 +364,7 @@ def _not_estimable(run: Run, table: pd.DataFrame, design: str, reason: str) -> R
     result = ResponseResult(design=design, control=response.COMPARISON, frame=frame,
                             info={"design": design, "estimable": False, "reason": reason}, covariates=[],
                             arms=response.compute_arm_metrics(frame), effects=empty, headline=[], notes=[reason],
-                            estimable=False)
+                            estimable=False, campaign=run.params.id)
     result.funnel = response.compute_funnel(frame, list(run.params.funnel))
     result.products = _product_split(frame, response.COMPARISON)
     metric = run.params.response.primary_metric
@@ -488,6 +490,8 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
         "notes": result.notes,
     }
     run.write_section("response", section)
+    written = [OUTCOMES_FILE, iorw.RunFiles.EFFECTS] + ([] if result.segments.empty else [iorw.RunFiles.SEGMENT_EFFECTS])
+    say_written(run.run_dir, written, "response")
     return section
 
 
