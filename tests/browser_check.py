@@ -38,6 +38,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 # From the machine notes: as root Chromium needs --no-sandbox; on this closed network the background services
 # (component updater, sync, GCM) are refused many times a second, so they are switched off.
@@ -69,15 +70,30 @@ def find_or_install_chromium(timeout: float = 600.0) -> Path:
     ChromiumUnavailable
         When Chromium is absent and this is not root, apt-get is missing, or the install fails or times out.
     """
-    if CHROMIUM.exists():
-        return CHROMIUM
+    return _find_or_install(CHROMIUM, "chromium", timeout)
+
+
+def find_or_install_chromedriver(timeout: float = 600.0) -> Path:
+    """Return the path of Debian's ChromeDriver (package ``chromium-driver``, for Selenium), installing it if possible.
+
+    Raises
+    ------
+    ChromiumUnavailable
+        As :func:`find_or_install_chromium`.
+    """
+    return _find_or_install(CHROMEDRIVER, "chromium-driver", timeout)
+
+
+def _find_or_install(binary: Path, package: str, timeout: float) -> Path:
+    if binary.exists():
+        return binary
     if os.geteuid() != 0:
-        raise ChromiumUnavailable(f"{CHROMIUM} not found and not root, so `apt-get install chromium` is not possible")
+        raise ChromiumUnavailable(f"{binary} not found and not root, so `apt-get install {package}` is not possible")
     apt = shutil.which("apt-get")
     if apt is None:
-        raise ChromiumUnavailable(f"{CHROMIUM} not found and apt-get is not available to install it")
+        raise ChromiumUnavailable(f"{binary} not found and apt-get is not available to install it")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = [apt, "install", "-y", "chromium"]
+    install = [apt, "install", "-y", package]
     log = []
     for cmd in (install, [apt, "update"], install):
         try:
@@ -86,9 +102,9 @@ def find_or_install_chromium(timeout: float = 600.0) -> Path:
         except subprocess.TimeoutExpired:
             raise ChromiumUnavailable(f"`{' '.join(cmd)}` did not finish in {timeout:.0f} s") from None
         log.append(f"$ {' '.join(cmd)} -> exit {proc.returncode}: {proc.stderr.strip()[-600:]}")
-        if cmd is install and proc.returncode == 0 and CHROMIUM.exists():
-            return CHROMIUM
-    raise ChromiumUnavailable("could not install Debian's chromium package:\n" + "\n".join(log))
+        if cmd is install and proc.returncode == 0 and binary.exists():
+            return binary
+    raise ChromiumUnavailable(f"could not install Debian's {package} package:\n" + "\n".join(log))
 
 
 def page_errors(events: list[dict]) -> list[str]:

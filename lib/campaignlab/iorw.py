@@ -304,15 +304,27 @@ def default_run_dir(campaign_id: str, start: Path | None = None) -> Path:
 
 
 def require_file(run_dir: Path, name: str, producer: str, params_path: str | None = None) -> Path:
-    """Path of an upstream file in the run folder, or an error naming the command that produces it."""
+    """Path of an upstream file in the run folder, or an error naming the notebook and the command that write it.
+
+    In an interactive folder (``outputs/_interactive/<id>``) the command is ``campaignlab interactive``, which
+    builds that folder; ``campaignlab run`` would write the published report instead and leave the folder as it was.
+    """
     path = Path(run_dir) / name
-    if not path.exists():
-        hint = f"campaignlab run {params_path}" if params_path else "campaignlab run <params file>"
+    if path.exists():
+        return path
+    params = params_path or "<params file>"
+    if Path(run_dir).parent.name == "_interactive":
+        order = ["01_clean", "02_segment", "03_response", "04_retention", "05_review"]
+        upto = order[min(order.index(producer) + 1, 4)] if producer in order else "05_review"
         raise FileNotFoundError(
-            f"{path} is missing: it is written by notebook {producer}. Run that notebook first with the same "
-            f"parameters, or run the whole suite with `{hint}`."
+            f"{path} is missing: notebook {producer} writes it. Run {producer} with the same parameters, or "
+            f"`campaignlab interactive {params} --upto {upto}` (builds the interactive folder; the published report "
+            "is not touched)."
         )
-    return path
+    raise FileNotFoundError(
+        f"{path} is missing: it is written by notebook {producer}. Run that notebook first with the same "
+        f"parameters and run_dir, or run the whole suite with `campaignlab run {params}`."
+    )
 
 
 def write_clean_pointer(run_dir: Path, clean: CleanData) -> Path:

@@ -1,4 +1,4 @@
-"""Command line: ``campaignlab run | validate | new | export-targets | diff | synth``."""
+"""Command line: ``campaignlab run | interactive | validate | new | export-targets | diff | synth``."""
 
 from __future__ import annotations
 
@@ -98,6 +98,20 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_interactive(args: argparse.Namespace) -> int:
+    from campaignlab.run import runner
+
+    try:
+        built = runner.run_interactive(args.params, args.upto, say=lambda msg: print(msg, flush=True))
+    except runner.RunFailed as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return 1
+    params = load_params(args.params)
+    where = iorw.default_run_dir(params.id)
+    print(f"built {', '.join(built)} in {where}" if built else f"{where} is up to date for {args.upto}")
+    return 0
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
 
     print(pstep.diff_runs(Path(args.a), Path(args.b)).to_string(index=False))
@@ -177,6 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     tgt.add_argument("--run", help="run folder (default outputs/<campaign_id>)")
     tgt.add_argument("--out", help="folder for the CSV files (default <run folder>/targets)")
     tgt.set_defaults(func=cmd_export_targets)
+
+    inter = sub.add_parser("interactive", help="build what a notebook opened in Lab needs, in "
+                                               "outputs/_interactive/<campaign_id> (the published report is untouched)")
+    inter.add_argument("params", help="the campaign's params file")
+    inter.add_argument("--upto", default="05_review",
+                       choices=["01_clean", "02_segment", "03_response", "04_retention", "05_review"],
+                       help="the notebook to be run in Lab: the notebooks before it are built (default 05_review)")
+    inter.set_defaults(func=cmd_interactive)
 
     diff = sub.add_parser("diff", help="compare two runs' summary.json")
     diff.add_argument("a", help="a run folder or summary.json")

@@ -345,6 +345,46 @@ def _run_locked(params_path: Path, params: Any, root: Path, outputs_dir: Path, n
     return RunResult(cid, report_dir, metadata["seconds"], metadata["notebooks"])
 
 
+def run_interactive(params_path: str | Path, upto: str, *, root: Path | None = None,
+                    say: Callable[[str], None] | None = None) -> list[str]:
+    """Build the notebooks before ``upto`` in the campaign's interactive folder (``outputs/_interactive/<id>``).
+
+    What a notebook opened in Lab needs to run with other parameters (``campaignlab interactive``): the notebooks
+    whose products are missing there run in order, executed notebooks kept beside their files. The published
+    report is not touched. Returns the notebooks built.
+
+    Raises
+    ------
+    RunFailed
+        A notebook raised: which one, at which cell, and its error.
+    """
+    import papermill as pm
+
+    from campaignlab.run import interactive
+
+    say = say or (lambda _msg: None)
+    root = Path(root) if root else find_project_root()
+    params_path = Path(params_path).resolve()
+    params = load_params(params_path)
+    run_dir = iorw.ensure_dir(iorw.default_run_dir(params.id, root))
+    interactive.prepare_folder(run_dir, interactive.params_stamp(params))
+    todo = interactive.stale_upstream(run_dir, upto)
+    for stem in todo:
+        nb = root / "notebooks" / f"{stem}.ipynb"
+        say(f"[{params.id}] {stem} ...")
+        try:
+            pm.execute_notebook(str(nb), str(run_dir / nb.name),
+                                parameters={"params_path": str(params_path), "run_dir": str(run_dir)},
+                                kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False, log_output=False)
+        except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno in WRITE_FAULTS:
+                raise
+            where, what = _pe_message(exc)
+            raise RunFailed(f"{params.id}: notebook {stem} failed at {where}: {what}\n"
+                            f"The failed notebook is {run_dir / nb.name}.") from None
+    return todo
+
+
 def _notebook_failed(exc: Exception, nb: Path, staging: Path, outputs_dir: Path, cid: str, stamp: str) -> None:
     failed = outputs_dir / "_failed" / f"{cid}-{stamp}"
     failed.parent.mkdir(parents=True, exist_ok=True)

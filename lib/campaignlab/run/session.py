@@ -22,7 +22,8 @@ from campaignlab import __version__, iorw
 from campaignlab.data import features as feature_table
 from campaignlab.data import sampling, windows
 from campaignlab.data.attributes import prepare_attributes
-from campaignlab.params import CampaignParams, SparkConfig, load_params, resolve_path
+from campaignlab.params import CampaignParams, ParamsError, SparkConfig, load_params, resolve_path
+from campaignlab.run import interactive
 
 SCHEMA_VERSION = 3
 
@@ -262,7 +263,7 @@ def _quiet_progress_bars() -> None:
         import tqdm.auto  # noqa: F401
 
 
-def open_run(params_path: str, run_dir: str = "") -> Run:
+def open_run(params_path: str, run_dir: str = "", notebook: str = "") -> Run:
     """Validate the parameters and resolve the run folder; the first call in every notebook.
 
     Parameters
@@ -271,7 +272,36 @@ def open_run(params_path: str, run_dir: str = "") -> Run:
         The campaign's YAML file (relative paths resolve from the working directory, then the project root).
     run_dir
         The run folder the runner gives; empty for an interactive session (``outputs/_interactive/<id>``).
+    notebook
+        The calling notebook (``"03_response"``). In an interactive session the notebooks before it are built in
+        the interactive folder when their files are missing or were made from other parameters or data, and one
+        line says so; the runner (``run_dir`` given) runs them itself.
+
+    Raises
+    ------
+    SessionError
+        Interactive session only: the parameters or an upstream notebook failed. IPython shows its message (what
+        is wrong and what fixes it) without a traceback. The previous run's variables are dropped first, so no
+        result of another campaign stays in the kernel.
     """
+    if run_dir:
+        return _open(params_path, run_dir)
+    interactive.clear_previous_run()
+    try:
+        run = _open(params_path, "")
+        interactive.prepare_folder(run.run_dir, interactive.params_stamp(run.params))
+        if notebook:
+            line = interactive.build_upstream(run.params_path, run.run_dir, notebook)
+            if line:
+                from campaignlab.steps.display import show_markdown
+
+                show_markdown(line)
+    except (ParamsError, ValueError, OSError) as exc:
+        raise interactive.SessionError(str(exc)) from None
+    return run
+
+
+def _open(params_path: str, run_dir: str) -> Run:
     path = resolve_path(params_path)
     params = load_params(path)
     folder = Path(run_dir) if run_dir else iorw.default_run_dir(params.id)

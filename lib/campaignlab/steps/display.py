@@ -34,6 +34,8 @@ def show_not_available(na: NotAvailable) -> None:
     show_markdown(na.sentence)
 
 
+#: Rows of each main table a result's HTML shows.
+MAIN_ROWS = 8
 #: The longest line of a result's short text; longer lines end in "...".
 REPR_LINE = 300
 
@@ -75,3 +77,144 @@ def describe_result(name: str, lines: list[str], tables: dict[str, Any]) -> str:
 def _clip(line: str) -> str:
     line = " ".join(str(line).split())
     return line if len(line) <= REPR_LINE else line[:REPR_LINE - 3] + "..."
+
+
+def field_descriptions(cls: type) -> dict[str, str]:
+    """Each attribute's one-line description, from the numpydoc ``Attributes`` section of ``cls``'s docstring.
+
+    Examples
+    --------
+    >>> class R:
+    ...     '''A result.
+    ...
+    ...     Attributes
+    ...     ----------
+    ...     design : str
+    ...         How groups were formed. More detail here.
+    ...     '''
+    >>> field_descriptions(R)
+    {'design': 'How groups were formed.'}
+    """
+    doc = (cls.__doc__ or "").expandtabs()
+    _, _, section = doc.partition("Attributes\n")
+    out: dict[str, str] = {}
+    name = None
+    for line in section.splitlines()[1:]:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if set(stripped) == {"-"}:  # the next numpydoc section starts
+            break
+        match = re.match(r"^\s{0,4}(\w+)\s*:", line)
+        if match and len(line) - len(line.lstrip()) <= 4:
+            name = match.group(1)
+            out[name] = ""
+        elif name:
+            out[name] = f"{out[name]} {stripped}".strip()
+    return {k: re.split(r"(?<=\.)\s", v.replace("``", ""), maxsplit=1)[0] for k, v in out.items()}
+
+
+def result_html(result: Any, header: dict[str, Any], fields: list[str],
+                main: dict[str, pd.DataFrame] | None = None) -> str:
+    """A step result as compact HTML for JupyterLab: a few header lines, then each field, its shape and description.
+
+    ``main`` tables (aggregates only: never a table with customer ids) are shown after the fields, at most
+    :data:`MAIN_ROWS` rows each. Every text is escaped.
+
+    Examples
+    --------
+    >>> class R:
+    ...     '''R.
+    ...
+    ...     Attributes
+    ...     ----------
+    ...     arms : pandas.DataFrame
+    ...         One row per group.
+    ...     '''
+    ...     arms = pd.DataFrame({"n": [1, 2]})
+    >>> html = result_html(R(), {"campaign": "c18"}, ["arms"])
+    >>> "<b>campaign</b>: c18" in html, "<code>arms</code>" in html, "2x1" in html, "One row per group." in html
+    (True, True, True, True)
+    """
+    import html as html_lib
+
+    esc = html_lib.escape
+    descriptions = field_descriptions(type(result))
+    head = "".join(f"<li><b>{esc(str(k))}</b>: {esc(_clip(v))}</li>" for k, v in header.items() if v not in (None, ""))
+    rows = "".join(
+        f"<tr><td style='text-align:left'><code>{esc(name)}</code></td>"
+        f"<td style='text-align:left'>{esc(_shape(getattr(result, name, None)))}</td>"
+        f"<td style='text-align:left'>{esc(descriptions.get(name, ''))}</td></tr>"
+        for name in fields)
+    tables = "".join(
+        f"<p style='margin:0.6em 0 0.2em'><b>{esc(name)}</b>"
+        + (f" (first {MAIN_ROWS} of {len(df):,} rows)" if len(df) > MAIN_ROWS else "") + "</p>"
+        + df.head(MAIN_ROWS).to_html(index=False, na_rep="", float_format=lambda v: f"{v:,.4g}")
+        for name, df in (main or {}).items() if isinstance(df, pd.DataFrame) and not df.empty)
+    return (f"<div><b>{esc(type(result).__name__)}</b><ul style='margin:0.2em 0'>{head}</ul>"
+            "<table><thead><tr><th style='text-align:left'>field</th><th style='text-align:left'>size</th>"
+            f"<th style='text-align:left'>what it holds</th></tr></thead><tbody>{rows}</tbody></table>{tables}"
+            "<small>Shift+Tab on a function shows its help; <code>result.&lt;field&gt;</code> shows a table. "
+            "Tables holding customer ids are listed here by size only.</small></div>")
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, (pd.DataFrame, dict)) or value is None:
+        text = describe_table(value)
+        return text if len(text) <= 80 else text[:77] + "..."
+
+    if isinstance(value, (list, tuple)):
+        return f"{len(value)} item(s)"
+    return _clip(str(value))[:60]
+
+
+def say_written(folder: Any, files: list[str], section: str) -> None:
+    """One line after a step's ``write``: which files and which summary section it wrote, in which folder."""
+    names = ", ".join(f"`{f}`" for f in files)
+    show_markdown(f"Wrote {names + ' and ' if names else ''}the `{section}` section of `summary.json` in `{folder}`.")
+
+
+#: The longest method label in a table; the footnote under the table gives the full method.
+LABEL_CHARS = 32
+
+
+def short_method(method: str) -> str:
+    """A method's name short enough for a table column: no parentheses, no "with ..." or ", ..." clause.
+
+    Examples
+    --------
+    >>> short_method("Lin (2013) interacted OLS regression adjustment, HC2 robust SE (statsmodels)")
+    'Lin interacted OLS regression…'
+    >>> short_method("Fisher exact test (scipy) with Newcombe hybrid score interval (statsmodels)")
+    'Fisher exact test'
+    """
+    text = re.sub(r"\s*\([^)]*\)", "", str(method))
+    text = re.split(r",| with |;", text, maxsplit=1)[0].strip()
+    return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 2].rstrip() + "…"
+
+
+def label_methods(methods: pd.Series) -> tuple[pd.Series, str]:
+    """Short method labels numbered ``[1]``, ``[2]``, ... and the markdown footnote that spells each one out.
+
+    Examples
+    --------
+    >>> labels, note = label_methods(pd.Series(["Welch t-test (scipy)", "", "Welch t-test (scipy)"]))
+    >>> labels.tolist(), note
+    (['Welch t-test [1]', '', 'Welch t-test [1]'], 'Methods: [1] Welch t-test (scipy).')
+    """
+    full = [m for m in dict.fromkeys(methods.fillna("").astype(str)) if m]
+    number = {m: i for i, m in enumerate(full, start=1)}
+    labels = methods.fillna("").astype(str).map(lambda m: f"{short_method(m)} [{number[m]}]" if m else "")
+    note = "Methods: " + " ".join(f"[{i}] {m}." for m, i in number.items()) if full else ""
+    return labels, note
+
+
+def drop_empty_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """The table without the columns that hold no value at all (all missing), which only take width on screen.
+
+    Examples
+    --------
+    >>> drop_empty_columns(pd.DataFrame({"a": [1, 2], "b": [None, None]})).columns.tolist()
+    ['a']
+    """
+    return table.loc[:, table.notna().any(axis=0)] if len(table) else table

@@ -18,7 +18,7 @@ from campaignlab.params import RetentionConfig
 from campaignlab.plots import retention as rplots
 from campaignlab.stats import retention
 from campaignlab.stats.response import COMPARISON, records
-from campaignlab.steps.display import describe_result, show_markdown, show_not_available
+from campaignlab.steps.display import describe_result, result_html, say_written, show_markdown, show_not_available
 from campaignlab.steps.response.analysis import OUTCOMES_FILE, read_segments
 
 if TYPE_CHECKING:
@@ -67,6 +67,8 @@ class RetentionResult:
         Days of data a first-purchase cohort needs before it to count as new customers (the churn threshold).
     by_segment_missing : NotAvailable or None
         Why there is no retention-by-segment table, when there is none.
+    campaign : str
+        The campaign's id (the run folder's name).
     """
 
     groups: pd.DataFrame
@@ -83,11 +85,24 @@ class RetentionResult:
     notes: list[str] = field(default_factory=list)
     history_days: int = 0
     by_segment_missing: NotAvailable | None = None
+    campaign: str = ""
+
+    def _repr_html_(self) -> str:
+        sizes = self.groups["group"].value_counts().sort_index() if "group" in self.groups else pd.Series(dtype=int)
+        p = self.logrank.get("p_value")
+        header = {"campaign": self.campaign, "from": f"{self.anchor} to {self.data_end}",
+                  "groups": ", ".join(f"{g} {n:,}" for g, n in sizes.items()),
+                  "log-rank p-value": f"{p:.3g} ({self.logrank.get('comparison', '')})" if isinstance(p, float)
+                  else "not computed"}
+        return result_html(self, header, ["repurchase", "km", "logrank", "churn", "cohorts_first_month",
+                                          "cohorts_by_group", "by_segment", "nps", "notes", "history_days",
+                                          "anchor", "data_end", "groups", "by_segment_missing"],
+                           {"repurchase": self.repurchase, "churn": self.churn})
 
     def __repr__(self) -> str:
         sizes = self.groups["group"].value_counts().sort_index() if "group" in self.groups else pd.Series(dtype=int)
         p = self.logrank.get("p_value")
-        lines = [f"from {self.anchor} to {self.data_end}",
+        lines = [f"campaign: {self.campaign or 'unknown'}", f"from {self.anchor} to {self.data_end}",
                  "groups: " + (", ".join(f"{g} {n:,}" for g, n in sizes.items()) or "none"),
                  f"log-rank p-value: {p:.4g} ({self.logrank.get('comparison', '')})" if isinstance(p, float)
                  else "log-rank: not computed",
@@ -168,7 +183,7 @@ def analyse(run: Run) -> RetentionResult:
                                                   data_end=data_end, origin=run.windows["campaign"].start,
                                                   data_start=data_start)
     result = RetentionResult(groups, anchor, data_end, rep, km, logrank, churn, cohort_month, by_group, notes=notes,
-                             history_days=churned_days)
+                             history_days=churned_days, campaign=run.params.id)
     _add_by_segment(run, result, nxt)
     fb = run.tables["feedback"]
     fb = fb.filter(fb.campaign_id == p.campaign).to_pandas()
@@ -216,6 +231,7 @@ def write(run: Run, result: RetentionResult) -> dict[str, Any]:
                   "responders select themselves, so group comparisons are descriptive, not effects",
     }
     run.write_section("retention", section)
+    say_written(run.run_dir, [iorw.RunFiles.REPURCHASE, iorw.RunFiles.KM_CURVES], "retention")
     return section
 
 

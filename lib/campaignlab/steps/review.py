@@ -51,6 +51,8 @@ def export_tables(run: Run, summary: dict[str, Any]) -> list[str]:
     for name in ("recommendations", "arms"):
         iorw.write_table(sheets[name], run.path(f"{name}.csv"))
     written = iorw.write_workbook(run.path(TABLES_WORKBOOK), sheets)
+    show_markdown(f"Wrote `recommendations.csv`, `arms.csv` and `{TABLES_WORKBOOK}` (every table at full length, "
+                  f"one sheet each) in `{run.run_dir}`.")
     return written
 
 

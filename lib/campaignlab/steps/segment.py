@@ -20,7 +20,7 @@ from campaignlab.data.outcomes import NOT_ASSIGNED
 from campaignlab.formatting import NotAvailable, escape_text
 from campaignlab.params import ClvConfig
 from campaignlab.stats import segmentation as seg
-from campaignlab.steps.display import describe_result, show_markdown, show_not_available
+from campaignlab.steps.display import describe_result, result_html, say_written, show_markdown, show_not_available
 
 if TYPE_CHECKING:
     from campaignlab.run.session import Run
@@ -57,6 +57,8 @@ class SegmentResult:
         Per dimension, segment-to-segment transitions between the two snapshots (targeted and others), or a note.
     notes : list of str
         Sentences on the data (attributes read as numbers, a campaign that starts before the data).
+    campaign : str
+        The campaign's id (the run folder's name).
     """
 
     as_of: dt.date
@@ -68,11 +70,23 @@ class SegmentResult:
     clv_params: dict[str, Any] = field(default_factory=dict)
     migration: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    campaign: str = ""
+
+    def _repr_html_(self) -> str:
+        clv = self.clv_params
+        header = {"campaign": self.campaign, "snapshot": f"{self.as_of} (after: {self.after_as_of or 'none'})",
+                  "customers": f"{len(self.segments):,}",
+                  "lifetime value": "estimated" if clv.get("estimated") else
+                  f"not estimated ({clv.get('reason') or 'not fitted'})"}
+        return result_html(self, header, ["profiles", "dimensions", "tag_counts", "clv_params", "migration", "notes",
+                                          "as_of", "after_as_of", "segments"],
+                           {f"profiles['{d}']": p for d, p in list(self.profiles.items())[:1]})
 
     def __repr__(self) -> str:
         clv = self.clv_params
         levels = ", ".join(f"{d} {self.segments[d].nunique()}" for d in self.dimensions if d in self.segments)
-        lines = [f"snapshot: {self.as_of}; after: {self.after_as_of or 'none'}; customers: {len(self.segments):,}",
+        lines = [f"campaign: {self.campaign or 'unknown'}",
+                 f"snapshot: {self.as_of}; after: {self.after_as_of or 'none'}; customers: {len(self.segments):,}",
                  f"segments per dimension: {levels or 'none'}",
                  "lifetime value: " + ("estimated" if clv.get("estimated") else
                                        f"not estimated ({clv.get('reason') or 'not fitted'})"),
@@ -200,7 +214,8 @@ def analyse(run: Run) -> SegmentResult:
     dims = [d for d in DIMENSIONS if d in segments] + [c for c in segments.columns if c.startswith("tag_")]
     profiles = {d: seg.compute_segment_profile(segments.assign(expected_value=segments.get("expected_value")), d)
                 for d in dims}
-    result = SegmentResult(as_of, None, segments, dims, tags.counts, profiles, clv_params, notes=notes)
+    result = SegmentResult(as_of, None, segments, dims, tags.counts, profiles, clv_params, notes=notes,
+                           campaign=run.params.id)
     after = min(w["post"].end, hi)
     if after > as_of:
         result.after_as_of = after
@@ -290,6 +305,7 @@ def write(run: Run, result: SegmentResult) -> dict[str, Any]:
         "notes": result.notes + [na.as_note() for na in unavailable(result)],
     }
     run.write_section("segments", section)
+    say_written(run.run_dir, [SEGMENTS_FILE, PROFILES_FILE], "segments")
     return section
 
 

@@ -19,6 +19,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from campaignlab.data.windows import compute_windows  # noqa: E402
+from campaignlab.steps.display import LABEL_CHARS, short_method  # noqa: E402
 from campaignlab.steps.response import ResponseResult  # noqa: E402
 from campaignlab.steps.response import views as response_views  # noqa: E402
 
@@ -268,6 +269,14 @@ def test_effects_table_rounds_estimates_and_writes_small_and_missing_p_values_as
     assert table["p-value"].tolist() == ["0.0051", "0.0712", "<0.0001", "", "0.0010", "0.0200"]
 
 
+def test_effects_table_labels_methods_short_with_a_footnote(holdout, shown):
+    table = response_views.effects_table(holdout)
+    methods = [m for m in dict.fromkeys(holdout.effects["method"]) if m]
+    assert set(table["method"]) - {""} == {f"{short_method(m)} [{i}]" for i, m in enumerate(methods, start=1)}
+    assert table["method"].str.len().max() <= LABEL_CHARS + 5
+    assert shown == ["Methods: " + " ".join(f"[{i}] {m}." for i, m in enumerate(methods, start=1))]
+
+
 @pytest.mark.xfail(strict=True, raises=AssertionError,
                    reason="effects_table returns an empty table without a word when no effect was estimated")
 def test_effects_table_not_estimable_says_so(not_estimable, shown):
@@ -338,8 +347,23 @@ def test_segment_effects_keep_revenue_rows_with_percent_response(holdout):
     assert len(table) == 5  # one revenue row per segment; conversion rows are left out
     first = table.iloc[0]
     assert (first["segment"], first["response %"], first["lift in revenue per customer"]) == ("champions", 40.0, 5.12)
-    assert table["q_value"].iloc[1] == 0.3123
-    assert table["small"].tolist() == [False, False, True, False, False]
+    # most significant first (q-value), small segments (not estimated) last
+    assert table["segment"].tolist() == ["champions", "high", "at_risk", "north", "new"]
+    assert table["q_value"].iloc[2] == 0.3123
+    assert table["small"].tolist() == [False, False, False, False, True]
+
+
+def test_a_long_segment_table_shows_the_most_significant_rows_and_says_where_all_are(holdout, shown):
+    many = pd.concat([holdout.segments.assign(segment=holdout.segments["segment"] + f"_{i}") for i in range(4)],
+                     ignore_index=True)
+    holdout.segments = many
+    table = response_views.segment_effects(holdout)
+    rows = int((many["metric"] == "revenue_per_customer").sum())
+    assert len(table) == response_views.SCREEN_ROWS < rows
+    assert table["q_value"].is_monotonic_increasing and not table["small"].any()
+    assert shown == [f"The {response_views.SCREEN_ROWS} most significant of {rows} segment rows (by q-value, then "
+                     "size of the lift; small segments last). All rows: `segment_effects.csv` in the run folder, and "
+                     "the `segment_effects` sheet of `tables.xlsx` after 05_review."]
 
 
 def test_segment_effects_without_segments_say_run_02_segment(not_estimable, shown):
@@ -468,7 +492,8 @@ def test_planning_quotes_the_detectable_effect_and_the_holdout_needed(holdout, s
         "approximation, two-sided."
     ]
     assert table.columns.tolist() == ["value"]
-    assert table.loc["holdout_needed_at_9_to_1", "value"] == 1867
+    assert table.loc["holdout_needed_at_9_to_1", "value"] == "1,867"
+    assert table.loc["power", "value"] == "80%" and table.loc["n_treat", "value"] == "9,000"
     assert len(table) == 13
 
 

@@ -73,3 +73,39 @@ def test_segment_and_retention_reprs_list_their_tables(results):
     s, t = repr(results["segment"]), repr(results["retention"])
     assert f"customers: {len(results['segment'].segments):,}" in s and "profiles {rfm_segment: " in s
     assert "groups: " in t and "repurchase " in t and "km " in t
+
+
+@pytest.mark.parametrize("step", ["segment", "response", "retention"])
+def test_html_repr_names_the_campaign_describes_every_field_and_shows_no_customer_id(results, step):
+    from dataclasses import fields
+
+    from campaignlab.steps.display import field_descriptions
+
+    r = results[step]
+    html = r._repr_html_()
+    assert "fixture_sim1" in html and len(html) < 30_000
+    leaked = {c for c in CUSTOMER_IDS if c in html}
+    assert not leaked, f"{step} HTML shows customer ids {sorted(leaked)[:5]}"
+    described = field_descriptions(type(r))
+    undocumented = [f.name for f in fields(r) if not described.get(f.name)]
+    assert not undocumented, f"{type(r).__name__} fields without a description: {undocumented}"
+    unlisted = [f.name for f in fields(r) if f"<code>{f.name}</code>" not in html]
+    assert unlisted == ["campaign"]  # the campaign is the header's first line
+
+
+def test_response_html_repr_shows_design_verdict_and_the_arms_table(results):
+    r = results["response"]
+    html = r._repr_html_()
+    assert "holdout, compared with control" in html and "<b>arms</b>" in html
+    import html as html_lib
+
+    assert html_lib.escape(r.verdict["sentence"][:40]) in html
+
+
+@pytest.mark.parametrize("module", [segment, response, retention])
+def test_every_view_has_a_docstring(module):
+    import inspect
+
+    names = [n for n in dir(module) if n.startswith(("show_", "write", "analyse"))]
+    missing = [n for n in names if inspect.isfunction(getattr(module, n)) and not inspect.getdoc(getattr(module, n))]
+    assert names and not missing, f"{module.__name__}: no docstring on {missing}"

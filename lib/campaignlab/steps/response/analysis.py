@@ -16,6 +16,7 @@ from campaignlab import iorw
 from campaignlab.data import outcomes
 from campaignlab.data.features import is_in
 from campaignlab.stats import causal, planning, response, verdict
+from campaignlab.steps.display import say_written
 from campaignlab.steps.response.result import ResponseResult, unavailable
 
 if TYPE_CHECKING:
@@ -106,7 +107,8 @@ def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None)
                                         srm_passed=srm["passed"] if srm else None)
     result = ResponseResult(design=design, control=control, frame=frame, info=info, covariates=covariates,
                             arms=response.compute_arm_metrics(frame), effects=pd.DataFrame(rows), headline=headline,
-                            diagnostics=diagnostics, srm=srm, winsorization=wins, notes=notes)
+                            diagnostics=diagnostics, srm=srm, winsorization=wins, notes=notes,
+                            campaign=run.params.id)
     if segments is not None and not segments.empty:
         _add_segment_effects(result, segments, cfg, fits)
     _add_descriptives(run, result)
@@ -417,7 +419,7 @@ def _not_estimable(run: Run, table: pd.DataFrame, design: str, reason: str) -> R
     result = ResponseResult(design=design, control=response.COMPARISON, frame=frame,
                             info={"design": design, "estimable": False, "reason": reason}, covariates=[],
                             arms=response.compute_arm_metrics(frame), effects=empty, headline=[], notes=[reason],
-                            estimable=False)
+                            estimable=False, campaign=run.params.id)
     result.funnel = response.compute_funnel(frame, list(run.params.funnel))
     result.products = _product_split(frame, response.COMPARISON)
     metric = run.params.response.primary_metric
@@ -546,6 +548,8 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
         "notes": _notes(result),
     }
     run.write_section("response", section)
+    written = [OUTCOMES_FILE, iorw.RunFiles.EFFECTS] + ([] if result.segments.empty else [iorw.RunFiles.SEGMENT_EFFECTS])
+    say_written(run.run_dir, written, "response")
     return section
 
 

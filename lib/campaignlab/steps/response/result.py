@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from campaignlab.formatting import NotAvailable
-from campaignlab.steps.display import describe_result
+from campaignlab.steps.display import describe_result, result_html
 
 
 @dataclass(repr=False)
@@ -68,6 +68,8 @@ class ResponseResult:
         False when the data cannot support an effect estimate (the reason is in ``notes``).
     verdict : dict
         The campaign's one verdict: primary metric, estimate, interval, trust and its ``sentence``.
+    campaign : str
+        The campaign's id (the run folder's name).
     """
 
     design: str
@@ -94,15 +96,29 @@ class ResponseResult:
     notes: list[str] = field(default_factory=list)
     estimable: bool = True
     verdict: dict[str, Any] = field(default_factory=dict)
+    campaign: str = ""
 
     def headline_for(self, metric: str) -> dict | None:
         """The headline row of ``metric`` (the first arm's), or None."""
         return next((h for h in self.headline if h["metric"] == metric), None)
 
+    def _repr_html_(self) -> str:
+        sizes = self.frame["group"].value_counts() if "group" in self.frame else pd.Series(dtype=int)
+        header = {"campaign": self.campaign, "design": f"{self.design}, compared with {self.control}",
+                  "verdict": self.verdict.get("sentence") or ("no effect estimate" if not self.estimable else ""),
+                  "customers": ", ".join(f"{g} {n:,}" for g, n in sizes.sort_index().items())}
+        return result_html(self, header, ["verdict", "arms", "effects", "headline", "segments", "dimensions",
+                                          "funnel", "products", "weekly", "periods", "roi", "planning", "diagnostics",
+                                          "srm", "covariates", "info", "winsorization", "notes", "frame",
+                                          "segment_table", "design", "control", "estimable"],
+                           {"arms": self.arms,
+                            "headline effects": pd.DataFrame(self.headline).drop(columns=["detail"], errors="ignore")})
+
     def __repr__(self) -> str:
         sizes = self.frame["group"].value_counts() if "group" in self.frame else pd.Series(dtype=int)
         arms = ", ".join(f"{g} {n:,}" for g, n in sizes.sort_index().items())
-        lines = [f"design: {self.design}, compared with {self.control}" + ("" if self.estimable else
+        lines = [f"campaign: {self.campaign or 'unknown'}",
+                 f"design: {self.design}, compared with {self.control}" + ("" if self.estimable else
                                                                            " (no effect estimate)"),
                  f"arms: {arms or 'none'}",
                  f"verdict: {self.verdict.get('sentence') or 'none'}",

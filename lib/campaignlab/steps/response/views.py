@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from campaignlab import iorw
 from campaignlab.formatting import NotAvailable, escape_text, format_ci, money_format
-from campaignlab.steps.display import say, show_markdown, show_not_available
+from campaignlab.steps.display import drop_empty_columns, label_methods, say, show_markdown, show_not_available
 from campaignlab.steps.response.result import NO_FUNNEL
+
+#: Rows of a long table shown on screen; the run folder's CSV and workbook hold all of them.
+SCREEN_ROWS = 15
 
 # --------------------------------------------------------------------------------------------- 03_response
 
@@ -55,13 +59,15 @@ def arm_table(result) -> pd.DataFrame:
 
 
 def effects_table(result) -> pd.DataFrame:
-    """Every estimate, with its method, role in the report, interval and p-value."""
+    """Every estimate, with its method (a short label, spelled out in the footnote above), role, interval, p-value."""
     e = result.effects
     if e.empty or "arm" not in e:
         show_not_available(NotAvailable("The table of effects", "no effect could be estimated (see the notes above)"))
         return pd.DataFrame()
+    labels, note = label_methods(e["method"])
+    say(note)
     out = pd.DataFrame({
-        "arm": e["arm"], "versus": e["versus"], "metric": e["metric"], "role": e["role"], "method": e["method"],
+        "arm": e["arm"], "versus": e["versus"], "metric": e["metric"], "role": e["role"], "method": labels,
         "estimate": e["estimate"].round(4), "95% CI low": e["ci_low"].round(4), "95% CI high": e["ci_high"].round(4),
         "p-value": e["p_value"].map(lambda p: "" if pd.isna(p) else ("<0.0001" if p < 1e-4 else f"{p:.4f}")),
         "warning": e["warning"].fillna("") if "warning" in e else "",
@@ -109,7 +115,12 @@ def show_trust(result):
 
 
 def segment_effects(result) -> pd.DataFrame:
-    """Revenue-per-customer lift per segment with its interval and q-value, or a sentence when there are no segments."""
+    """Revenue-per-customer lift per segment with its interval and q-value, most significant first.
+
+    At most :data:`SCREEN_ROWS` rows are shown (estimated segments by q-value, then by the size of the lift; small
+    segments last), with a sentence saying how many there are and where the whole table is; a sentence replaces
+    the table when there are no segments.
+    """
     s = result.segments
     if s.empty:
         show_markdown("No segments: run 02_segment first to get per-segment results.")
@@ -121,6 +132,13 @@ def segment_effects(result) -> pd.DataFrame:
     for c in ("lift", "ci_low", "ci_high"):
         out[c] = out[c].round(2)
     out["q_value"] = out["q_value"].round(4)
+    out = out.assign(_size=-out["lift"].abs()).sort_values(
+        ["small", "q_value", "_size"], na_position="last", kind="stable").drop(columns="_size")
+    if len(out) > SCREEN_ROWS:
+        say(f"The {SCREEN_ROWS} most significant of {len(out):,} segment rows (by q-value, then size of the lift; "
+            f"small segments last). All rows: `{iorw.RunFiles.SEGMENT_EFFECTS}` in the run folder, and the "
+            f"`segment_effects` sheet of `{iorw.RunFiles.TABLES_WORKBOOK}` after 05_review.")
+        out = out.head(SCREEN_ROWS)
     return out.rename(columns={"response_rate": "response %", "lift": "lift in revenue per customer"}).reset_index(
         drop=True)
 
@@ -204,7 +222,18 @@ def show_planning(result) -> pd.DataFrame | None:
         f"{p['mde_revenue_per_customer']:,.2f} ({100 * p['power']:.0f}% power, two-sided {p['alpha']:.0%} test). To "
         f"detect the effect seen here ({p['observed_lift']:,.2f}) with a 90/10 split, the next campaign needs a "
         f"holdout of {p['holdout_needed_at_9_to_1']:,} customers. Method: {p['method']}.")
-    return pd.DataFrame([p]).T.rename(columns={0: "value"})
+    return pd.DataFrame({"value": {k: _planning_value(k, v) for k, v in p.items()}})
+
+
+def _planning_value(key: str, value):
+    """A planning figure as a reader wants it: shares in %, counts with separators, money with two decimals."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or pd.isna(value):
+        return value
+    if key in ("power", "alpha"):
+        return f"{100 * value:.0f}%"
+    if isinstance(value, int) or key.startswith(("n_", "holdout")):
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
 
 
 # --------------------------------------------------------------------------------------------- 04_retention
@@ -281,7 +310,7 @@ def show_periods(result) -> pd.DataFrame | None:
     for c in ("repurchase_rate", "churn_rate"):
         if c in p:
             p[c] = (100 * p[c].astype(float)).round(1)
-    return p.rename(columns={"repurchase_rate": "repurchase %", "churn_rate": "churn %"}).round(2)
+    return drop_empty_columns(p.rename(columns={"repurchase_rate": "repurchase %", "churn_rate": "churn %"}).round(2))
 
 
 def show_products(result) -> pd.DataFrame:
