@@ -36,6 +36,7 @@ class RunFiles:
     SEGMENTS = "segments.parquet"
     SEGMENT_PROFILES = "segment_profiles.csv"
     OUTCOMES = "customer_outcomes.parquet"
+    UPLIFT_SCORES = "uplift_scores.parquet"
     EFFECTS = "effects.csv"
     SEGMENT_EFFECTS = "segment_effects.csv"
     REPURCHASE = "repurchase.csv"

@@ -161,6 +161,7 @@ def simulate_dataset(
     seed: int = 0,
     start_date: dt.date = dt.date(2024, 1, 1),
     target_share: float = 0.4,
+    lift_by: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Canonical tables of one simulated campaign with a known lift in order rate.
 
@@ -197,6 +198,10 @@ def simulate_dataset(
         First day of the history.
     target_share : float, default 0.4
         Approximate share of customers targeted.
+    lift_by : dict, optional
+        A heterogeneous effect: ``{attribute: {level: lift}}`` gives treatment-arm customers of that level this
+        lift instead of ``true_lift`` (e.g. ``true_lift=0, lift_by={"region": {"North": 0.8}}``: only the North
+        responds). Draws no random numbers, so the same seed gives the same customers and history as without it.
 
     Returns
     -------
@@ -309,7 +314,14 @@ def simulate_dataset(
     arm[holdout_idx] = "control"
     is_treat = arm == "treatment"
 
-    parts = [pre, segment_orders("window", np.where(is_treat, 1.0 + true_lift, 1.0)), segment_orders("post", np.ones(n))]
+    lift = np.full(n, float(true_lift))
+    for column, levels in (lift_by or {}).items():
+        if column not in customers:
+            raise ValueError(f"lift_by names '{column}', not an attribute of the simulated customers "
+                             f"({', '.join(customers.columns[2:])})")
+        for level, value in levels.items():
+            lift[(customers[column] == level).to_numpy()] = value
+    parts = [pre, segment_orders("window", np.where(is_treat, 1.0 + lift, 1.0)), segment_orders("post", np.ones(n))]
     offsets = np.cumsum([0] + [p["cust"].size for p in parts[:-1]])
     order_cust = np.concatenate([p["cust"] for p in parts])
     order_day = np.concatenate([p["day"] for p in parts])
@@ -412,7 +424,7 @@ def simulate_dataset(
         {"campaign_id": campaign_id, "customer_id": ids[assigned], "arm": arm[assigned].astype(str)}
     )
     window_mass = profile[segments["window"]].sum()
-    incr_orders = true_lift * daily_rate[is_treat] * window_mass
+    incr_orders = lift[is_treat] * daily_rate[is_treat] * window_mass
     campaigns.attrs["truth"] = {
         "true_lift": float(true_lift),
         "n_treatment": int(is_treat.sum()),
