@@ -112,3 +112,18 @@ def test_export_needs_either_uplift_or_segments(fixture_folder, capsys):
     assert "--uplift needs --share" in capsys.readouterr().err
     assert main(["export-targets", str(fixture_folder / "fixture.yaml"), "--uplift", "--share", "0.3",
                  "--dimension", "rfm_segment"]) == 2
+
+
+def test_a_test_with_nothing_to_predict_from_is_not_available():
+    from types import SimpleNamespace
+
+    from campaignlab.params import load_params
+
+    run = SimpleNamespace(params=load_params(FIXTURE / "fixture.yaml"))
+    frame = pd.DataFrame({"group": ["control"] * 300 + ["treatment"] * 300})
+    result = SimpleNamespace(design="holdout", estimable=True, verdict={"trust": "randomized"}, covariates=[],
+                             frame=frame, control="control")
+    sentence = targeting.analyse(run, result).not_available.sentence
+    assert "no pre-period behaviour and no customer attribute to predict uplift from" in sentence
+    failed = SimpleNamespace(**{**vars(result), "verdict": {"trust": "indicative"}, "covariates": ["pre_revenue"]})
+    assert "sample-ratio check" in targeting.analyse(run, failed).not_available.sentence
