@@ -39,6 +39,7 @@ class RunFiles:
     SEGMENT_PROFILES = "segment_profiles.csv"
     FEATURES = "features.parquet"
     OUTCOMES = "customer_outcomes.parquet"
+    UPLIFT_SCORES = "uplift_scores.parquet"
     EFFECTS = "effects.csv"
     SEGMENT_EFFECTS = "segment_effects.csv"
     WEEKLY_COMPARISON = "weekly_comparison.csv"

@@ -115,6 +115,17 @@ class ResponseConfig(_Model):
         default="revenue_per_customer", description="The metric of the campaign's one verdict (review, portfolio, index).")
 
 
+class TargetingConfig(_Model):
+    """The ``targeting:`` section: the uplift model of randomized campaigns (defaults in params/defaults.yaml)."""
+
+    folds: int = Field(default=5, ge=2, le=20, description="K of the K-fold cross-fitting of the uplift model.")
+    bootstrap: int = Field(default=200, ge=50, le=5000, description="Bootstrap draws behind the Qini and policy "
+                                                                   "intervals.")
+    min_per_arm: int = Field(default=200, ge=10, description="Fewest customers per arm (treated, control) for an "
+                                                            "uplift model; smaller tests say targeting is not available.")
+    seed: int = Field(default=1, description="Seed of the folds, the boosted trees and the bootstrap.")
+
+
 class RetentionConfig(_Model):
     """The ``retention:`` section of the params (defaults in params/defaults.yaml)."""
 
@@ -412,6 +423,7 @@ class CampaignParams(_Model):
     cleaning: Cleaning
     segmentation: SegmentationConfig
     response: ResponseConfig
+    targeting: TargetingConfig = TargetingConfig()
     retention: RetentionConfig
     engine: Literal["duckdb", "spark"] = Field(description="Engine of the analysis queries (cleaning is DuckDB).")
     spark: SparkConfig

@@ -161,6 +161,7 @@ def simulate_dataset(
     seed: int = 0,
     start_date: dt.date = dt.date(2024, 1, 1),
     target_share: float = 0.4,
+    lift_by: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Canonical tables of one simulated campaign with a known lift in order rate.
 
@@ -197,6 +198,10 @@ def simulate_dataset(
         First day of the history.
     target_share : float, default 0.4
         Approximate share of customers targeted.
+    lift_by : dict, optional
+        A heterogeneous effect: ``{attribute: {level: lift}}`` gives treatment-arm customers of that level this
+        lift instead of ``true_lift`` (e.g. ``true_lift=0, lift_by={"region": {"North": 0.8}}``: only the North
+        responds). Draws no random numbers, so the same seed gives the same customers and history as without it.
 
     Returns
     -------
@@ -239,7 +244,7 @@ def simulate_dataset(
         rng, first_id=1, n_customers=n_customers, id_width=max(5, len(str(n_customers))),
         start_date=start_date, n_days=n_days, campaign_start_day=campaign_start_day, campaign_days=campaign_days,
         arm_lifts={"treatment": true_lift}, confounding=confounding, holdout_share=holdout_share,
-        target_share=target_share,
+        target_share=target_share, lift_by=lift_by,
     )
 
 
@@ -284,6 +289,7 @@ def simulate_block(
     catalog: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     first_order: int = 1,
     order_width: int = 8,
+    lift_by: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The canonical tables of customers ``first_id .. first_id + n_customers - 1``: the story of
     :func:`simulate_dataset`, for one block of a larger data set (see :mod:`campaignlab.data.synth`).
@@ -358,6 +364,12 @@ def simulate_block(
     for name, value in arm_lifts.items():
         planted[arm == name] = value
 
+    for column, levels in (lift_by or {}).items():
+        if column not in customers:
+            raise ValueError(f"lift_by names '{column}', not an attribute of the simulated customers "
+                             f"({', '.join(customers.columns[2:])})")
+        for level, value in levels.items():
+            planted[((customers[column] == level).to_numpy()) & is_treat] = value
     parts = [pre, segment_orders("window", 1.0 + planted), segment_orders("post", np.ones(n))]
     offsets = np.cumsum([0] + [p["cust"].size for p in parts[:-1]])
     order_cust = np.concatenate([p["cust"] for p in parts])

@@ -120,14 +120,31 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_export_targets(args: argparse.Namespace) -> int:
     from campaignlab.steps.segment import export_targets
+    from campaignlab.steps.targeting import export_uplift_targets
 
     root = find_project_root()
     params = load_params(args.params)
     run_dir = Path(args.run) if args.run else root / "outputs" / params.id
     share = args.holdout_share if args.holdout_share is not None else params.segmentation.holdout_share
+    out_dir = Path(args.out) if args.out else None
+    if args.uplift == bool(args.dimension or args.segments):
+        print("ERROR Choose either --uplift --share S (the top share by predicted uplift) or --dimension D "
+              "--segments ... (segments of 02_segment).", file=sys.stderr)
+        return 2
+    if args.uplift and args.share is None:
+        print("ERROR --uplift needs --share, the share of the test's customers to target (e.g. 0.3).", file=sys.stderr)
+        return 2
+    if not args.uplift and not (args.dimension and args.segments):
+        print("ERROR --dimension and --segments go together (e.g. --dimension rfm_segment --segments champions).",
+              file=sys.stderr)
+        return 2
     try:
-        paths = export_targets(run_dir, dimension=args.dimension, segments=args.segments, holdout_share=share,
-                               seed=params.segmentation.seed, out_dir=Path(args.out) if args.out else None)
+        if args.uplift:
+            paths = [export_uplift_targets(run_dir, share=args.share, holdout_share=share,
+                                           seed=params.segmentation.seed, out_dir=out_dir)]
+        else:
+            paths = export_targets(run_dir, dimension=args.dimension, segments=args.segments, holdout_share=share,
+                                   seed=params.segmentation.seed, out_dir=out_dir)
     except (ValueError, FileNotFoundError) as exc:
         print(f"ERROR {exc}", file=sys.stderr)
         return 1
@@ -183,10 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--output", help="where to write (default params/<id>.yaml)")
     new.set_defaults(func=cmd_new)
 
-    tgt = sub.add_parser("export-targets", help="write CRM target lists (send / holdout) for chosen segments")
+    tgt = sub.add_parser("export-targets", help="write CRM target lists (send / holdout) for chosen segments, or "
+                                                "for the top share by predicted uplift")
     tgt.add_argument("params", help="the campaign's params file (its report gives the segments)")
-    tgt.add_argument("--dimension", required=True, help="e.g. rfm_segment, value_tier, lifecycle, tag_income")
-    tgt.add_argument("--segments", nargs="+", required=True, help="segment values to export, e.g. champions at_risk")
+    tgt.add_argument("--dimension", help="e.g. rfm_segment, value_tier, lifecycle, tag_income")
+    tgt.add_argument("--segments", nargs="+", help="segment values to export, e.g. champions at_risk")
+    tgt.add_argument("--uplift", action="store_true", help="export the top --share of the randomized test's "
+                                                           "customers by predicted uplift (03_response's targeting)")
+    tgt.add_argument("--share", type=float, help="with --uplift: share of customers to target, e.g. 0.3")
     tgt.add_argument("--holdout-share", type=float, help="share kept as holdout (default: params segmentation.holdout_share)")
     tgt.add_argument("--run", help="run folder (default outputs/<campaign_id>)")
     tgt.add_argument("--out", help="folder for the CSV files (default <run folder>/targets)")

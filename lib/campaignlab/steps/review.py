@@ -133,6 +133,13 @@ def review_charts(run, summary: dict) -> None:
                 rp.plot_segment_lift(segs, dim, ax=ax)
             fig.tight_layout()
             plt.show()
+    target = summary.get("targeting") or {}
+    if target.get("policy"):
+        from campaignlab.plots import targeting as tplots
+
+        tplots.plot_policy_curve(pd.DataFrame(target["policy"]), currency=target.get("currency"),
+                                 recommended=target.get("recommended_share"))
+        plt.show()
     km = read_result_table(run, iorw.RunFiles.KM_CURVES)
     if not km.empty:
         ax = rplots.plot_km_curves(km)

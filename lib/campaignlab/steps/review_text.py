@@ -109,6 +109,12 @@ def compose_executive_summary(summary: dict) -> list[str]:
     seg = _segment_text(summary)
     if seg:
         paras.append("**Segments.** " + seg)
+    target = summary.get("targeting")
+    if target:
+        from campaignlab.steps.targeting import compose_recommendation
+
+        paras.append("**Who to target next time.** "
+                     + compose_recommendation(target, (r.get("roi") or {}).get("currency")))
     ret = _retention_text(summary)
     if ret:
         paras.append("**Do responders stay?** " + ret)

@@ -198,3 +198,19 @@ def test_dataset_rejects_a_window_outside_the_history() -> None:
         simulate_dataset(10, n_days=100, campaign_start_day=90, campaign_days=28)
     with pytest.raises(ValueError, match="holdout_share"):
         simulate_dataset(10, holdout_share=1.0)
+
+
+def test_lift_by_changes_only_the_effect_and_keeps_the_seeds_data() -> None:
+    plain = simulate_dataset(600, seed=SEED, holdout_share=0.3, true_lift=0.2)
+    same = simulate_dataset(600, seed=SEED, holdout_share=0.3, true_lift=0.2, lift_by={"region": {"North": 0.2}})
+    for name in plain:
+        pd.testing.assert_frame_equal(plain[name], same[name])
+    north = simulate_dataset(600, seed=SEED, holdout_share=0.3, true_lift=0.0, lift_by={"region": {"North": 2.0}})
+    for name in ("customers", "assignments"):
+        pd.testing.assert_frame_equal(plain[name], north[name])
+    truth, t0 = north["campaigns"].attrs["truth"], plain["campaigns"].attrs["truth"]
+    share_north = (north["customers"]["region"] == "North").mean()
+    assert truth["expected_incremental_orders_per_treated"] > 0
+    assert truth["true_lift"] == 0.0 and 0.2 < share_north < 0.4 and t0["true_lift"] == 0.2
+    with pytest.raises(ValueError, match="lift_by names 'country'"):
+        simulate_dataset(100, seed=SEED, lift_by={"country": {"X": 1.0}})

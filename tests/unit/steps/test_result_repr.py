@@ -15,7 +15,7 @@ import pytest
 from campaignlab import iorw
 from campaignlab.run import session
 from campaignlab.stats import portfolio as portfolio_stats
-from campaignlab.steps import portfolio, response, retention, segment
+from campaignlab.steps import portfolio, response, retention, segment, targeting
 
 FIXTURE = Path(__file__).resolve().parents[2] / "data" / "fixture_shop"
 CUSTOMER_IDS = set(pd.read_csv(FIXTURE / "customers.csv", dtype=str)["customer_id"])
@@ -38,10 +38,11 @@ def results(tmp_path_factory) -> dict:
                                      portfolio_stats.compute_type_comparison(table),
                                      portfolio_stats.compute_highlights(summaries),
                                      portfolio_stats.compute_pooled_effects(table))
-    return {"segment": seg, "response": resp, "retention": ret, "portfolio": port}
+    return {"segment": seg, "response": resp, "retention": ret, "portfolio": port,
+            "targeting": targeting.analyse(run, resp)}
 
 
-@pytest.mark.parametrize("step", ["segment", "response", "retention", "portfolio"])
+@pytest.mark.parametrize("step", ["segment", "response", "retention", "portfolio", "targeting"])
 def test_repr_is_short_and_shows_no_customer_id(results, step):
     text = repr(results[step])
     assert len(text) < 2000, text
