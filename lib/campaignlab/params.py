@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from campaignlab.engine_config import DuckDBConfig, SparkConfig  # noqa: F401  (re-exported: params names them)
+
 BUNDLED_DATA = "bundled:completejourney"
 #: Segment given to customers without an order in the look-back window.
 NO_PURCHASE = "no_purchase"
@@ -66,32 +68,6 @@ class Cleaning(_Model):
                                                                 description="Column separator of the CSV files.")
     decimal_comma: bool = Field(default=False, description="Numbers in CSV files are written with a decimal comma "
                                                            "(12,50 or 1.234,50): read them as 12.50 and 1234.50.")
-
-
-class SparkConfig(_Model):
-    """Where the analysis queries run when ``engine: spark`` (docs/engines.md); defaults in params/defaults.yaml."""
-
-    master: str = Field(min_length=1, description="Spark master: local[2], spark://host:7077, yarn, k8s://...")
-    config: dict[str, str | int | float | bool] = Field(description="Spark settings, merged over the defaults.")
-    max_customers_in_memory: int = Field(gt=0, description="More customers than this: a seeded random sample.")
-    sample_seed: int = Field(description="Seed of that sample (the same seed draws the same customers).")
-
-
-class DuckDBConfig(_Model):
-    """How the embedded DuckDB engine may use the machine: a memory cap, past which it spills to disk."""
-
-    memory_limit: str | None = Field(default="30%", description="DuckDB's memory cap: a share of the machine's "
-                                     "memory ('30%') or a size ('4GB', '512MB'); null = DuckDB's own default (80%).")
-
-    @field_validator("memory_limit")
-    @classmethod
-    def _limit(cls, value: str | None) -> str | None:
-        text = None if value is None else str(value).replace(" ", "").upper()
-        m = re.fullmatch(r"(\d+(?:\.\d+)?)(%|[KMGT]I?B)", text or "0%")
-        if value is None or (m and 0 < float(m.group(1)) <= (90 if m.group(2) == "%" else math.inf)):
-            return text and text.replace("IB", "iB")
-        raise ValueError(f"duckdb.memory_limit must be a share of the machine's memory from 1% to 90% (e.g. '30%') "
-                         f"or a size such as '4GB' or '512MB', got {value!r}")
 
 
 class ResponseConfig(_Model):
