@@ -3,7 +3,7 @@
     PYTHONPATH=lib .venv/bin/python benchmarks/shapes.py [--pairwise] [--customers 1500] [--jobs 2] [--limit N]
 
 Prints the number of cases, each failure, and the wall time; exits 1 if any case failed. The factors and the pairwise
-covering array are in ``campaignlab.data.shapes``; tests/test_shapes.py runs the pairwise cases in CI.
+covering array are in ``campaignlab.data.shapes``; tests/test_shape_suite.py runs the pairwise cases in CI.
 """
 
 from __future__ import annotations

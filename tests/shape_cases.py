@@ -1,4 +1,4 @@
-"""Write a simulated data shape as a data folder with its params file (used by tests/test_shapes.py and benchmarks)."""
+"""Write a simulated data shape as a data folder with its params file (used by tests/test_shape_suite.py and benchmarks)."""
 
 from __future__ import annotations
 
