@@ -142,10 +142,13 @@ def _portfolio_summary(cid: str, estimate: float, campaign_days: int) -> dict:
               "clipped_end": "2024-02-01", "days": campaign_days, "covered_days": campaign_days, "complete": True}
     effect = {"arm": "mail", "versus": "holdout", "metric": "revenue_per_customer", "method": "adjusted",
               "estimate": estimate, "ci_low": estimate - 2.0, "ci_high": estimate + 2.0}
-    return {"schema_version": 1, "campaign": {"id": cid, "title": cid, "type": "A"},
+    # A randomized verdict: only verdicts whose trust supports a causal reading are pooled.
+    verdict = {**effect, "p_value": 0.3, "window": {"start": "2024-01-01", "end": "2024-02-01", "label": "campaign"},
+               "trust": "randomized", "trust_reasons": [], "sentence": f"{cid}: +{estimate}", "arms": []}
+    return {"schema_version": 2, "campaign": {"id": cid, "title": cid, "type": "A"},
             "windows": {"campaign": window},
             "response": {"design": "holdout", "arms": [{"arm": "mail", "customers": 100}], "effects": [effect],
-                         "headline": [{k: effect[k] for k in ("arm", "metric", "method")}]}}
+                         "headline": [{k: effect[k] for k in ("arm", "metric", "method")}], "verdict": verdict}}
 
 
 def test_portfolio_publishes_the_pooled_effects(tmp_path):

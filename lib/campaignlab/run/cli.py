@@ -226,6 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("b", help="another run folder or summary.json")
     diff.set_defaults(func=cmd_diff)
 
+    _add_synth(sub)
+    return parser
+
+
+def _add_synth(sub) -> None:
+    """``campaignlab synth``: its options."""
     syn = sub.add_parser("synth", help="generate a canonical data set of any size with a planted campaign effect")
     syn.add_argument("--customers", type=int, required=True, help="number of customers")
     syn.add_argument("--lines", type=int, required=True, help="transaction lines to aim at (the count varies a little)")
@@ -242,7 +248,6 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--id", help="the params file's id (default synth_<customers>_<lines>)")
     syn.add_argument("--overwrite", action="store_true", help="replace a data set already in --out")
     syn.set_defaults(func=cmd_synth)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -325,6 +325,13 @@ def matched_diagnostics(frame: pd.DataFrame, *, covariates: list[str], trim: tup
     bal = causal.compute_balance(sub[inside], treatment="_t", covariates=covariates, weights=w[inside],
                                  threshold=threshold)
     comparison_inside = inside & ~t
+    # The effective size is that of the weights the estimators use (fit, trim, refit on the rows kept), so the trust
+    # check and the weekly chart quote one number; the balance table keeps the first fit's weights.
+    w_est = causal.compute_att_weights(sub, treatment="_t", covariates=covariates, trim=trim,
+                                       propensity_fits=propensity_fits).to_numpy()
+    w_comp = w_est[~t & ~np.isnan(w_est)]
+    if not len(w_comp):
+        w_comp = w[comparison_inside]
     return {
         "propensity_method": info["method"],
         "propensity_regularized": bool(info["regularized"]),
@@ -332,8 +339,7 @@ def matched_diagnostics(frame: pd.DataFrame, *, covariates: list[str], trim: tup
         "trimmed": int((~inside).sum()),
         "trimmed_treated": int((~inside & t).sum()),
         # Kish effective size of the odds-weighted comparison group: how many customers it counts as.
-        "effective_comparison": float(w[comparison_inside].sum() ** 2 / (w[comparison_inside] ** 2).sum())
-        if comparison_inside.any() else 0.0,
+        "effective_comparison": float(w_comp.sum() ** 2 / (w_comp ** 2).sum()) if len(w_comp) else 0.0,
         "balance": bal,
         "balanced": bool(bal.attrs.get("balanced", False)),
         "max_abs_smd_after": float(bal.attrs.get("max_abs_smd", float("nan"))),

@@ -124,10 +124,22 @@ GLOSSARY = {
                               "& Lee 2005), combined into lifetime value.",
     "MAP": "Maximum a posteriori: the most probable parameter values of a Bayesian model, used like a best fit.",
     "redemption rate": "Share of targeted customers who redeemed the campaign's coupon.",
+    "uplift (predicted)": "A customer's expected extra revenue from being sent the campaign, predicted by a model "
+                          "from what the customer looked like before it; checked on customers the model did not see "
+                          "(cross-fitting).",
+    "T-learner": "An uplift model made of two models, one fitted on the treated arm and one on the control arm; the "
+                 "predicted uplift is the difference of their predictions.",
+    "Qini curve and AUUC": "The Qini curve adds up the observed extra revenue (treated minus control) as more "
+                           "customers are targeted in order of predicted uplift; AUUC is the area under it. A model "
+                           "worth using lies above the straight line of random targeting.",
+    "CSV": "Comma-separated values: a plain-text table that spreadsheets and CRMs open.",
 }
 
 #: How each term shows on a page (case-insensitive regular expressions); a term not listed here appears as itself.
 TERM_PATTERNS = {
+    "uplift (predicted)": r"predicted uplift",
+    "Qini curve and AUUC": r"\bQini\b|\bAUUC\b",
+    "CSV": r"\bCSV\b",
     "q-value": r"\bq-values?\b|\bq = ",
     "Benjamini-Hochberg (BH)": r"Benjamini-Hochberg|\bBH\b",
     "confidence interval (95% CI)": r"95% CI|confidence interval",

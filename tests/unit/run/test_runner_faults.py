@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from campaignlab import iorw
+from campaignlab import iorw, locks
 from campaignlab.run import runner
 from campaignlab.run.cli import main
 
@@ -181,7 +181,7 @@ def test_the_next_run_removes_staging_of_dead_or_day_old_runs_in_one_line(fixtur
 # ------------------------------------------------------------------------------------------- two runs at once
 HOLD_LOCK = """
 import sys, time
-from campaignlab import iorw
+from campaignlab import iorw, locks
 iorw.acquire_run_lock(sys.argv[1], sys.argv[2])
 print("locked", flush=True)
 time.sleep(120)
@@ -233,7 +233,7 @@ def test_a_read_only_outputs_folder_stops_the_run_with_a_clear_message(fixture_f
     def read_only(path):
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(iorw, "_open_for_update", read_only)
+    monkeypatch.setattr(locks, "_open_for_update", read_only)
     with pytest.raises(runner.RunFailed) as failed:
         _run(fixture_folder, outputs)
     message = str(failed.value)
@@ -292,7 +292,7 @@ def test_cli_run_on_an_unwritable_outputs_folder_exits_non_zero_without_a_traceb
     def fault(path):
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(iorw, "_open_for_update", fault)
+    monkeypatch.setattr(locks, "_open_for_update", fault)
     assert main(["run", str(fixture_folder / "fixture.yaml"), "--outputs", str(outputs),
                  "--notebooks", "01_clean"]) == 1
     err = capsys.readouterr().err

@@ -51,3 +51,17 @@ def test_weighted_weekly_equals_a_weighted_average_per_week():
     assert out["period"].tolist() == ["pre"] * 3 + ["campaign"] * 2 + [""]
     assert (out["difference"] == out["targeted"] - out["comparison_weighted"]).all()
     assert out["comparison_customers"].iloc[0] == int((~treated & keep).sum())
+
+
+def test_trust_check_and_weekly_chart_quote_one_effective_comparison_size():
+    from campaignlab.stats import response
+
+    panel = simulate_customer_panel(3000, true_att=5.0, confounding=1.5, seed=SEED)
+    frame = panel.assign(group=np.where(panel["treatment"] == 1, "treatment", response.COMPARISON))
+    cov = ["pre_orders", "pre_revenue", "income_band"]
+    diag = response.matched_diagnostics(frame, covariates=cov, trim=(0.05, 0.95), threshold=0.1)
+    w = causal.compute_att_weights(frame.assign(_t=panel["treatment"]), treatment="_t", covariates=cov,
+                                   trim=(0.05, 0.95))
+    comparison = w[(panel["treatment"] == 0) & w.notna()]
+    assert diag["trimmed"] > 0, "the case must trim, or both weightings agree trivially"
+    assert diag["effective_comparison"] == pytest.approx(comparison.sum() ** 2 / (comparison ** 2).sum(), rel=1e-9)

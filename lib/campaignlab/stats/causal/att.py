@@ -154,6 +154,7 @@ def compute_att_weights(
     trim: tuple[float, float] | None = (0.01, 0.99),
     log1p_columns: Sequence[str] | None = None,
     ridge_alpha: float = 0.01,
+    propensity_fits: PropensityFits | None = None,
 ) -> pd.Series:
     """The ATT weights of :func:`estimate_att_doubly_robust` and :func:`estimate_att_ipw`, one per row of ``df``.
 
@@ -170,7 +171,7 @@ def compute_att_weights(
     """
     require_columns(df.columns, [treatment, *covariates], "the customer table")
     d = _treatment_indicator(df[treatment], treatment)
-    keep, _, fit = _fit_trimmed_propensity(df, d, covariates, trim, log1p_columns, ridge_alpha)
+    keep, _, fit = _fit_trimmed_propensity(df, d, covariates, trim, log1p_columns, ridge_alpha, propensity_fits)
     keep = np.ones(len(df), dtype=bool) if keep is None else keep
     out = pd.Series(np.nan, index=df.index, dtype=float)
     if fit is None:

@@ -108,7 +108,7 @@ class ResponseResult:
                   "verdict": self.verdict.get("sentence") or ("no effect estimate" if not self.estimable else ""),
                   "customers": ", ".join(f"{g} {n:,}" for g, n in sizes.sort_index().items())}
         return result_html(self, header, ["verdict", "arms", "effects", "headline", "segments", "dimensions",
-                                          "funnel", "products", "weekly", "periods", "roi", "planning", "diagnostics",
+                                          "funnel", "products", "weekly", "weekly_weighted", "periods", "roi", "planning", "diagnostics",
                                           "srm", "covariates", "info", "winsorization", "notes", "frame",
                                           "segment_table", "design", "control", "estimable"],
                            {"arms": self.arms,
