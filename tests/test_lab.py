@@ -6,6 +6,7 @@ notebooks/ by default, saves the templates without outputs (the pre-save hook) a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -59,20 +60,18 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    if not JUPYTER.exists() or subprocess.run([str(JUPYTER), "lab", "--version"], capture_output=True).returncode:
-        pytest.skip(f"JupyterLab cannot start here: {JUPYTER} lab --version failed or is missing")
-    log = tmp_path_factory.mktemp("lab") / "server.log"
+@contextlib.contextmanager
+def running_lab(log: Path, *, env: dict | None = None, wait: float = 20, extra_flags: tuple[str, ...] = ()):
+    """JupyterLab started as `make lab` starts it, on a free local port with a token; yields its base URL."""
     port = free_port()
     cmd = [str(JUPYTER), "lab", "--allow-root", "--no-browser", *lab_flags(), "--ServerApp.ip=127.0.0.1",
            f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
-           "--FileContentsManager.delete_to_trash=False"]
+           *extra_flags]
     with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + wait
         while True:
             assert proc.poll() is None, f"jupyter lab exited ({proc.returncode}):\n{log.read_text()[-3000:]}"
             try:
@@ -80,7 +79,7 @@ def lab(tmp_path_factory):
                     break
             except OSError:
                 pass
-            assert time.monotonic() < deadline, f"jupyter lab did not answer in 20 s:\n{log.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"jupyter lab did not answer in {wait:.0f} s:\n{log.read_text()[-3000:]}"
             time.sleep(0.3)
         yield base
     finally:
@@ -89,6 +88,15 @@ def lab(tmp_path_factory):
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    if not JUPYTER.exists() or subprocess.run([str(JUPYTER), "lab", "--version"], capture_output=True).returncode:
+        pytest.skip(f"JupyterLab cannot start here: {JUPYTER} lab --version failed or is missing")
+    log = tmp_path_factory.mktemp("lab") / "server.log"
+    with running_lab(log, extra_flags=("--FileContentsManager.delete_to_trash=False",)) as base:
+        yield base
 
 
 def test_make_lab_passes_no_positional_folder():

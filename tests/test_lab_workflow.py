@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import time
 import uuid
@@ -24,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from browser_check import ChromiumUnavailable, find_or_install_chromedriver, find_or_install_chromium
-from test_lab import TOKEN, call, free_port, lab_flags
+from test_lab import TOKEN, running_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "data" / "fixture_shop"
@@ -81,33 +80,10 @@ def lab(tmp_path_factory):
     if not JUPYTER.exists():
         pytest.skip(f"JupyterLab is not installed here ({JUPYTER} is missing)")
     base_dir = tmp_path_factory.mktemp("lab")
-    log = base_dir / "server.log"
-    port = free_port()
-    cmd = [str(JUPYTER), "lab", "--allow-root", "--no-browser", *lab_flags(), "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}"]
     # A private data cache: the first campaign cleans the fixture data, the second reuses it.
     env = {**os.environ, "CAMPAIGNLAB_CACHE": str(base_dir / "cache")}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, f"jupyter lab exited ({proc.returncode}):\n{log.read_text()[-3000:]}"
-            try:
-                if call(base, "/api/status")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"jupyter lab did not answer in 30 s:\n{log.read_text()[-3000:]}"
-            time.sleep(0.3)
+    with running_lab(base_dir / "server.log", env=env, wait=30) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _shot(driver, name: str) -> Path:
