@@ -33,6 +33,10 @@ def plot_estimates(estimates: pd.DataFrame, *, ax=None, title: str | None = None
     """Point estimates with confidence intervals, one row per method (a forest plot); zero marked."""
     ax = axes_or_new(ax, (8, 0.6 * len(estimates) + 1.2))
     labels = [f"{ROLE_LABEL.get(r, r)}:\n{short_method(m)}" for r, m in zip(estimates["role"], estimates["method"])]
+    if {"arm", "versus"} <= set(estimates) and len(estimates[["arm", "versus"]].drop_duplicates()) > 1:
+        # Several arms: a row says which comparison it is, or the reader sees the same label three times.
+        labels = [f"{label.replace(':', f' ({a} vs {v}):', 1)}"
+                  for label, a, v in zip(labels, estimates["arm"], estimates["versus"])]
     y = np.arange(len(estimates))[::-1]
     err = np.vstack([estimates["estimate"] - estimates["ci_low"], estimates["ci_high"] - estimates["estimate"]])
     colors = ["#b0b0b0" if r == "naive" else ("#1f5f8b" if r == "headline" else "#6a9fc0") for r in estimates["role"]]
@@ -164,7 +168,9 @@ def plot_segment_lift(segments: pd.DataFrame, dimension: str, *, metric: str = "
     ax.scatter(sub["lift"][~sig], y[~sig.to_numpy()], facecolors="white", edgecolors="#1f5f8b", zorder=3,
                label="not significant")
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, [f"{s} (n={n})" for s, n in zip(sub["segment"], sub["customers"])])
+    arms = sub["arm"] if "arm" in sub and sub["arm"].nunique() > 1 else None  # name the arm when several share a segment
+    ax.set_yticks(y, [f"{s}{'' if arms is None else ' · ' + str(arms.iloc[i])} (n={n})"
+                      for i, (s, n) in enumerate(zip(sub["segment"], sub["customers"]))])
     ax.set_xlabel(f"lift in {metric.replace('_', ' ')} (95% CI)")
     if "revenue" in metric:
         format_money_axis(ax, "x")

@@ -194,7 +194,7 @@ def analyse(run: Run) -> SegmentResult:
     as_of = w["campaign"].start
     notes = list(run.attribute_notes)  # read with the customers table above
     if as_of <= lo:
-        notes.append(f"The campaign starts on {as_of}, before the data's first day {lo}: there is no history to "
+        notes.append(f"The campaign starts on {as_of}, {'on' if as_of == lo else 'before'} the data's first day {lo}: there is no history to "
                      "segment on, so every customer is `no_purchase` / never purchased at the snapshot.")
     before = compute_segments_at(run, as_of, customers)
     tags = seg.compute_tag_dimensions(customers)

@@ -205,7 +205,8 @@ def compose_recommendation(section: dict, currency: str | None = None) -> str:
     if rec.get("kind") == "no_difference":
         return (f"The uplift model found no targetable difference between customers: the {qtext} does not beat "
                 f"random targeting (the difference's 95% interval, {q['excess_ci_low']:,.2f} to "
-                f"{q['excess_ci_high']:,.2f}, covers 0). There is nothing to target beyond the verdict: "
+                f"{q['excess_ci_high']:,.2f}, {'lies below 0' if q['excess_ci_high'] < 0 else 'covers 0'}). "
+                f"There is nothing to target beyond the verdict: "
                 f"{_verdict_advice(section.get('verdict') or {})}")
     rows = {round(float(p["share"]), 2): p for p in section["policy"]}
     share = section.get("recommended_share")

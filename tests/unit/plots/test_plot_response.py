@@ -39,3 +39,17 @@ def test_weighted_weekly_draws_three_lines_the_difference_bars_and_the_shaded_wi
                                              (0.5, "0.5"), (0, "0")])
 def test_compact_numbers_use_thousands_and_millions(value, text):
     assert compact_number(value) == text
+
+
+def test_estimates_and_segment_lifts_name_the_arm_when_there_are_several():
+    rows = pd.DataFrame({"arm": ["a1", "a2"], "versus": "control", "role": "headline", "method": "OLS (x)",
+                         "estimate": [1.0, 2.0], "ci_low": [0.0, 1.0], "ci_high": [2.0, 3.0]})
+    labels = [t.get_text() for t in rp.plot_estimates(rows).get_yticklabels()]
+    assert any("(a1 vs control):" in x for x in labels) and any("(a2 vs control):" in x for x in labels)
+    one = [t.get_text() for t in rp.plot_estimates(rows.iloc[:1]).get_yticklabels()]
+    assert not any(" vs " in x for x in one)
+    segs = pd.DataFrame({"dimension": "tier", "metric": "revenue_per_customer", "small": False, "segment": "low",
+                         "arm": ["a1", "a2"], "customers": [10, 12], "lift": [1.0, 2.0], "ci_low": [0.0, 1.0],
+                         "ci_high": [2.0, 3.0], "q_value": [0.01, 0.5]})
+    labels = {t.get_text() for t in rp.plot_segment_lift(segs, "tier").get_yticklabels()}
+    assert labels == {"low · a1 (n=10)", "low · a2 (n=12)"}

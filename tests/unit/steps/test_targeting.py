@@ -127,3 +127,12 @@ def test_a_test_with_nothing_to_predict_from_is_not_available():
     assert "no pre-period behaviour and no customer attribute to predict uplift from" in sentence
     failed = SimpleNamespace(**{**vars(result), "verdict": {"trust": "indicative"}, "covariates": ["pre_revenue"]})
     assert "sample-ratio check" in targeting.analyse(run, failed).not_available.sentence
+
+
+@pytest.mark.parametrize("low, high, said", [(-0.83, -0.05, "lies below 0"), (-0.5, 0.7, "covers 0")])
+def test_no_difference_sentence_says_where_the_interval_lies(low, high, said):
+    section = {"qini": {"auuc": 0.88, "ci_low": -0.05, "ci_high": 1.74, "random_auuc": 1.32,
+                        "excess_ci_low": low, "excess_ci_high": high},
+               "folds": 5, "model": "T-learner (x)", "recommendation": {"kind": "no_difference"}, "verdict": {}}
+    text = targeting.compose_recommendation(section)
+    assert f"{low:,.2f} to {high:,.2f}, {said})" in text
