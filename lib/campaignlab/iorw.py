@@ -156,22 +156,12 @@ def spill_dir(cache_dir: Path | None = None) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for folder in root.iterdir():
         host, _, pid = folder.name.rpartition("-")
-        if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+        if host == socket.gethostname() and pid.isdigit() and not locks.pid_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
     if not _SPILL_DIRS:
         atexit.register(_remove_spill_dirs)
     _SPILL_DIRS.append(mine)
     return mine
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def connect(duckdb: DuckDBConfig | None = None, cache_dir: Path | None = None, *,
@@ -366,6 +356,13 @@ def read_features_schema(run_dir: str | Path) -> list[str]:
     import pyarrow.parquet as pq
 
     return pq.read_schema(Path(run_dir) / RunFiles.FEATURES).names
+
+
+def count_features_rows(run_dir: str | Path) -> int:
+    """The number of customers in ``features.parquet``, from its footer (no column is read)."""
+    import pyarrow.parquet as pq
+
+    return pq.read_metadata(Path(run_dir) / RunFiles.FEATURES).num_rows
 
 
 def read_features(run_dir: str | Path, columns: list[str] | None = None) -> pd.DataFrame:

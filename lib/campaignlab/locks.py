@@ -28,6 +28,17 @@ class RunLocked(RuntimeError):
                          f"{holder.get('started', '?')})")
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (someone else's live process counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @dataclass
 class RunLock:
     """A held run lock; ``previous`` is what the file said when taken: a killed run's pid and start, or empty."""

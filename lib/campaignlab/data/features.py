@@ -27,6 +27,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from campaignlab.data.assignments import compute_overlapping_campaigns
 from campaignlab.data.windows import Window
 
 #: Bumped when a definition changes, so a run folder's older feature table is rebuilt.
@@ -183,9 +184,7 @@ def compute_customer_features(
         joined = joined.left_join(ev.group_by("customer_id").aggregate(**flags), "customer_id")
         extra += list(flags)
     for column, (lo, hi) in (overlaps or {}).items():
-        campaigns = tables["campaigns"]
-        others = campaigns.filter((campaigns.campaign_id != campaign_id) & (campaigns.start_date < hi)
-                                  & (campaigns.end_date > lo))
+        others = compute_overlapping_campaigns(tables["campaigns"], campaign_id, lo, hi)
         other_asg = asg.semi_join(others, "campaign_id").group_by("customer_id").aggregate(
             **{column: lambda t: t.campaign_id.nunique().cast("int64")})
         joined = joined.left_join(other_asg, "customer_id")

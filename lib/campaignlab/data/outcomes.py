@@ -34,6 +34,10 @@ def compute_customer_outcomes(
 ) -> pd.DataFrame:
     """One row per customer with the campaign's arm and behaviour before, during and after it.
 
+    The runs read these columns from the feature table (:mod:`campaignlab.data.features`, one query for every
+    window); this per-campaign query stays as the independent reference that table is tested against
+    (``tests/unit/data/test_features.py``) and for callers with windows of their own.
+
     Parameters
     ----------
     tables

@@ -70,7 +70,8 @@ def csv_options(path: Path, *, encoding: str = "auto", separator: str = "auto") 
     """
     import csv
 
-    sample = path.read_bytes()[: 1 << 16]
+    with path.open("rb") as fh:
+        sample = fh.read(1 << 16)
     if encoding == "auto":
         try:
             sample.decode("utf-8")

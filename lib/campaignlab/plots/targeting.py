@@ -37,9 +37,9 @@ def plot_policy_curve(policy: pd.DataFrame, *, currency: str | None = None, reco
     x = 100 * np.r_[0.0, p["share"].to_numpy(dtype=float)]
     for col, lo, hi, color, label in (("incremental_revenue", "ci_low", "ci_high", "#1f5f8b", "incremental revenue"),
                                       ("net_profit", "net_ci_low", "net_ci_high", "#c06a2b", "net profit")):
-        zero = 0.0
-        ax.plot(x, np.r_[zero, p[col].to_numpy(dtype=float)], color=color, marker="o", label=label)
-        ax.fill_between(x, np.r_[zero, p[lo].to_numpy(dtype=float)], np.r_[zero, p[hi].to_numpy(dtype=float)],
+        # The curve starts at (0, 0): targeting no one earns nothing.
+        ax.plot(x, np.r_[0.0, p[col].to_numpy(dtype=float)], color=color, marker="o", label=label)
+        ax.fill_between(x, np.r_[0.0, p[lo].to_numpy(dtype=float)], np.r_[0.0, p[hi].to_numpy(dtype=float)],
                         color=color, alpha=0.15, lw=0)
     ax.axhline(0, color="black", lw=0.8)
     if recommended is not None:

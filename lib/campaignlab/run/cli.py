@@ -102,7 +102,7 @@ def cmd_interactive(args: argparse.Namespace) -> int:
     from campaignlab.run import runner
 
     try:
-        built = runner.run_interactive(args.params, args.upto, say=lambda msg: print(msg, flush=True))
+        built = runner.run_interactive(args.params, args.upto, say=runner.say)
     except runner.RunFailed as exc:
         print(f"ERROR {exc}", file=sys.stderr)
         return 1

@@ -35,7 +35,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from campaignlab import __version__, iorw
+from campaignlab import __version__, iorw, locks
 from campaignlab.data.checks import check_campaign_inputs
 from campaignlab.data.datamodel import DataValidationError
 from campaignlab.formatting import WRITE_FAULTS, describe_write_fault
@@ -136,6 +136,7 @@ def run_campaign(
     notebooks: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
     cache_dir: Path | None = None,
+    checked: bool = False,
 ) -> RunResult:
     """Execute the notebook suite for one campaign and publish its report atomically.
 
@@ -149,6 +150,9 @@ def run_campaign(
         Where reports go; ``<root>/outputs`` by default.
     notebooks
         Run only these notebooks (stems such as ``01_clean``); all by default.
+    checked
+        The data was already checked and cleaned by :func:`check_data` (``run_many`` does it for every campaign
+        before any kernel starts), so it is not read again here.
 
     Raises
     ------
@@ -166,7 +170,8 @@ def run_campaign(
     lock = None
     try:
         try:
-            check_data(params, params_path)
+            if not checked:
+                check_data(params, params_path)
         except DataValidationError as exc:
             raise RunFailed(f"{params.id}: refused before any notebook ran.\n{exc}\n"
                             f"{_kept(outputs_dir, params.id)}") from None
@@ -434,16 +439,6 @@ def _to_history(folder: Path, outputs_dir: Path, cid: str) -> Path:
     return dest
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process
-    return True
-
-
 def remove_stale_staging(outputs_dir: Path, *, now: float | None = None) -> list[Path]:
     """Remove ``outputs/_staging/*`` folders of killed runs: the owner pid in the name is gone, or it is a day old.
 
@@ -461,7 +456,7 @@ def remove_stale_staging(outputs_dir: Path, *, now: float | None = None) -> list
             continue  # its owner just published or failed it
         if owner == os.getpid():
             continue
-        if old or (owner is not None and not _pid_alive(owner)):
+        if old or (owner is not None and not locks.pid_alive(owner)):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
@@ -541,7 +536,7 @@ def run_many(
         runnable.append(path)
         progress(f"data {clean.fingerprint[:12]} {'cleaned' if clean.created else 'cached'} "
                  f"({time.perf_counter() - t0:.1f} s): {clean.path}")
-    args = [dict(params_path=str(path), root=root, outputs_dir=outputs_dir, notebooks=notebooks)
+    args = [dict(params_path=str(path), root=root, outputs_dir=outputs_dir, notebooks=notebooks, checked=True)
             for path in runnable]
     total = len(args)
     if jobs <= 1 or total == 1:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from campaignlab.data.outcomes import NOT_ASSIGNED
 from campaignlab.params import ResponseConfig
-from campaignlab.stats import causal, effects
+from campaignlab.stats import causal, effects, verdict
 
 COMPARISON = "comparison"
 METRICS = ("response_rate", "conversion_rate", "revenue_per_customer")
@@ -339,7 +339,7 @@ def matched_diagnostics(frame: pd.DataFrame, *, covariates: list[str], trim: tup
         "trimmed": int((~inside).sum()),
         "trimmed_treated": int((~inside & t).sum()),
         # Kish effective size of the odds-weighted comparison group: how many customers it counts as.
-        "effective_comparison": float(w_comp.sum() ** 2 / (w_comp ** 2).sum()) if len(w_comp) else 0.0,
+        "effective_comparison": verdict.effective_sample_size(w_comp) if len(w_comp) else 0.0,
         "balance": bal,
         "balanced": bool(bal.attrs.get("balanced", False)),
         "max_abs_smd_after": float(bal.attrs.get("max_abs_smd", float("nan"))),

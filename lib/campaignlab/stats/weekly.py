@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from campaignlab.stats.verdict import effective_sample_size
+
 
 def compute_weighted_weekly(customer_weekly: pd.DataFrame, weights: pd.DataFrame, *, weeks: pd.DatetimeIndex,
                             windows: dict[str, tuple]) -> pd.DataFrame:
@@ -57,7 +59,7 @@ def compute_weighted_weekly(customer_weekly: pd.DataFrame, weights: pd.DataFrame
     comp_u = values[~t].mean(axis=0) if (~t).any() else np.full(len(weeks), np.nan)
     period = [next((name for name, (lo, hi) in windows.items()
                     if lo is not None and pd.Timestamp(lo) <= wk < pd.Timestamp(hi)), "") for wk in weeks]
-    kish = wt[~t].sum() ** 2 / (wt[~t] ** 2).sum() if (~t).any() else 0.0
+    kish = effective_sample_size(wt[~t])
     return pd.DataFrame({"week": weeks, "period": period, "targeted": targeted, "comparison_weighted": comp_w,
                          "comparison_unweighted": comp_u, "difference": targeted - comp_w,
                          "targeted_customers": int(t.sum()), "comparison_customers": int((~t).sum()),

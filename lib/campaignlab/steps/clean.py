@@ -70,7 +70,7 @@ def write_features(run: Run) -> None:
     """Compute the per-customer feature table once for the run (``features.parquet``) and say what it holds."""
     run.prepare_features()
     order_windows, _, _ = run.feature_plan()
-    rows = len(iorw.read_features(run.run_dir, ["customer_id"]))
+    rows = iorw.count_features_rows(run.run_dir)
     show_markdown(f"The per-customer feature table holds {rows:,} customers and {len(order_windows)} windows, computed "
                   "in one pass over the transactions; 02_segment, 03_response and 04_retention read it instead of "
                   "the transactions.")

@@ -135,6 +135,11 @@ GLOSSARY = {
     "CSV": "Comma-separated values: a plain-text table that spreadsheets and CRMs open.",
 }
 
+def as_markdown(terms=None) -> str:
+    """The glossary (or the given terms of it, in that order) as a markdown list, as the pages show it."""
+    return "\n".join(f"- **{t}**: {GLOSSARY[t]}" for t in (GLOSSARY if terms is None else terms))
+
+
 #: How each term shows on a page (case-insensitive regular expressions); a term not listed here appears as itself.
 TERM_PATTERNS = {
     "uplift (predicted)": r"predicted uplift",

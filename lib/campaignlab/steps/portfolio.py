@@ -194,9 +194,9 @@ PORTFOLIO_TERMS = ("verdict", "trust", "randomized", "adjusted", "indicative", "
 
 def portfolio_glossary() -> None:
     """Show the glossary entries of the terms the portfolio page uses (the review shows the whole glossary)."""
-    from campaignlab.steps.glossary import GLOSSARY
+    from campaignlab.steps import glossary
 
-    show_markdown("\n".join(f"- **{t}**: {GLOSSARY[t]}" for t in PORTFOLIO_TERMS))
+    show_markdown(glossary.as_markdown(PORTFOLIO_TERMS))
 
 
 def portfolio_highlights(result) -> None:

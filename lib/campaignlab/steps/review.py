@@ -13,6 +13,7 @@ import pandas as pd
 from campaignlab import iorw
 from campaignlab.formatting import escape_text
 from campaignlab.plots import retention as rplots
+from campaignlab.steps import glossary as terms
 from campaignlab.steps import review_text as review
 from campaignlab.steps.display import show_markdown
 
@@ -173,6 +174,4 @@ def method_appendix(summary: dict) -> None:
 
 def glossary() -> None:
     """Show the glossary of the terms the report uses."""
-    from campaignlab.steps import review_text as review
-
-    show_markdown("\n".join(f"- **{t}**: {d}" for t, d in review.GLOSSARY.items()))
+    show_markdown(terms.as_markdown())

@@ -320,7 +320,7 @@ def write(run: Run, result: TargetingResult) -> dict[str, Any]:
     section = section_of(result)
     path = run.path(SCORES_FILE)
     if result.not_available:
-        iorw.remove_file(path) if path.exists() else None
+        iorw.remove_file(path)
     else:
         iorw.write_table(result.scores, path)
     run.write_section("targeting", section)

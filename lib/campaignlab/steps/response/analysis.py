@@ -111,7 +111,7 @@ def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None)
                             campaign=run.params.id)
     if segments is not None and not segments.empty:
         _add_segment_effects(result, segments, cfg, fits)
-    _add_descriptives(run, result)
+    _add_descriptives(run, result, fits)
     # All treated arms against the comparison, once per metric the verdict and the money need (with several arms
     # each is a fresh estimate).
     pooled = {m: _pooled_row(run, result, m, rows, fits)
@@ -178,7 +178,7 @@ def _add_segment_effects(result: ResponseResult, segments: pd.DataFrame, cfg, fi
         result.srm["segments"] = _segment_srm(result.frame, segments, dims, cfg)
 
 
-def _add_descriptives(run: Run, result: ResponseResult) -> None:
+def _add_descriptives(run: Run, result: ResponseResult, fits: causal.PropensityFits) -> None:
     """Funnel, promoted versus other products, the weekly series and the pre/during/post table."""
     frame, w = result.frame, run.windows
     result.funnel = response.compute_funnel(frame, list(run.params.funnel))
@@ -192,18 +192,21 @@ def _add_descriptives(run: Run, result: ResponseResult) -> None:
                                                             <= pd.Timestamp(span_end)) if len(weekly) else []
     result.weekly = weekly[whole].reset_index(drop=True) if len(weekly) else weekly
     if result.design == "matched":
-        result.weekly_weighted = _weighted_weekly(run, result, span_start, span_end)
+        result.weekly_weighted = _weighted_weekly(run, result, span_start, span_end, fits)
     result.periods = compute_period_table(run, frame)
 
 
-def _weighted_weekly(run: Run, result: ResponseResult, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Weekly revenue per targeted customer against the comparison weighted as the verdict's estimator weights it."""
-    from campaignlab.stats import causal, weekly
+def _weighted_weekly(run: Run, result: ResponseResult, start: dt.date, end: dt.date,
+                     fits: causal.PropensityFits) -> pd.DataFrame:
+    """Weekly revenue per targeted customer against the comparison weighted as the verdict's estimator weights it
+    (the propensity fits the estimators made are reused, not refitted)."""
+    from campaignlab.stats import weekly
 
     frame = result.frame
     treated = frame["group"] != response.COMPARISON
     w = causal.compute_att_weights(frame.assign(_t=treated.astype(int)), treatment="_t",
-                                   covariates=result.covariates, trim=run.params.response.trim)
+                                   covariates=result.covariates, trim=run.params.response.trim,
+                                   propensity_fits=fits)
     per_customer = outcomes.compute_customer_weekly_revenue(run.tables["transactions"], frame["customer_id"],
                                                             start=start, end=end)
     # Whole weeks only: a week cut by the data's edge would show as a fall in revenue that is not there.
@@ -509,10 +512,10 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
     iorw.write_table(result.frame.drop(columns=[c for c in result.frame.columns if c.startswith("_")]),
                      run.path(OUTCOMES_FILE))
     iorw.write_table(result.effects, run.path(iorw.RunFiles.EFFECTS))
-    if not result.segments.empty:
-        iorw.write_table(result.segments, run.path(iorw.RunFiles.SEGMENT_EFFECTS))
-    if not result.weekly_weighted.empty:
-        iorw.write_table(result.weekly_weighted, run.path(iorw.RunFiles.WEEKLY_COMPARISON))
+    for table, name in ((result.segments, iorw.RunFiles.SEGMENT_EFFECTS),
+                        (result.weekly_weighted, iorw.RunFiles.WEEKLY_COMPARISON)):
+        # An empty table removes the file, so no page reads one left by an earlier run of another design.
+        iorw.write_table(table, run.path(name)) if not table.empty else iorw.remove_file(run.path(name))
     effect_cols = ["arm", "versus", "metric", "method", "role", "estimate", "ci_low", "ci_high", "p_value", "relative",
                    "warning"]
     seg_cols = ["dimension", "segment", "arm", "metric", "customers", "response_rate", "lift", "ci_low", "ci_high",
@@ -548,7 +551,8 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
         "notes": _notes(result),
     }
     run.write_section("response", section)
-    written = [OUTCOMES_FILE, iorw.RunFiles.EFFECTS] + ([] if result.segments.empty else [iorw.RunFiles.SEGMENT_EFFECTS])
+    written = [OUTCOMES_FILE, iorw.RunFiles.EFFECTS] + ([] if result.segments.empty else [iorw.RunFiles.SEGMENT_EFFECTS]) \
+        + ([] if result.weekly_weighted.empty else [iorw.RunFiles.WEEKLY_COMPARISON])
     say_written(run.run_dir, written, "response")
     return section
 
