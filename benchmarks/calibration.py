@@ -47,7 +47,7 @@ if str(ROOT / "lib") not in sys.path:
 
 from campaignlab.stats import effects  # noqa: E402
 
-SPLITS = ((270, 30), (900, 100), (9000, 1000))
+SPLITS = ((270, 30), (900, 100), (9000, 1000), (18_000, 2_000), (45_000, 5_000))
 RATES = (0.01, 0.02, 0.05)
 SEED = sum(map(ord, "calibration"))
 TAIL = 1e-9
@@ -118,6 +118,7 @@ def conversion_rates(n_t: int, n_c: int, rate: float, alpha: float = 0.05, tail:
     return {"new": share(rejected(d["p"], alpha)), "new_interval": share(d["interval"]),
             "old_unadjusted": share(rejected(d["p_wald"], alpha)), "old_lin_hc2": share(rejected(d["p_lin"], alpha)),
             "pooled_t": np.nan, "share_adjusted": share(d["adjusted"]), "share_exact": share(d["exact"]),
+            "unadjusted": np.nan, "share_large": np.nan,
             "tables": int(w.size), "mass": float(w.sum())}
 
 
@@ -158,18 +159,24 @@ def revenue_decisions(y: np.ndarray, n_t: int, n_c: int, resamples: int, rng: np
         p_pooled = stats.ttest_ind(yt, yc, axis=1, equal_var=True).pvalue
     expected = min(n_t, n_c) * np.mean(y != 0, axis=1)
     adjusted = np.asarray(effects.allows_adjustment(n_t, n_c, expected, skewness))
+    large = np.asarray(effects.uses_large_sample_test(n_t, n_c, expected, skewness))
     p_lin = hc2_pvalues(yt.mean(axis=1), yt.var(axis=1, ddof=1), n_t, yc.mean(axis=1), yc.var(axis=1, ddof=1), n_c)
     p_perm = np.full(y.shape[0], np.nan)
     varies = np.ptp(y, axis=1) > 0  # no buyer at all: the product reports no test
-    rows = np.flatnonzero(~adjusted & varies)
+    # Above the permutation test's size limit the unadjusted test is measured too (below it, it is the
+    # permutation test, exact by construction), so there every row without the large-sample form is permuted.
+    above = n_t + n_c > effects.PERMUTATION_MAX_CUSTOMERS
+    rows = np.flatnonzero((~large if above else ~adjusted) & varies)
     if rows.size:
         buyers = y[rows] > 0
         k_max = int(buyers.sum(axis=1).max())
         order = np.argsort(~buyers, axis=1, kind="stable")[:, :k_max]  # each row's buyers first, in place order
         spend = np.take_along_axis(y[rows], order, axis=1)
         p_perm[rows] = permutation_pvalues(spend, order < n_t, n_t, n_c, resamples, rng)
+    # The unadjusted test (no covariates, or the supporting row): permutation, or its large-sample form.
+    p_unadjusted = np.where(large, p_pooled, p_perm) if above else np.full(y.shape[0], np.nan)
     return {"p": np.where(adjusted, p_lin, p_perm), "adjusted": adjusted, "p_welch": p_welch, "p_pooled": p_pooled,
-            "p_lin": p_lin}
+            "p_lin": p_lin, "large": large, "p_unadjusted": p_unadjusted}
 
 
 def revenue_rates(n_t: int, n_c: int, rate: float, alpha: float = 0.05, sims: int = 2000, resamples: int = 999,
@@ -178,7 +185,8 @@ def revenue_rates(n_t: int, n_c: int, rate: float, alpha: float = 0.05, sims: in
     # Separate streams and a fixed chunk: the simulated data sets do not depend on the number of permutations.
     data_rng, permutation_rng = (np.random.default_rng([seed, n_t, n_c, round(rate * 10_000), i]) for i in (0, 1))
     chunk = 50
-    out: dict[str, list] = {"p": [], "adjusted": [], "p_welch": [], "p_pooled": [], "p_lin": []}
+    out: dict[str, list] = {"p": [], "adjusted": [], "p_welch": [], "p_pooled": [], "p_lin": [], "large": [],
+                            "p_unadjusted": []}
     for start in range(0, sims, chunk):
         m = min(chunk, sims - start)
         y = (data_rng.random((m, n_t + n_c)) < rate) * data_rng.lognormal(*LOGNORMAL, size=(m, n_t + n_c))
@@ -189,6 +197,9 @@ def revenue_rates(n_t: int, n_c: int, rate: float, alpha: float = 0.05, sims: in
             "old_unadjusted": float(np.mean(rejected(d["p_welch"], alpha))),
             "old_lin_hc2": float(np.mean(rejected(d["p_lin"], alpha))),
             "pooled_t": float(np.mean(rejected(d["p_pooled"], alpha))), "share_adjusted": float(np.mean(d["adjusted"])),
+            "unadjusted": (float(np.mean(rejected(d["p_unadjusted"], alpha)))
+                           if n_t + n_c > effects.PERMUTATION_MAX_CUSTOMERS else np.nan),
+            "share_large": float(np.mean(d["large"])),
             "share_exact": np.nan, "tables": sims, "mass": np.nan}
 
 
@@ -215,7 +226,7 @@ def compute_calibration(splits=SPLITS, rates=RATES, *, alpha: float = 0.05, sims
             rows.append({"outcome": "revenue", **base,
                          **revenue_rates(n_t, n_c, rate, alpha, sims=sims, resamples=resamples, seed=seed)})
     out = pd.DataFrame(rows).sort_values(["outcome", "n_control", "rate"], kind="stable").reset_index(drop=True)
-    worst = out[["new", "new_interval"]].max(axis=1)
+    worst = out[["new", "new_interval", "unadjusted"]].max(axis=1)  # NaN (not measured) is skipped
     floor_applies = out["expected_control_events"] >= TARGET_MIN_EVENTS
     out["meets_target"] = (worst <= TARGET_MAX) & (~floor_applies | (out["new"] >= TARGET_MIN))
     return out
@@ -235,6 +246,8 @@ def format_table(table: pd.DataFrame) -> str:
         "old Lin HC2 %": table["old_lin_hc2"].map(pct),
         "pooled t %": table["pooled_t"].map(pct),
         "adjusted %": table["share_adjusted"].map(pct),
+        "unadjusted %": table["unadjusted"].map(pct),
+        "large-sample %": table["share_large"].map(pct),
         "exact %": table["share_exact"].map(pct),
         "target": table["meets_target"].map({True: "ok", False: "MISSED"}),
     })

@@ -1,8 +1,9 @@
 """A seeded random sample of customers, for a customer base too large to bring back to one process.
 
-With ``engine: spark`` the per-customer tables are computed by the cluster but the statistics run in this process, on
-one row per customer; past ``spark.max_customers_in_memory`` customers the run analyses a simple random sample of
-that many customers instead (docs/engines.md). The sample is drawn in the engine, by ranking customers on a hash of
+The per-customer tables are computed by the engine (DuckDB, or a Spark cluster) but the statistics run in this
+process, on one row per customer; past ``duckdb.max_customers_in_memory`` (or ``spark.max_customers_in_memory``)
+customers the run analyses a simple random sample of that many customers instead (docs/engines.md). Cleaning and
+its quality table always cover every row. The sample is drawn in the engine, by ranking customers on a hash of
 the seed and their id: the same seed and data give the same customers however the data is partitioned, and every
 table with a ``customer_id`` is restricted to them, so all analyses of a run see the same customers.
 """
@@ -18,7 +19,8 @@ CUSTOMER_TABLES = ("customers", "transactions", "assignments", "events", "feedba
 
 
 def compute_customer_sample(
-    tables: dict[str, ibis.Table], *, max_customers: int, seed: int, cache: bool = False
+    tables: dict[str, ibis.Table], *, max_customers: int, seed: int, cache: bool = False,
+    setting: str = "spark.max_customers_in_memory",
 ) -> tuple[dict[str, ibis.Table], dict[str, Any] | None]:
     """Restrict every customer table to a seeded random sample of ``max_customers`` customers, if there are more.
 
@@ -33,12 +35,14 @@ def compute_customer_sample(
     cache
         Keep the chosen ids in the engine's memory (Spark: ``persist``) instead of ranking the customers again in
         every later query.
+    setting
+        The parameter that set ``max_customers``, named in the report's sentence.
 
     Returns
     -------
     (dict of Ibis tables, dict or None)
         The tables (unchanged when the customers fit) and what was done: ``population``, ``sample_size``,
-        ``seed`` and ``method``; None when no sample was needed.
+        ``seed``, ``method`` and ``setting``; None when no sample was needed.
 
     Examples
     --------
@@ -72,6 +76,7 @@ def compute_customer_sample(
         "seed": int(seed),
         "method": "simple random sample of customers without replacement (ranked by a seeded hash of customer_id); "
                   "every customer's rows in every table are kept or left out together",
+        "setting": setting,
     }
     return out, info
 
@@ -81,13 +86,14 @@ def describe_sample(info: dict[str, Any] | None) -> str:
 
     Examples
     --------
-    >>> describe_sample({"population": 12000000, "sample_size": 3000000, "seed": 1729})
-    'This run analysed a random sample of 3,000,000 of the 12,000,000 customers (seed 1729, spark.max_customers_in_memory): per-customer rates and effects estimate those of all customers, with intervals that account for the sample size; counts and totals are of the sample.'
+    >>> describe_sample({"population": 12000000, "sample_size": 2000000, "seed": 1729,
+    ...                  "setting": "duckdb.max_customers_in_memory"})
+    'This run analysed a random sample of 2,000,000 of the 12,000,000 customers (seed 1729, duckdb.max_customers_in_memory): per-customer rates and effects estimate those of all customers, with intervals that account for the sample size; counts and totals are of the sample.'
     """
     if not info:
         return "This run analysed every customer."
     return (
         f"This run analysed a random sample of {info['sample_size']:,} of the {info['population']:,} customers "
-        f"(seed {info['seed']}, spark.max_customers_in_memory): per-customer rates and effects estimate those of all "
-        "customers, with intervals that account for the sample size; counts and totals are of the sample."
+        f"(seed {info['seed']}, {info.get('setting', 'spark.max_customers_in_memory')}): per-customer rates and "
+        "effects estimate those of all customers, with intervals that account for the sample size; counts and totals are of the sample."
     )

@@ -58,18 +58,19 @@ class Run:
 
     @cached_property
     def tables(self) -> dict[str, ibis.Table]:
-        """Cleaned canonical tables, lazy, on the run's engine (past Spark's limit: a customer sample)."""
+        """Cleaned canonical tables, lazy, on the run's engine (past the engine's limit: a customer sample)."""
         tables = iorw.read_clean_tables(self.clean_dir, self.con)
-        if self.params.engine == "spark":
-            tables, self.sample = sampling.compute_customer_sample(
-                tables, max_customers=self.params.spark.max_customers_in_memory, seed=self.params.spark.sample_seed,
-                cache=True)
+        engine = self.params.engine
+        cfg = self.params.spark if engine == "spark" else self.params.duckdb
+        tables, self.sample = sampling.compute_customer_sample(
+            tables, max_customers=cfg.max_customers_in_memory, seed=cfg.sample_seed, cache=engine == "spark",
+            setting=f"{engine}.max_customers_in_memory")
         tables["customers"], self.attribute_notes = prepare_attributes(tables["customers"])
         return tables
 
     #: What :func:`campaignlab.data.attributes.prepare_attributes` changed (numbers read as numbers, levels lumped).
     attribute_notes: list[str] = field(default_factory=list, repr=False)
-    #: The customer sample of a Spark run too large for this process (:mod:`campaignlab.data.sampling`), else None.
+    #: The customer sample of a run too large for this process (:mod:`campaignlab.data.sampling`), else None.
     sample: dict[str, Any] | None = field(default=None, repr=False)
 
     def engine_section(self) -> dict[str, Any]:

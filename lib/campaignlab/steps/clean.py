@@ -43,7 +43,7 @@ def show_windows(run: Run) -> pd.DataFrame:
     lo, hi = run.data_range
     text = f"The data covers {lo} to {hi - pd.Timedelta(days=1):%Y-%m-%d}. "
     text += " ".join(notes) if notes else "All three windows lie inside the data."
-    if getattr(run, "sample", None):  # engine: spark past spark.max_customers_in_memory (docs/engines.md)
+    if getattr(run, "sample", None):  # past <engine>.max_customers_in_memory (docs/engines.md)
         text += " " + describe_sample(run.sample)
     show_markdown(text)
     return run.windows_table()

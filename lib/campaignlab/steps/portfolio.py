@@ -93,14 +93,20 @@ def write(outputs_dir: str | Path, result: PortfolioResult) -> Path:
 
 # ------------------------------------------------------------------------------------------ views
 def portfolio_overview(result) -> None:
-    """Say how many campaign reports there are and how many have an effect whose interval excludes zero."""
+    """Say how many campaign reports there are and how many verdicts' intervals exclude zero, by trust level."""
     t = result.table
     if t.empty:
         show_markdown("No published campaign reports yet: run `campaignlab run --all` first.")
         return
-    n_sig = int(t["significant"].fillna(False).astype(bool).sum())
-    show_markdown(f"{len(t)} campaign report(s); {n_sig} with an incremental revenue effect whose 95% interval "
-                      "excludes zero.")
+    sig = t[t["significant"].fillna(False).astype(bool)]
+    order = {level: i for i, level in enumerate(("randomized", "adjusted", "indicative", "not estimable"))}
+    counts = sig["trust"].fillna("no trust level").str.replace("_", " ").value_counts()
+    counts = counts.sort_index(key=lambda levels: levels.map(lambda v: order.get(v, len(order))), kind="stable")
+    by_trust = f" ({', '.join(f'{n} {trust}' for trust, n in counts.items())})" if len(sig) else ""
+    caveat = (" An indicative verdict is a difference between the groups, not shown to be the campaign's doing."
+              if "indicative" in counts.index else "")
+    show_markdown(f"{len(t)} campaign report(s); {len(sig)} whose verdict's 95% interval excludes zero"
+                  f"{by_trust}.{caveat}")
 
 
 def portfolio_ranking(result) -> pd.DataFrame:

@@ -248,7 +248,7 @@ def _migration_or_reason(before: pd.Series, after: pd.Series, group: str,
         return NotAvailable(f"Migration of {group.replace('_', ' ')} customers",
                             "no customer is in this group (every customer was assigned to an arm of the campaign)"
                             if group == NOT_ASSIGNED else "no customer is in this group")
-    seen = set(before.dropna()) | set(after.dropna())
+    seen = set(pd.unique(pd.concat([before, after]).dropna()))
     # Only the categories someone is in, in the dimension's order (labels outside it, e.g. "unknown", go last).
     order = [c for c in order if c in seen] + sorted(seen - set(order) - {"absent"})
     return seg.compute_migration(before, after, order=order)

@@ -39,10 +39,15 @@ def test_headline_tests_keep_their_false_positive_rate() -> None:
     table = calibration.compute_calibration(resamples=999)
     wall = time.perf_counter() - start
     print("\n" + calibration.format_table(table) + f"\nwall time: {wall:.1f} s")
-    assert len(table) == 18
+    assert len(table) == 2 * len(calibration.SPLITS) * len(calibration.RATES)
     assert (table["new"] <= calibration.TARGET_MAX).all() and (table["new_interval"] <= calibration.TARGET_MAX).all()
     floor = table[table["expected_control_events"] >= calibration.TARGET_MIN_EVENTS]
-    assert len(floor) == 8 and (floor["new"] >= calibration.TARGET_MIN).all()
+    assert len(floor) == 20 and (floor["new"] >= calibration.TARGET_MIN).all()
+    # above the permutation test's size limit the unadjusted test (partly its large-sample form) keeps its level
+    large = table[(table["outcome"] == "revenue") & (table["n_treat"] + table["n_control"]
+                                                     > effects.PERMUTATION_MAX_CUSTOMERS)]
+    assert len(large) == 6 and (large["unadjusted"] <= calibration.TARGET_MAX).all()
+    assert (large["share_large"] > 0).any()
     assert table["meets_target"].all()
     # the improvement is measured: the old tests fail with a 10% holdout of 1,000
     old = table[table["n_control"] == 100]
@@ -116,3 +121,21 @@ def test_revenue_permutation_shortcut_agrees_with_the_products_permutation_test(
         # two independent draws of 9,999 permutations: the p-values differ by simulation noise only
         assert d["p"][0] == pytest.approx(product["p_value"], abs=0.02)
         checked += 1
+
+
+def test_revenue_large_sample_decision_is_the_products(rng: np.random.Generator) -> None:
+    # 45,000 / 5,000 with a fifth buying: above the size limit and within the normal-interval rule
+    n_t, n_c = 45_000, 5_000
+    y = (rng.random(n_t + n_c) < 0.2) * rng.lognormal(3.0, 1.0, n_t + n_c)
+    d = calibration.revenue_decisions(y[None, :], n_t, n_c, 99, rng)
+    frame = pd.DataFrame({"t": np.r_[np.ones(n_t), np.zeros(n_c)].astype(int), "y": y})
+    product = effects.compute_randomized_effect(frame, outcome="y", treatment="t", covariates=[],
+                                                metric="revenue_per_customer", binary=False)
+    assert d["large"][0] and "large-sample form" in product["method"]
+    assert d["p_unadjusted"][0] == pytest.approx(product["p_value"], rel=1e-9)
+    assert product["p_value"] == pytest.approx(stats.ttest_ind(y[:n_t], y[n_t:]).pvalue, rel=1e-12)
+    # below the size limit the same data (a tenth of it) keep the permutation test
+    small = frame.iloc[::10]
+    below = effects.compute_randomized_effect(small, outcome="y", treatment="t", covariates=[],
+                                              metric="revenue_per_customer", binary=False)
+    assert below["method"].startswith("permutation test")

@@ -29,10 +29,10 @@ def shown(capture_markdown) -> list[str]:
     return capture_markdown(portfolio_views)
 
 
-def summary(cid, title, kind, design, effect, incremental, roi, *, caveat="", customers=100) -> dict:
+def summary(cid, title, kind, design, effect, incremental, roi, *, caveat="", customers=100, trust=None) -> dict:
     """A published run's summary.json with its headline revenue effect and money (each a triple: estimate, CI)."""
     keys = ("estimate", "ci_low", "ci_high")
-    head = dict(zip(keys, effect))
+    head = dict(zip(keys, effect), **({"trust": trust} if trust else {}))
     return {
         "campaign": {"id": cid, "title": title, "type": kind, "start_date": "2024-03-01", "end_date": "2024-03-29"},
         "response": {
@@ -58,7 +58,8 @@ def make_result(summaries: list[dict]) -> PortfolioResult:
 
 def three_campaigns_and_one_without_results() -> list[dict]:
     return [
-        summary("c1", "Spring", "email", "holdout", (2.0, 0.5, 3.5), (200.0, 50.0, 350.0), (0.5, 0.1, 0.9)),
+        summary("c1", "Spring", "email", "holdout", (2.0, 0.5, 3.5), (200.0, 50.0, 350.0), (0.5, 0.1, 0.9),
+                trust="randomized"),
         summary("c2", "Autumn", "email", "matched", (1.0, -0.5, 2.5), (50.0, -25.0, 125.0), (-0.2, -0.6, 0.2),
                 caveat="covariate balance failed after weighting: read as association, not effect"),
         summary("c3", "c3", "mailer", "holdout", (3.0, 1.0, 5.0), (600.0, 200.0, 1000.0), (1.2, 0.3, 2.1),
@@ -80,7 +81,18 @@ def empty() -> PortfolioResult:
 # ------------------------------------------------------------------------------------------ overview
 def test_overview_counts_reports_and_significant_effects(result, shown):
     portfolio_views.portfolio_overview(result)
-    assert shown == ["4 campaign report(s); 2 with an incremental revenue effect whose 95% interval excludes zero."]
+    assert shown == ["4 campaign report(s); 2 whose verdict's 95% interval excludes zero (1 randomized, "
+                     "1 no trust level)."]
+
+
+def test_overview_says_an_indicative_verdict_is_not_an_effect(shown):
+    summaries = three_campaigns_and_one_without_results()
+    summaries[2] = summary("c3", "c3", "mailer", "holdout", (3.0, 1.0, 5.0), (600.0, 200.0, 1000.0),
+                           (1.2, 0.3, 2.1), trust="indicative")
+    portfolio_views.portfolio_overview(make_result(summaries))
+    assert shown == ["4 campaign report(s); 2 whose verdict's 95% interval excludes zero (1 randomized, "
+                     "1 indicative). An indicative verdict is a difference between the groups, not shown to be "
+                     "the campaign's doing."]
 
 
 def test_overview_without_reports_says_how_to_make_them(empty, shown):

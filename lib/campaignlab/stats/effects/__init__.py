@@ -37,11 +37,13 @@ from campaignlab.stats.effects.roi import (  # noqa: F401
     compute_roi,
 )
 from campaignlab.stats.effects.rules import (  # noqa: F401
+    PERMUTATION_MAX_CUSTOMERS,
     allows_adjustment,
     compute_adjustment_check,
     compute_difference_skewness,
     few_events_warning,
     needs_exact_test,
+    uses_large_sample_test,
 )
 from campaignlab.stats.effects.two_groups import (  # noqa: F401
     PERMUTATION_RESAMPLES,
@@ -67,5 +69,6 @@ __all__ = [
     "compute_srm",
     "compute_winsorized",
     "few_events_warning",
+    "uses_large_sample_test",
     "needs_exact_test",
 ]

@@ -10,7 +10,7 @@ import statsmodels.api as sm
 
 from campaignlab.formatting import require_columns
 from campaignlab.stats.effects._common import _NAN, _result
-from campaignlab.stats.effects.rules import compute_adjustment_check, few_events_warning
+from campaignlab.stats.effects.rules import PERMUTATION_MAX_CUSTOMERS, compute_adjustment_check, few_events_warning
 from campaignlab.stats.effects.two_groups import compute_mean_effect, compute_proportion_effect
 
 
@@ -265,7 +265,9 @@ def compute_randomized_effect(
     (smaller arm of at least 100, at least 10 expected events, a difference in means that is
     not too skewed); otherwise the unadjusted test that keeps its level at any size: the score
     or Fisher exact test for a 0/1 outcome (:func:`compute_proportion_effect`), the permutation
-    test for a mean (:func:`compute_mean_effect`).
+    test for a mean (:func:`compute_mean_effect`); above 10,000 customers, where a normal
+    interval is trusted, the permutation test's large-sample form, Student's pooled-variance
+    t-test (:func:`campaignlab.stats.effects.uses_large_sample_test`).
 
     Parameters
     ----------
@@ -311,7 +313,12 @@ def compute_randomized_effect(
         row = compute_proportion_effect(int(y[t == 1].sum()), int((t == 1).sum()), int(y[t == 0].sum()),
                                         int((t == 0).sum()), metric=metric, alpha=alpha)
     else:
-        row = compute_mean_effect(y[t == 1], y[t == 0], metric=metric, alpha=alpha)
+        large = check["allowed"] and y.size > PERMUTATION_MAX_CUSTOMERS
+        row = compute_mean_effect(y[t == 1], y[t == 0], metric=metric, alpha=alpha,
+                                  method="pooled" if large else "permutation")
+        if large:
+            row["method"] += (f": the permutation test's large-sample form ({y.size:,} customers, above "
+                              f"{PERMUTATION_MAX_CUSTOMERS:,})")
     row["method_reason"] = check["reason"] if covariates else "unadjusted: no covariates"
     return row
 

@@ -31,6 +31,15 @@ Regression adjustment (Lin 2013)
 
     All three are computed from the pooled outcomes, which do not depend on who was treated,
     so choosing the test this way does not bias its level.
+Large-sample form of the permutation test
+    An unadjusted difference in means is tested by permutation (exact at any size) up to
+    ``PERMUTATION_MAX_CUSTOMERS`` (10,000) customers in the two groups, where its 9,999
+    resamples take one to three seconds. Above that, and only where the three conditions above hold
+    (the same conditions under which a normal interval is trusted), it is tested by Student's
+    pooled-variance t-test: the normal limit of the permutation distribution, whose variance
+    under no effect is the pooled one (Hajek 1961's combinatorial central limit theorem).
+    ``benchmarks/calibration.py`` measures its level in the large cells; a permutation test
+    over a million customers would take minutes per metric and segment.
 """
 
 from __future__ import annotations
@@ -43,6 +52,7 @@ FEW_EVENTS = 10
 MIN_ADJUSTED_ARM = 100
 MIN_EXPECTED_EVENTS = 10
 MAX_DIFFERENCE_SKEWNESS = 0.2
+PERMUTATION_MAX_CUSTOMERS = 10_000
 
 
 def needs_exact_test(n_treat, n_control, events):
@@ -134,6 +144,22 @@ def allows_adjustment(n_treat, n_control, expected_events, skewness):
     with np.errstate(invalid="ignore", divide="ignore"):
         skew = compute_difference_skewness(skewness, n_t, n_c)
     out = (np.minimum(n_t, n_c) >= MIN_ADJUSTED_ARM) & (e >= MIN_EXPECTED_EVENTS) & (skew <= MAX_DIFFERENCE_SKEWNESS)
+    return bool(out) if out.ndim == 0 else out
+
+
+def uses_large_sample_test(n_treat, n_control, expected_events, skewness):
+    """True where a difference in means is tested by the permutation test's large-sample form.
+
+    Above ``PERMUTATION_MAX_CUSTOMERS`` customers in the two groups, where
+    :func:`allows_adjustment` holds (the rule in the module docstring).
+
+    Examples
+    --------
+    >>> bool(uses_large_sample_test(90_000, 10_000, 500.0, 3.0)), bool(uses_large_sample_test(900, 100, 60.0, 3.0))
+    (True, False)
+    """
+    n_t, n_c = (np.asarray(v, dtype=float) for v in (n_treat, n_control))
+    out = (n_t + n_c > PERMUTATION_MAX_CUSTOMERS) & np.asarray(allows_adjustment(n_t, n_c, expected_events, skewness))
     return bool(out) if out.ndim == 0 else out
 
 

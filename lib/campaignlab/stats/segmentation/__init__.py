@@ -47,7 +47,6 @@ from campaignlab.stats.segmentation.snapshot import (  # noqa: F401
 from campaignlab.stats.segmentation.tags import (  # noqa: F401
     TagDimensions,
     _is_text,
-    _tag_value,
     compute_response_history,
     compute_tag_dimensions,
 )
