@@ -663,6 +663,24 @@ def test_migration_matrix_has_all_categories():
     assert m.to_numpy().sum() == 5
 
 
+def test_migration_counts_equal_pandas_crosstab():
+    # compute_migration counts pairs with one bincount; pandas' crosstab of the aligned labels is the reference
+    rng = np.random.default_rng(5)
+    labels = np.array(["high", "mid", "low"], dtype=object)
+    before = pd.Series(rng.choice(labels, 500), index=pd.Index([f"c{i}" for i in range(500)], dtype="str"))
+    after = pd.Series(rng.choice(labels, 450), index=pd.Index([f"c{i}" for i in range(50, 500)], dtype="str"))
+    after.iloc[:30] = None  # a customer without a segment later counts as absent too
+    m = seg.compute_migration(before, after, order=["high", "mid", "low"])
+    ids = before.index.union(after.index)
+    b = before.reindex(ids).astype(object).fillna("absent")
+    a = after.reindex(ids).astype(object).fillna("absent")
+    cats = ["high", "mid", "low", "absent"]
+    ref = pd.crosstab(pd.Categorical(b, categories=cats), pd.Categorical(a, categories=cats), dropna=False)
+    assert m.to_numpy().tolist() == ref.reindex(index=cats, columns=cats, fill_value=0).to_numpy().tolist()
+    same = seg.compute_migration(before, before.rename(None), order=["high", "mid", "low"])
+    assert np.trace(same.to_numpy()) == 500 and "absent" not in same.index
+
+
 def test_migration_rejects_labels_outside_order():
     with pytest.raises(ValueError, match=r"\['typo'\] are not in order"):
         seg.compute_migration(pd.Series({"a": "typo"}), pd.Series({"a": "x"}), order=["x"])
