@@ -80,6 +80,17 @@ def kernel_environment() -> Iterator[None]:
             os.environ.pop(name, None)
 
 
+def execute(notebook: Path, target: Path, parameters: dict[str, str], *, root: Path) -> None:
+    """Run one notebook with papermill as every run does: the project's kernel, started from the project folder in
+    :func:`kernel_environment`, its log lines silenced (:data:`KERNEL_ARGS`), no progress bar or cell output on the
+    terminal. Raises what papermill raises."""
+    import papermill as pm
+
+    with kernel_environment():
+        pm.execute_notebook(str(notebook), str(target), parameters=parameters, kernel_name=KERNEL_NAME,
+                            cwd=str(root), progress_bar=False, log_output=False, extra_arguments=list(KERNEL_ARGS))
+
+
 class RunFailed(RuntimeError):
     """A notebook failed; the message names the notebook, the cell and where the failed notebook is kept."""
 
@@ -247,8 +258,6 @@ def _start_run(outputs_dir: Path, cid: str, say: Callable[[str], None]) -> iorw.
 
 def _run_locked(params_path: Path, params: Any, root: Path, outputs_dir: Path, notebooks: Sequence[str] | None,
                 say: Callable[[str], None]) -> RunResult:
-    import papermill as pm
-
     cid = params.id
     stamp = _stamp()
     staging = outputs_dir / "_staging" / f"{cid}-{stamp}-pid{os.getpid()}"
@@ -270,13 +279,7 @@ def _run_locked(params_path: Path, params: Any, root: Path, outputs_dir: Path, n
             say(f"[{cid}] {nb.stem} ...")
             t0 = time.perf_counter()
             try:
-                with kernel_environment():
-                    pm.execute_notebook(
-                        str(nb), str(out_nb),
-                        parameters={"params_path": str(params_path), "run_dir": str(staging)},
-                        kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False, log_output=False,
-                        extra_arguments=list(KERNEL_ARGS),
-                    )
+                execute(nb, out_nb, {"params_path": str(params_path), "run_dir": str(staging)}, root=root)
             except Exception as exc:
                 if isinstance(exc, OSError) and exc.errno in WRITE_FAULTS:
                     raise
@@ -319,8 +322,6 @@ def run_interactive(params_path: str | Path, upto: str, *, root: Path | None = N
     RunFailed
         A notebook raised: which one, at which cell, and its error.
     """
-    import papermill as pm
-
     from campaignlab.run import interactive
 
     say = say or (lambda _msg: None)
@@ -334,9 +335,7 @@ def run_interactive(params_path: str | Path, upto: str, *, root: Path | None = N
         nb = root / "notebooks" / f"{stem}.ipynb"
         say(f"[{params.id}] {stem} ...")
         try:
-            pm.execute_notebook(str(nb), str(run_dir / nb.name),
-                                parameters={"params_path": str(params_path), "run_dir": str(run_dir)},
-                                kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False, log_output=False)
+            execute(nb, run_dir / nb.name, {"params_path": str(params_path), "run_dir": str(run_dir)}, root=root)
         except Exception as exc:
             if isinstance(exc, OSError) and exc.errno in WRITE_FAULTS:
                 raise
@@ -464,7 +463,6 @@ def remove_stale_staging(outputs_dir: Path, *, now: float | None = None) -> list
 
 def build_portfolio(root: Path, outputs_dir: Path, progress: Callable[[str], None] = say) -> Path:
     """Execute 06_portfolio over every published report, then write ``outputs/index.html``."""
-    import papermill as pm
 
     from campaignlab.run.index import write_index
     from campaignlab.steps.portfolio import PORTFOLIO_DIR, PORTFOLIO_HTML
@@ -476,10 +474,7 @@ def build_portfolio(root: Path, outputs_dir: Path, progress: Callable[[str], Non
         staging.mkdir(parents=True)
         out_nb = staging / nb.name
         try:
-            with kernel_environment():
-                pm.execute_notebook(str(nb), str(out_nb), parameters={"outputs_dir": str(outputs_dir)},
-                                    kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False,
-                                    extra_arguments=list(KERNEL_ARGS))
+            execute(nb, out_nb, {"outputs_dir": str(outputs_dir)}, root=root)
         except Exception as exc:
             where, what = _pe_message(exc)
             failed = outputs_dir / "_failed" / f"portfolio-{_stamp()}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from campaignlab.run import runner
 
@@ -17,3 +18,22 @@ def test_kernels_get_one_thread_and_the_runner_keeps_its_environment(monkeypatch
     assert "OPENBLAS_NUM_THREADS" not in os.environ and "MKL_NUM_THREADS" not in os.environ
     assert os.environ["OMP_NUM_THREADS"] == "3"
 
+
+
+def test_every_notebook_the_runner_starts_gets_the_kernel_settings(monkeypatch, tmp_path):
+    # runs, the portfolio and Lab's interactive builds all go through runner.execute: one thread, silenced logs
+    import papermill
+
+    calls = []
+
+    def fake(notebook, target, **kwargs):
+        calls.append({"threads": os.environ.get("OPENBLAS_NUM_THREADS"), **kwargs})
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setattr(papermill, "execute_notebook", fake)
+    runner.execute(tmp_path / "a.ipynb", tmp_path / "b.ipynb", {"run_dir": "x"}, root=tmp_path)
+    assert calls == [{"threads": "1", "parameters": {"run_dir": "x"}, "kernel_name": runner.KERNEL_NAME,
+                      "cwd": str(tmp_path), "progress_bar": False, "log_output": False,
+                      "extra_arguments": list(runner.KERNEL_ARGS)}]
+    source = Path(runner.__file__).read_text(encoding="utf-8")
+    assert source.count("pm.execute_notebook(") == 1  # no other path starts a kernel its own way
