@@ -91,6 +91,9 @@ GLOSSARY = {
                            "(heteroskedasticity-consistent).",
     "CUPED": "Variance reduction with pre-period spend as a covariate: the same effect, a narrower interval.",
     "Welch t-test": "Comparison of two means without assuming equal spreads.",
+    "Student t-test": "Comparison of two means with one pooled variance; over more than 10,000 customers, where a "
+                      "normal interval is trusted, the large-sample form of the permutation test, which it "
+                      "approaches there.",
     "permutation test": "A test that reshuffles the group labels many times to see how often a difference this "
                         "large arises by chance; valid at any group size.",
     "Fisher exact test": "An exact test of two proportions for small counts.",
@@ -163,11 +166,12 @@ TERM_PATTERNS = {
     "lifecycle stage": r"\blifecycle\b",
     "HC2 standard errors": r"\bHC2\b",
     "Welch t-test": r"\bWelch\b",
+    "Student t-test": r"\bStudent\b|pooled[- ]variance",
     "Fisher exact test": r"Fisher exact",
     "Kaplan-Meier curve": r"Kaplan-Meier",
     "log-rank test": r"log-rank",
     "difference-in-differences": r"difference-in-differences",
-    "pooled effect": r"\bpooled\b",
+    "pooled effect": r"\bpooled\b(?![- ]variance)",
     "segment migration": r"\bmigration\b",
     "lifetime value": r"lifetime value|\bCLV\b",
     "standard error (SE)": r"\bSE\b|standard error",
