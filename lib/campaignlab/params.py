@@ -96,7 +96,8 @@ class TargetingConfig(_Model):
 
     folds: int = Field(default=5, ge=2, le=20, description="K of the K-fold cross-fitting of the uplift model.")
     bootstrap: int = Field(default=200, ge=50, le=5000, description="Bootstrap draws behind the Qini and policy "
-                                                                   "intervals.")
+                                                                   "intervals and each fold's standard error in "
+                                                                   "the test of a targetable difference.")
     min_per_arm: int = Field(default=200, ge=10, description="Fewest customers per arm (treated, control) for an "
                                                             "uplift model; smaller tests say targeting is not available.")
     seed: int = Field(default=1, description="Seed of the folds, the boosted trees and the bootstrap.")

@@ -9,15 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from campaignlab.formatting import money_format
-from campaignlab.plots.theme import axes_or_new
-
-
-def _money_axis(ax, currency: str | None) -> None:
-    from matplotlib.ticker import FuncFormatter
-
-    fmt = money_format(currency, 0)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt(v)))
+from campaignlab.plots.theme import axes_or_new, format_money_axis
 
 
 def plot_policy_curve(policy: pd.DataFrame, *, currency: str | None = None, recommended: float | None = None,
@@ -44,7 +36,7 @@ def plot_policy_curve(policy: pd.DataFrame, *, currency: str | None = None, reco
     ax.axhline(0, color="black", lw=0.8)
     if recommended is not None:
         ax.axvline(100 * recommended, color="#2e7d32", ls="--", lw=1.2, label=f"recommended: top {recommended:.0%}")
-    _money_axis(ax, currency)
+    format_money_axis(ax, "y", currency)
     ax.set_xlabel("customers targeted, highest predicted uplift first (% of the test)")
     ax.set_ylabel("campaign window, 95% CI")
     ax.set_title("Who to target next time: the policy curve")

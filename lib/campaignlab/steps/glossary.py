@@ -135,6 +135,11 @@ GLOSSARY = {
     "Qini curve and AUUC": "The Qini curve adds up the observed extra revenue (treated minus control) as more "
                            "customers are targeted in order of predicted uplift; AUUC is the area under it. A model "
                            "worth using lies above the straight line of random targeting.",
+    "sequential cross-fitting": "How the report decides whether an uplift model ranks customers better than chance: "
+                                "customers are split into folds, each fold is scored by models fitted only on the "
+                                "folds before it, and the folds' Qini excesses over random targeting are averaged "
+                                "with a 95% interval (Wager 2024). Ordinary cross-fitting cannot be averaged this "
+                                "way, because each fold's model saw the other folds.",
     "CSV": "Comma-separated values: a plain-text table that spreadsheets and CRMs open.",
 }
 
@@ -147,6 +152,7 @@ def as_markdown(terms=None) -> str:
 TERM_PATTERNS = {
     "uplift (predicted)": r"predicted uplift",
     "Qini curve and AUUC": r"\bQini\b|\bAUUC\b",
+    "sequential cross-fitting": r"sequential cross-fitting",
     "CSV": r"\bCSV\b",
     "q-value": r"\bq-values?\b|\bq = ",
     "Benjamini-Hochberg (BH)": r"Benjamini-Hochberg|\bBH\b",

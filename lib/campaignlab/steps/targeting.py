@@ -4,7 +4,8 @@
 customers of a randomized holdout test (all treated arms against the control arm, as the verdict), evaluates it on
 out-of-fold predictions (Qini curve and AUUC against random targeting, deciles, a policy table with the campaign's
 economics) and recommends a share of customers to target, or falls back to the verdict when the model found no
-targetable difference. Matched (observational) designs, small tests and tests with nothing to predict from get a
+targetable difference (decided by sequential cross-fitting, which keeps its level where the pooled out-of-fold curve
+does not: :func:`campaignlab.stats.uplift.sequential_qini_test`). Matched (observational) designs, small tests and tests with nothing to predict from get a
 :class:`~campaignlab.formatting.NotAvailable` reason instead. ``write`` stores the ``targeting`` section of
 summary.json and the per-customer scores that ``campaignlab export-targets --uplift`` reads.
 """
@@ -23,6 +24,7 @@ from campaignlab.formatting import NotAvailable, escape_text, format_ci, money_f
 from campaignlab.stats import response as rstats
 from campaignlab.stats import uplift
 from campaignlab.steps.display import describe_result, show_markdown
+from campaignlab.steps.response import campaign_costs
 
 if TYPE_CHECKING:
     from campaignlab.run.session import Run
@@ -46,7 +48,9 @@ class TargetingResult:
     customers : int
         Customers in the randomized test (treated arms and control).
     qini : dict
-        AUUC with its bootstrap interval, random targeting's AUUC and the difference (``excess``) with its interval.
+        AUUC with its bootstrap interval (predictions held fixed), random targeting's AUUC and the difference
+        (``excess``); ``test``: the sequential cross-fitting test of a targetable difference
+        (:func:`campaignlab.stats.uplift.sequential_qini_test`), which the recommendation follows.
     qini_curve, deciles, policy : pandas.DataFrame
         The Qini curve, the observed uplift per decile of predicted uplift, and the policy table (per share targeted:
         incremental revenue and net profit with intervals).
@@ -54,6 +58,9 @@ class TargetingResult:
         ``{share, kind}`` from :func:`campaignlab.stats.uplift.choose_share`.
     drivers : list of dict
         The attributes that set the highest predicted uplift apart, each with its ``sentence``.
+    segments : dict
+        The leaves of a shallow tree on the predicted uplift, in plain words (``leaves``, ``r2``; see
+        :func:`campaignlab.stats.uplift.compute_uplift_segments`).
     scores : pandas.DataFrame
         ``customer_id`` and ``predicted_uplift`` (out of fold); holds customer ids, written for the export only.
     currency, costs_missing, verdict : str or None, list of str, dict
@@ -71,6 +78,7 @@ class TargetingResult:
     policy: pd.DataFrame = field(default_factory=pd.DataFrame)
     recommended: dict[str, Any] = field(default_factory=dict)
     drivers: list[dict] = field(default_factory=list)
+    segments: dict[str, Any] = field(default_factory=dict)
     scores: pd.DataFrame = field(default_factory=pd.DataFrame)
     currency: str | None = None
     costs_missing: list[str] = field(default_factory=list)
@@ -125,37 +133,24 @@ def analyse(run: Run, result) -> TargetingResult:
     X, categorical = uplift.feature_matrix(frame, features)
     y = frame[rstats.OUTCOME_OF["revenue_per_customer"]].to_numpy(dtype=float, na_value=0.0)
     t = (frame["group"] != result.control).to_numpy().astype(int)
-    model = uplift.CrossFitUplift(folds=cfg.folds, seed=cfg.seed).fit(X, y, t, categorical=categorical)
-    score = model.uplift_
-    evidence = uplift.evaluate_uplift(y, t, score, n_boot=cfg.bootstrap, seed=cfg.seed,
-                                      alpha=run.params.response.alpha)
-    costs, missing = _costs(run)
+    model = uplift.CrossFitUplift(folds=cfg.folds, seed=cfg.seed, sequential=True).fit(X, y, t,
+                                                                                       categorical=categorical)
+    score, alpha = model.uplift_, run.params.response.alpha
+    evidence = uplift.evaluate_uplift(y, t, score, n_boot=cfg.bootstrap, seed=cfg.seed, alpha=alpha)
+    test = uplift.sequential_qini_test(y, t, model.fold_, model.sequential_uplift_, n_boot=cfg.bootstrap,
+                                       seed=cfg.seed, alpha=alpha)
+    costs, missing = campaign_costs(run)
     policy = _add_money(evidence.policy, frame, t, score, econ, costs)
     drivers = uplift.compute_drivers(frame, features, score)
     for d in drivers:
         d["sentence"] = _driver_sentence(d)
     return TargetingResult(
-        model=MODEL, features=features, folds=cfg.folds, customers=len(frame), qini=evidence.qini,
-        qini_curve=evidence.qini_curve, deciles=uplift.compute_deciles(y, t, score, alpha=run.params.response.alpha),
-        policy=policy, recommended=uplift.choose_share(policy, evidence.qini), drivers=drivers,
+        model=MODEL, features=features, folds=cfg.folds, customers=len(frame), qini={**evidence.qini, "test": test},
+        qini_curve=evidence.qini_curve, deciles=uplift.compute_deciles(y, t, score, alpha=alpha),
+        policy=policy, recommended=uplift.choose_share(policy, test["targetable"]), drivers=drivers,
+        segments=uplift.compute_uplift_segments(frame, features, score),
         scores=pd.DataFrame({"customer_id": frame["customer_id"].astype(str), "predicted_uplift": score}),
         currency=econ.currency, costs_missing=missing, verdict=result.verdict)
-
-
-def _costs(run: Run) -> tuple[dict[str, float], list[str]]:
-    """Cost per contact and fixed cost as the response step takes them (params, else the campaigns table)."""
-    econ = run.params.economics
-
-    def campaign_value(key: str) -> float:
-        value = run.campaign.get(key)
-        return float(value) if value is not None and not pd.isna(value) else 0.0
-
-    cpc = econ.cost_per_contact if econ.cost_per_contact is not None else campaign_value("cost_per_contact")
-    fixed = econ.fixed_cost if econ.fixed_cost is not None else campaign_value("fixed_cost")
-    missing = [text for value, text in (
-        (cpc, "no cost per contact given (set economics.cost_per_contact)"),
-        (fixed, "no fixed cost given (set economics.fixed_cost)")) if not value]
-    return {"cost_per_contact": float(cpc), "fixed_cost": float(fixed)}, missing
 
 
 def _add_money(policy: pd.DataFrame, frame: pd.DataFrame, t: np.ndarray, score: np.ndarray, econ,
@@ -199,14 +194,17 @@ def compose_recommendation(section: dict, currency: str | None = None) -> str:
         return str(section["not_available"])
     money = money_format(currency, 0)
     q, rec = section["qini"], section.get("recommendation") or {}
+    test = q.get("test") or {}
     qtext = (f"Qini AUUC {format_ci(q['auuc'], q['ci_low'], q['ci_high'], fmt='{:,.2f}'.format)} against "
              f"{q['random_auuc']:,.2f} for random targeting (revenue per customer; "
              f"{section['folds']}-fold cross-fitted {section['model'].split(' (')[0]})")
+    ttext = (f"tested fold by fold on customers its models had not seen (sequential cross-fitting, Wager 2024), "
+             f"its Qini excess over random targeting is "
+             f"{format_ci(test.get('excess'), test.get('ci_low'), test.get('ci_high'), fmt='{:+,.2f}'.format)}")
     if rec.get("kind") == "no_difference":
-        return (f"The uplift model found no targetable difference between customers: the {qtext} does not beat "
-                f"random targeting (the difference's 95% interval, {q['excess_ci_low']:,.2f} to "
-                f"{q['excess_ci_high']:,.2f}, {'lies below 0' if q['excess_ci_high'] < 0 else 'covers 0'}). "
-                f"There is nothing to target beyond the verdict: "
+        where = "lies below 0" if (test.get("ci_high") or 0) < 0 else "covers 0"
+        return (f"The uplift model found no targetable difference between customers: {ttext}, an interval that "
+                f"{where}. On the whole test, the {qtext}. There is nothing to target beyond the verdict: "
                 f"{_verdict_advice(section.get('verdict') or {})}")
     rows = {round(float(p["share"]), 2): p for p in section["policy"]}
     share = section.get("recommended_share")
@@ -217,8 +215,8 @@ def compose_recommendation(section: dict, currency: str | None = None) -> str:
     best = (f"targeting the top {share:.0%} of customers by predicted uplift gives the largest expected net profit, "
             if rec.get("kind") == "top" else "targeting everyone gives the largest expected net profit, ")
     if rec.get("kind") == "no_one" or pick is None:
-        return (f"The model ranks customers better than chance ({qtext}), but no share of customers earns a positive "
-                f"expected net profit at the campaign's costs: target no one with this offer.{cost_note}")
+        return (f"The model ranks customers better than chance ({ttext}; {qtext}), but no share of customers earns "
+                f"a positive expected net profit at the campaign's costs: target no one with this offer.{cost_note}")
     all_ = rows.get(1.0) or pick
     return (f"Because the holdout was randomized, these are effects of the campaign: {best}"
             f"{money(pick['net_profit'])} (95% CI {money(pick['net_ci_low'])} to {money(pick['net_ci_high'])}), "
@@ -226,7 +224,7 @@ def compose_recommendation(section: dict, currency: str | None = None) -> str:
             f"{money(pick['ci_high'])}) on {int(pick['customers']):,} of the test's {section['customers']:,} "
             f"customers; targeting everyone gives incremental revenue of {money(all_['incremental_revenue'])} "
             f"(95% CI {money(all_['ci_low'])} to {money(all_['ci_high'])}). The model ranks customers better than "
-            f"chance: {qtext}.{cost_note}")
+            f"chance: {ttext}; on the whole test, the {qtext}.{cost_note}")
 
 
 def _verdict_advice(verdict: dict) -> str:
@@ -250,6 +248,7 @@ def section_of(result: TargetingResult) -> dict[str, Any]:
         "qini": result.qini, "deciles": rstats.records(result.deciles), "policy": rstats.records(result.policy[cols]),
         "recommended_share": result.recommended.get("share"), "recommendation": result.recommended,
         "drivers": [{k: d[k] for k in ("feature", "level", "top", "rest", "sentence")} for d in result.drivers],
+        "segments": result.segments,
         "costs_missing": result.costs_missing, "currency": result.currency,
         "verdict": {k: result.verdict.get(k) for k in ("estimate", "ci_low", "ci_high", "trust")},
     }
@@ -294,9 +293,15 @@ def show_evidence(result: TargetingResult):
     tplots.plot_uplift_deciles(result.deciles, ax=axes[1])
     fig.tight_layout()
     plt.show()
-    q = result.qini
-    show_markdown(f"Method: {q['method']}. The deciles are observed treated-minus-control differences in revenue "
-                  "per customer (Welch 95% intervals) among customers ranked by a model that did not see them.")
+    q, test = result.qini, result.qini["test"]
+    folds = "; ".join(f"fold {f['fold']} (models fitted on {f['trained_on']:,} customers): {f['excess']:+,.2f} "
+                      f"(SE {f['se']:,.2f})" for f in test["folds"])
+    show_markdown(f"Curve: {q['method']}; it shows the ranking but its band is too narrow to decide whether the "
+                  f"model beats random targeting. The decision: {test['method']}. Qini excess per fold: {folds}; "
+                  f"mean {format_ci(test['excess'], test['ci_low'], test['ci_high'], fmt='{:+,.2f}'.format)}, "
+                  f"one-sided p = {test['p_value']:.3f}. The deciles are observed treated-minus-control differences "
+                  "in revenue per customer (Welch 95% intervals) among customers ranked by a model that did not see "
+                  "them.")
     return result.deciles[["decile", "customers", "treated", "control", "predicted_uplift", "observed_uplift",
                            "ci_low", "ci_high"]].round(2)
 
@@ -312,6 +317,17 @@ def show_drivers(result: TargetingResult) -> None:
               "respond more. " if result.recommended.get("kind") == "no_difference" else "")
     show_markdown(caveat + "What sets the customers with the highest predicted uplift apart (a description of the "
                   "model's ranking, strongest first): " + "; ".join(d["sentence"] for d in result.drivers) + ".")
+    if result.segments.get("leaves"):
+        show_markdown(segments_sentence(result.segments))
+
+
+def segments_sentence(segments: dict) -> str:
+    """The shallow tree's leaves in plain words, highest predicted uplift first."""
+    leaves = "; ".join(f"{escape_text(leaf['rule'])}: {leaf['predicted_uplift']:+,.2f} per customer "
+                       f"({leaf['share']:.0%} of customers)" for leaf in segments["leaves"])
+    return (f"The same ranking in a few plain rules (a regression tree of depth 2 fitted to the predicted uplift; "
+            f"the rules account for {segments['r2']:.0%} of its spread), with the predicted revenue uplift per "
+            f"customer: {leaves}.")
 
 
 # ------------------------------------------------------------------------------------------ files

@@ -64,3 +64,18 @@ def test_the_verdict_pools_the_arms_and_lists_each(two_arm_result):
     low = min(a["estimate"] for a in v["arms"])
     high = max(a["estimate"] for a in v["arms"])
     assert low <= v["estimate"] <= high
+
+
+@pytest.mark.parametrize("economics, campaign, costs, missing", [
+    ({"cost_per_contact": 0.4, "fixed_cost": None}, {"fixed_cost": 250.0}, (0.4, 250.0), []),
+    ({"cost_per_contact": None, "fixed_cost": None}, {"cost_per_contact": float("nan")}, (0.0, 0.0),
+     ["cost per contact", "fixed cost"]),
+])
+def test_campaign_costs_come_from_params_then_the_campaigns_table(economics, campaign, costs, missing):
+    from types import SimpleNamespace
+
+    run = SimpleNamespace(params=SimpleNamespace(economics=SimpleNamespace(**economics)), campaign=campaign)
+    got, said = response.campaign_costs(run)
+    assert (got["cost_per_contact"], got["fixed_cost"]) == costs
+    assert [s.split(" given")[0].removeprefix("no ") for s in said] == missing
+    assert all("set economics." in s for s in said)

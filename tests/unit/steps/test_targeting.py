@@ -45,17 +45,22 @@ def test_planted_effect_recommends_the_responding_share_and_exports_it(tmp_path,
     # Only region North (30% of customers) responds: its order rate doubles in the window.
     params = _shop(tmp_path / "shop", lift_by={"region": {"North": 1.0}})
     run, result, t = _analyse(params, tmp_path / "run")
-    assert t.not_available is None and t.qini["excess_ci_low"] > 0
+    assert t.not_available is None and t.qini["test"]["targetable"] and t.qini["test"]["ci_low"] > 0
     policy = t.policy.set_index("share")
     assert policy.loc[0.3, "incremental_revenue"] > 0.7 * policy["incremental_revenue"].max()
     assert t.recommended["kind"] == "top" and 0.2 <= t.recommended["share"] <= 0.4
     assert any(d["feature"] == "region" and d["level"] == "North" for d in t.drivers)
+    assert t.segments["leaves"][0]["rule"].startswith("region is North")
+    assert t.costs_missing == result.roi["costs_missing"]  # one source of the campaign's costs
     section = targeting.write(run, t)
     said = capture_markdown(targeting)
     targeting.show_targeting(t)
     assert said[0].startswith("Because the holdout was randomized") and "EUR" in said[0] and "95% CI" in said[0]
     paragraph = next(p for p in compose_executive_summary(run.summary()) if p.startswith("**Who to target"))
     assert f"top {section['recommended_share']:.0%}" in paragraph
+    assert "sequential cross-fitting, Wager 2024" in paragraph and section["qini"]["test"]["targetable"] is True
+    targeting.show_drivers(t)
+    assert said[-1].startswith("The same ranking in a few plain rules") and "region is North" in said[-1]
     assert main(["export-targets", str(params), "--run", str(tmp_path / "run"), "--uplift", "--share", "0.3",
                  "--holdout-share", "0.1"]) == 0
     exported = pd.read_csv(tmp_path / "run" / "targets" / "uplift_top_30pct.csv", dtype=str)
@@ -67,7 +72,8 @@ def test_planted_effect_recommends_the_responding_share_and_exports_it(tmp_path,
 @pytest.mark.slow
 def test_homogeneous_null_effect_says_there_is_nothing_to_target(tmp_path, capture_markdown):
     # No customer responds (a homogeneous, zero effect). The call "a targetable difference" is a one-sided 2.5% test
-    # of the Qini excess: benchmarks/uplift_null_rate.py measures how often it fires on such data.
+    # of the Qini excess by sequential cross-fitting: benchmarks/uplift_null_rate.py measures how often it fires on
+    # such data.
     params = _shop(tmp_path / "shop", n=3000, seed=sum(map(ord, "homogeneous")))
     run, result, t = _analyse(params, tmp_path / "run")
     assert t.recommended == {"share": None, "kind": "no_difference"}
@@ -75,6 +81,7 @@ def test_homogeneous_null_effect_says_there_is_nothing_to_target(tmp_path, captu
     targeting.show_targeting(t)
     targeting.show_drivers(t)
     assert "nothing to target beyond the verdict" in said[0] and "covers 0" in said[0]
+    assert "sequential cross-fitting, Wager 2024" in said[0] and not t.qini["test"]["targetable"]
     assert said[1].startswith("The ranking did not beat random targeting")
 
 
@@ -132,7 +139,7 @@ def test_a_test_with_nothing_to_predict_from_is_not_available():
 @pytest.mark.parametrize("low, high, said", [(-0.83, -0.05, "lies below 0"), (-0.5, 0.7, "covers 0")])
 def test_no_difference_sentence_says_where_the_interval_lies(low, high, said):
     section = {"qini": {"auuc": 0.88, "ci_low": -0.05, "ci_high": 1.74, "random_auuc": 1.32,
-                        "excess_ci_low": low, "excess_ci_high": high},
+                        "test": {"excess": (low + high) / 2, "ci_low": low, "ci_high": high}},
                "folds": 5, "model": "T-learner (x)", "recommendation": {"kind": "no_difference"}, "verdict": {}}
     text = targeting.compose_recommendation(section)
-    assert f"{low:,.2f} to {high:,.2f}, {said})" in text
+    assert f"(95% CI {low:+,.2f} to {high:+,.2f}), an interval that {said}." in text

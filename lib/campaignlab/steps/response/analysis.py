@@ -309,8 +309,8 @@ def _add_economics(run: Run, result: ResponseResult, pooled: dict | None) -> Non
     """Money over the verdict's window: incremental revenue, margin and ROI per arm and in total (sum over arms)."""
     p, cfg, frame, control = run.params, run.params.response, result.frame, result.control
     econ = p.economics
-    cpc = econ.cost_per_contact if econ.cost_per_contact is not None else _campaign_value(run, "cost_per_contact")
-    fixed = econ.fixed_cost if econ.fixed_cost is not None else _campaign_value(run, "fixed_cost")
+    costs, missing = campaign_costs(run)
+    cpc, fixed = costs["cost_per_contact"], costs["fixed_cost"]
     treated_groups = sorted(set(frame["group"]) - {control})
     n_treated = int(frame["group"].isin(treated_groups).sum())
     by_arm = []
@@ -335,9 +335,7 @@ def _add_economics(run: Run, result: ResponseResult, pooled: dict | None) -> Non
     result.roi["arms"] = by_arm if len(by_arm) > 1 else []
     result.roi["window"] = "campaign window"
     result.roi["currency"] = econ.currency
-    result.roi["costs_missing"] = [text for value, text in (
-        (cpc, "no cost per contact given: set economics.cost_per_contact (or campaigns.cost_per_contact)"),
-        (fixed, "no fixed cost given: set economics.fixed_cost (or campaigns.fixed_cost)")) if not value]
+    result.roi["costs_missing"] = missing
     plan = response.compute_planning(frame, treated_groups=treated_groups, control=control,
                                      observed_lift=pooled.get("estimate", float("nan")), alpha=cfg.alpha,
                                      power=cfg.power)
@@ -438,9 +436,16 @@ def _not_estimable(run: Run, table: pd.DataFrame, design: str, reason: str) -> R
     return result
 
 
-def _campaign_value(run: Run, key: str) -> float:
-    value = run.campaign.get(key)
-    return float(value) if value is not None and not pd.isna(value) else 0.0
+def campaign_costs(run: Run) -> tuple[dict[str, float], list[str]]:
+    """Cost per contact and fixed cost (params' economics, else the campaigns table, else 0) and those not given."""
+    def given(key: str) -> float:
+        value = getattr(run.params.economics, key)
+        value = run.campaign.get(key) if value is None else value
+        return float(value) if value is not None and not pd.isna(value) else 0.0
+
+    costs = {key: given(key) for key in ("cost_per_contact", "fixed_cost")}
+    return costs, [f"no {key.replace('_', ' ')} given: set economics.{key} (or campaigns.{key})"
+                   for key, value in costs.items() if not value]
 
 
 def _post_effects(frame: pd.DataFrame, covariates: list[str], cfg, run: Run,
