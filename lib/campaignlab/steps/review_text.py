@@ -56,6 +56,16 @@ def headline_effect(summary: dict, metric: str = "revenue_per_customer") -> dict
     return None
 
 
+def _sample_text(summary: dict[str, Any]) -> str:
+    """A sentence for 'What ran' when the run analysed a customer sample: its counts and money are of the sample."""
+    sample = (summary.get("engine") or {}).get("sample")
+    if not sample:
+        return ""
+    return (f" The analysis is of a random sample of {int(sample['sample_size']):,} of the "
+            f"{int(sample['population']):,} customers: rates and per-customer effects hold for all of them, but "
+            "counts and money below are the sample's, not scaled up.")
+
+
 def compose_executive_summary(summary: dict) -> list[str]:
     """Plain-language paragraphs: what ran, the headline effect and its money, trust, segments, retention.
 
@@ -90,7 +100,7 @@ def compose_executive_summary(summary: dict) -> list[str]:
     paras.append(
         f"**What ran.** {escape_text(c.get('title', c.get('id', 'The campaign')))} (type {escape_text(c.get('type') or NOT_AVAILABLE)}) ran from "
         f"{c.get('start_date')} until {c.get('end_date')} (exclusive) and reached {treated:,} customers in the "
-        f"analysis. It is measured against {design_text}.")
+        f"analysis. It is measured against {design_text}." + _sample_text(summary))
     h = headline_effect(summary)
     v = r.get("verdict")
     if v:

@@ -66,6 +66,17 @@ def _verdict(estimate, ci_low, ci_high, *, design, srm_passed):
             "method": method, "trust": trust, "trust_reasons": reasons, "sentence": sentence, "arms": []}
 
 
+def test_a_sampled_run_says_in_what_ran_that_counts_and_money_are_the_samples():
+    s = summary(3.0, 1.25, 4.75)
+    s["engine"] = {"name": "duckdb", "sample": {"population": 10_000_000, "sample_size": 2_000_000, "seed": 1729,
+                                               "method": "simple random sample", "setting": "duckdb.max_customers_in_memory"}}
+    what_ran = compose_executive_summary(s)[0]
+    assert what_ran.endswith("The analysis is of a random sample of 2,000,000 of the 10,000,000 customers: rates and "
+                             "per-customer effects hold for all of them, but counts and money below are the sample's, "
+                             "not scaled up.")
+    assert compose_executive_summary(summary(3.0, 1.25, 4.75))[0].endswith("of 1,200 customers.")
+
+
 def test_positive_headline_says_raised_and_quotes_the_numbers():
     paras = compose_executive_summary(summary(3.0, 1.25, 4.75))
     assert paras[0] == ("**What ran.** Spring coupons (type email) ran from 2024-03-01 until 2024-03-29 (exclusive) "
