@@ -101,6 +101,8 @@ class TargetingConfig(_Model):
     min_per_arm: int = Field(default=200, ge=10, description="Fewest customers per arm (treated, control) for an "
                                                             "uplift model; smaller tests say targeting is not available.")
     seed: int = Field(default=1, description="Seed of the folds, the boosted trees and the bootstrap.")
+    max_training_per_arm: int = Field(default=100_000, ge=1000, description="Most customers of an arm each uplift "
+                                      "model is fitted on (a seeded sample past it); every customer is scored.")
 
 
 class RetentionConfig(_Model):

@@ -59,6 +59,23 @@ def test_every_prediction_is_out_of_fold():
     assert not np.allclose(m2.uplift_[m.fold_ == 1], m.uplift_[m.fold_ == 1])
 
 
+def test_capped_training_fits_each_model_on_a_sample_and_still_scores_everyone(monkeypatch):
+    frame, y, t = _panel(3000, planted=True)
+    X, cat = uplift.feature_matrix(frame, list(frame.columns))
+    full = uplift.CrossFitUplift(folds=4, seed=3).fit(X, y, t, categorical=cat)
+    same = uplift.CrossFitUplift(folds=4, seed=3, max_training_rows=10_000).fit(X, y, t, categorical=cat)
+    np.testing.assert_array_equal(same.uplift_, full.uplift_)  # a cap above every arm's rows changes nothing
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    sizes, fit = [], HistGradientBoostingRegressor.fit
+    monkeypatch.setattr(HistGradientBoostingRegressor, "fit", lambda self, X_, y_: sizes.append(len(y_)) or fit(self, X_, y_))
+    capped = uplift.CrossFitUplift(folds=4, seed=3, max_training_rows=500).fit(X, y, t, categorical=cat)
+    assert len(sizes) == 8 and max(sizes) == 500
+    assert np.isfinite(capped.uplift_).all() and len(capped.uplift_) == 3000
+    north = frame["region"].to_numpy() == "North"
+    assert capped.uplift_[north].mean() > capped.uplift_[~north].mean() + 10  # the planted +30 is still found
+
+
 def test_planted_effect_is_found_and_targeted():
     frame, y, t = _panel(8000, planted=True)
     model = _fit(frame, y, t)
