@@ -80,15 +80,21 @@ def analyse(outputs_dir: Path) -> PortfolioResult:
 
 
 def write(outputs_dir: str | Path, result: PortfolioResult) -> Path:
-    """Write ``<outputs>/_portfolio/portfolio.json``: ``pooled``, one entry per group of pooled campaigns.
+    """Write ``<outputs>/_portfolio/portfolio.json``: ``pooled``, one entry per group of pooled campaigns, and
+    ``not_pooled``, the campaigns left out of every pool with the reason the page gives.
 
     A text ``outputs_dir`` is resolved like the notebook's parameter (empty: the project's ``outputs/``).
 
-    Each entry has ``group``, ``method``, ``estimate``, ``ci_low``, ``ci_high``, ``i2``, ``tau2`` and ``campaigns``
-    (the pooled campaign ids); see :func:`campaignlab.stats.pooling.compute_pooled_effects`.
+    Each ``pooled`` entry has ``group``, ``method``, ``estimate``, ``ci_low``, ``ci_high``, ``i2``, ``tau2`` and
+    ``campaigns`` (the pooled campaign ids); see :func:`campaignlab.stats.pooling.compute_pooled_effects`. Each
+    ``not_pooled`` entry has ``campaign_id``, ``trust`` and ``reason``
+    (:func:`campaignlab.stats.pooling.compute_unpooled`).
     """
+    from campaignlab.stats import pooling
+
     target = resolve_outputs(outputs_dir) if isinstance(outputs_dir, str) else Path(outputs_dir)
-    return iorw.write_portfolio(target, {"pooled": records(result.pooled)})
+    unpooled = pooling.compute_unpooled(result.table) if not result.table.empty else pd.DataFrame()
+    return iorw.write_portfolio(target, {"pooled": records(result.pooled), "not_pooled": records(unpooled)})
 
 
 # ------------------------------------------------------------------------------------------ views

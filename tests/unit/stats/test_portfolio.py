@@ -201,7 +201,11 @@ def test_portfolio_write_puts_the_pooled_table_in_portfolio_json(tmp_path):
     path = pstep.write(tmp_path, result)
     assert path == tmp_path / "_portfolio" / "portfolio.json"
     written = iorw.read_json(path)
-    assert list(written) == ["pooled"] and len(written["pooled"]) == 1
+    assert list(written) == ["pooled", "not_pooled"] and len(written["pooled"]) == 1
+    unpooled = pooling.compute_unpooled(result.table)
+    assert len(unpooled) > 0 and written["not_pooled"] == [
+        {"campaign_id": c, "trust": None if pd.isna(t) else t, "reason": r}  # no trust level is written as null
+        for c, t, r in zip(unpooled["campaign_id"], unpooled["trust"], unpooled["reason"])]
     entry = written["pooled"][0]
     assert list(entry) == ["group", "method", "estimate", "ci_low", "ci_high", "i2", "tau2", "campaigns"]
     assert entry["campaigns"] == ["c1", "c2"] and "DerSimonian-Laird" in entry["method"]
