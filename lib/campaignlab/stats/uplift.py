@@ -110,6 +110,8 @@ class CrossFitUplift:
     sequential_uplift_ : numpy.ndarray
         With ``sequential``: each row's predicted uplift by the models fitted on the folds before its own
         (NaN in fold 0, which has none).
+    sampled_ : bool
+        Whether any model was fitted on a sample of its training rows (``max_training_rows``).
     n_features_in_ : int
 
     Examples
@@ -168,6 +170,7 @@ class CrossFitUplift:
         return self
 
     def _fit_folds(self, X, y, t, categorical, splitter) -> None:
+        self.sampled_ = False
         tests = []
         for k, (train, test) in enumerate(splitter.split(X, t)):
             self.uplift_[test] = self._fit_pair(X, y, t, categorical, train, test)
@@ -192,6 +195,7 @@ class CrossFitUplift:
                 # is still scored, by models that did not see them.
                 rng = np.random.default_rng([self.seed, arm, len(train), len(test)])
                 rows = np.sort(rng.choice(rows, self.max_training_rows, replace=False))
+                self.sampled_ = True
             preds.append(self._model(len(rows), categorical).fit(X[rows], y[rows]).predict(X[test]))
         return preds[0] - preds[1]
 

@@ -6,6 +6,7 @@ Reads each published run's ``summary.json`` (never re-runs an analysis); the sta
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,14 @@ class PortfolioResult:
     highlights: pd.DataFrame
     pooled: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    @functools.cached_property
+    def unpooled(self) -> pd.DataFrame:
+        """The campaigns left out of every pool, with the reason (:func:`campaignlab.stats.pooling.compute_unpooled`):
+        computed once for the page and ``portfolio.json``."""
+        from campaignlab.stats import pooling
+
+        return pooling.compute_unpooled(self.table) if not self.table.empty else pd.DataFrame()
+
     def __repr__(self) -> str:
         ids = list(self.table["campaign_id"].astype(str)) if "campaign_id" in self.table else []
         shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
@@ -90,11 +99,8 @@ def write(outputs_dir: str | Path, result: PortfolioResult) -> Path:
     ``not_pooled`` entry has ``campaign_id``, ``trust`` and ``reason``
     (:func:`campaignlab.stats.pooling.compute_unpooled`).
     """
-    from campaignlab.stats import pooling
-
     target = resolve_outputs(outputs_dir) if isinstance(outputs_dir, str) else Path(outputs_dir)
-    unpooled = pooling.compute_unpooled(result.table) if not result.table.empty else pd.DataFrame()
-    return iorw.write_portfolio(target, {"pooled": records(result.pooled), "not_pooled": records(unpooled)})
+    return iorw.write_portfolio(target, {"pooled": records(result.pooled), "not_pooled": records(result.unpooled)})
 
 
 # ------------------------------------------------------------------------------------------ views
@@ -163,12 +169,10 @@ def portfolio_types(result):
 
 def portfolio_pooled(result):
     """The pooled effects, one row per group of comparable trusted campaigns; which campaigns stand alone and why."""
-    from campaignlab.stats import pooling
-
     p = result.pooled
     if result.table.empty:
         return None
-    unpooled = pooling.compute_unpooled(result.table)
+    unpooled = result.unpooled
     indicative = unpooled.loc[unpooled["trust"] == "indicative", "campaign_id"].tolist()
     rule = ("Only randomized or adjusted verdicts are pooled. Indicative verdicts describe a difference between "
             "groups that may be who was targeted; averaging them would give a narrower interval around the same bias, "

@@ -135,7 +135,6 @@ def analyse(run: Run, result) -> TargetingResult:
     t = (frame["group"] != result.control).to_numpy().astype(int)
     model = uplift.CrossFitUplift(folds=cfg.folds, seed=cfg.seed, sequential=True,
                                   max_training_rows=cfg.max_training_per_arm).fit(X, y, t, categorical=categorical)
-    capped = int(np.bincount(t, minlength=2).max()) * (cfg.folds - 1) / cfg.folds > cfg.max_training_per_arm
     score, alpha = model.uplift_, run.params.response.alpha
     evidence = uplift.evaluate_uplift(y, t, score, n_boot=cfg.bootstrap, seed=cfg.seed, alpha=alpha)
     test = uplift.sequential_qini_test(y, t, model.fold_, model.sequential_uplift_, n_boot=cfg.bootstrap,
@@ -145,9 +144,11 @@ def analyse(run: Run, result) -> TargetingResult:
     drivers = uplift.compute_drivers(frame, features, score)
     for d in drivers:
         d["sentence"] = _driver_sentence(d)
+    sampled = (f"; each model fitted on a seeded sample of at most {cfg.max_training_per_arm:,} customers of its arm"
+               if model.sampled_ else "")
     return TargetingResult(
-        model=MODEL + (f"; each model fitted on a seeded sample of at most {cfg.max_training_per_arm:,} customers "
-                       "of its arm" if capped else ""), features=features, folds=cfg.folds, customers=len(frame), qini={**evidence.qini, "test": test},
+        model=MODEL + sampled, features=features, folds=cfg.folds, customers=len(frame),
+        qini={**evidence.qini, "test": test},
         qini_curve=evidence.qini_curve, deciles=uplift.compute_deciles(y, t, score, alpha=alpha),
         policy=policy, recommended=uplift.choose_share(policy, test["targetable"]), drivers=drivers,
         segments=uplift.compute_uplift_segments(frame, features, score),

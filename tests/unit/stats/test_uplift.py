@@ -71,6 +71,7 @@ def test_capped_training_fits_each_model_on_a_sample_and_still_scores_everyone(m
     monkeypatch.setattr(HistGradientBoostingRegressor, "fit", lambda self, X_, y_: sizes.append(len(y_)) or fit(self, X_, y_))
     capped = uplift.CrossFitUplift(folds=4, seed=3, max_training_rows=500).fit(X, y, t, categorical=cat)
     assert len(sizes) == 8 and max(sizes) == 500
+    assert capped.sampled_ and not same.sampled_  # the model says whether it sampled (the step's description)
     assert np.isfinite(capped.uplift_).all() and len(capped.uplift_) == 3000
     north = frame["region"].to_numpy() == "North"
     assert capped.uplift_[north].mean() > capped.uplift_[~north].mean() + 10  # the planted +30 is still found

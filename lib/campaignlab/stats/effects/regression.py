@@ -313,7 +313,7 @@ def compute_randomized_effect(
         row = compute_proportion_effect(int(y[t == 1].sum()), int((t == 1).sum()), int(y[t == 0].sum()),
                                         int((t == 0).sum()), metric=metric, alpha=alpha)
     else:
-        large = check["allowed"] and y.size > PERMUTATION_MAX_CUSTOMERS
+        large = check["large_sample"]
         row = compute_mean_effect(y[t == 1], y[t == 0], metric=metric, alpha=alpha,
                                   method="pooled" if large else "permutation")
         if large:

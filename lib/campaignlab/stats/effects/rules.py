@@ -177,7 +177,7 @@ def compute_adjustment_check(y_treat, y_control, *, binary: bool) -> dict:
     -------
     dict
         ``allowed`` (bool), ``reason`` (a sentence), ``smaller_arm``, ``expected_events``,
-        ``difference_skewness``.
+        ``difference_skewness`` and ``large_sample`` (:func:`uses_large_sample_test`).
 
     Examples
     --------
@@ -208,5 +208,6 @@ def compute_adjustment_check(y_treat, y_control, *, binary: bool) -> dict:
     else:
         reason = (f"unadjusted: the skewness of the difference in means is {dskew:.2f} (above "
                   f"{MAX_DIFFERENCE_SKEWNESS}), too skewed for a normal interval")
+    large = bool(n_t and n_c and uses_large_sample_test(n_t, n_c, expected, skew))
     return {"allowed": allowed, "reason": reason, "smaller_arm": int(min(n_t, n_c)), "expected_events": expected,
-            "difference_skewness": dskew}
+            "difference_skewness": dskew, "large_sample": large}

@@ -517,10 +517,13 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
     iorw.write_table(result.frame.drop(columns=[c for c in result.frame.columns if c.startswith("_")]),
                      run.path(OUTCOMES_FILE))
     iorw.write_table(result.effects, run.path(iorw.RunFiles.EFFECTS))
-    for table, name in ((result.segments, iorw.RunFiles.SEGMENT_EFFECTS),
-                        (result.weekly_weighted, iorw.RunFiles.WEEKLY_COMPARISON)):
-        # An empty table removes the file, so no page reads one left by an earlier run of another design.
-        iorw.write_table(table, run.path(name)) if not table.empty else iorw.remove_file(run.path(name))
+    written = [OUTCOMES_FILE, iorw.RunFiles.EFFECTS]
+    for table, name in ((result.segments, iorw.RunFiles.SEGMENT_EFFECTS), (result.weekly_weighted, iorw.RunFiles.WEEKLY_COMPARISON)):
+        if table.empty:  # removes the file, so no page reads one left by an earlier run of another design
+            iorw.remove_file(run.path(name))
+        else:
+            iorw.write_table(table, run.path(name))
+            written.append(name)
     effect_cols = ["arm", "versus", "metric", "method", "role", "estimate", "ci_low", "ci_high", "p_value", "relative",
                    "warning"]
     seg_cols = ["dimension", "segment", "arm", "metric", "customers", "response_rate", "lift", "ci_low", "ci_high",
@@ -556,8 +559,6 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
         "notes": _notes(result),
     }
     run.write_section("response", section)
-    written = [OUTCOMES_FILE, iorw.RunFiles.EFFECTS] + ([] if result.segments.empty else [iorw.RunFiles.SEGMENT_EFFECTS]) \
-        + ([] if result.weekly_weighted.empty else [iorw.RunFiles.WEEKLY_COMPARISON])
     say_written(run.run_dir, written, "response")
     return section
 
