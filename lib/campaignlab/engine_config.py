@@ -33,6 +33,9 @@ class DuckDBConfig(_Model):
     max_customers_in_memory: int = Field(default=2_000_000, gt=0,
                                          description="More customers than this: a seeded random sample.")
     sample_seed: int = Field(default=1729, description="Seed of that sample (the same seed draws the same customers).")
+    feature_part_customers: int = Field(default=250_000, gt=0, description="The feature table is computed this many "
+                                        "customers at a time (in customer-id ranges): its memory is bounded by the "
+                                        "part, for one more scan of the transactions per part.")
 
     @field_validator("memory_limit")
     @classmethod

@@ -55,6 +55,27 @@ def test_failed_write_keeps_the_old_file_and_removes_the_temp_file(tmp_path, mon
     assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
 
 
+def test_feature_parts_are_written_in_order_and_a_failed_part_keeps_the_old_table(tmp_path):
+    import pyarrow as pa
+
+    def part(ids):
+        return pa.table({"customer_id": ids, "orders": pa.array(range(len(ids)), pa.int64())})
+
+    iorw.write_features(tmp_path, [part(["a", "b"]), part(["c"])], key="k1")
+    assert iorw.read_features(tmp_path)["customer_id"].tolist() == ["a", "b", "c"]
+    assert iorw.features_key(tmp_path) == "k1"
+
+    def failing():
+        yield part(["x"])
+        raise MemoryError("part 2")
+
+    with pytest.raises(MemoryError, match="part 2"):
+        iorw.write_features(tmp_path, failing(), key="k2")
+    assert iorw.read_features(tmp_path)["customer_id"].tolist() == ["a", "b", "c"]
+    assert iorw.features_key(tmp_path) == "k1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["features.parquet"]
+
+
 # ------------------------------------------------------------------------------------------------ fingerprint
 def test_fingerprint_follows_content_not_modification_time(fixture_folder):
     before = iorw.fingerprint_source(str(fixture_folder))

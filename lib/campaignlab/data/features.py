@@ -130,6 +130,7 @@ def compute_customer_features(
     events: Sequence[str] = (),
     event_windows: Sequence[FeatureWindow] = (),
     overlaps: dict[str, tuple[dt.date, dt.date]] | None = None,
+    id_range: tuple[str | None, str | None] = (None, None),
 ) -> ibis.Table:
     """One lazy Ibis expression: a row per customer of the customers table, a column per window and measure.
 
@@ -147,6 +148,9 @@ def compute_customer_features(
     overlaps
         Column name -> ``(start, end)``: the column counts the other campaigns overlapping that span that assigned
         the customer (``other_campaigns`` for the run's windows, another for the placebo's).
+    id_range
+        ``(lo, hi)``: only customers with ``lo <= customer_id < hi`` (``None`` leaves a side open); the ranges of
+        :func:`customer_ranges` split the table into parts whose concatenation is the whole, in order.
 
     Returns
     -------
@@ -167,6 +171,7 @@ def compute_customer_features(
     names = [w.name for w in (*windows, *event_windows)]
     if len(set(w.name for w in windows)) < len(windows):
         raise ValueError(f"feature windows must have distinct names, got {names}")
+    tables = {name: _id_range(t, id_range) for name, t in tables.items()}
     days = _customer_days(tables, campaign_id)
     agg = days.group_by("customer_id").aggregate(**_window_aggregates(days, windows))
     asg = tables["assignments"]
@@ -194,6 +199,43 @@ def compute_customer_features(
         col = joined[name]
         columns[name] = col if name.endswith("_ts") else col.fill_null(0)
     return joined.select(**columns).order_by("customer_id")
+
+
+def _id_range(t: ibis.Table, id_range: tuple[str | None, str | None]) -> ibis.Table:
+    lo, hi = id_range
+    if "customer_id" not in t.columns or (lo is None and hi is None):
+        return t
+    cond = ibis.literal(True)
+    if lo is not None:
+        cond = cond & (t.customer_id >= lo)
+    if hi is not None:
+        cond = cond & (t.customer_id < hi)
+    return t.filter(cond)
+
+
+def customer_ranges(customers: ibis.Table, per_part: int) -> list[tuple[str | None, str | None]]:
+    """Half-open ranges of ``customer_id`` holding at most ``per_part`` customers each, in id order.
+
+    The feature query's hash tables grow with the customers it groups: run part by part, its memory is bounded by
+    ``per_part`` customers whatever the size of the base, for one more scan of the transactions per part.
+
+    Examples
+    --------
+    >>> t = ibis.memtable({"customer_id": ["e", "a", "c", "b", "d"]})
+    >>> customer_ranges(t, 2)
+    [(None, 'c'), ('c', 'e'), ('e', None)]
+    >>> customer_ranges(t, 5)
+    [(None, None)]
+    """
+    if per_part < 1:
+        raise ValueError(f"per_part must be at least 1, got {per_part}")
+    ids = customers.select("customer_id")
+    ranked = ids.mutate(_n=ibis.row_number().over(order_by=ids.customer_id))
+    # row_number counts from 0: the customers numbered per_part, 2 * per_part, ... start the next range.
+    starts = ranked.filter((ranked._n % per_part == 0) & (ranked._n > 0)).order_by("_n").customer_id
+    bounds = [str(b) for b in starts.to_pyarrow().to_pylist()]
+    edges: list[str | None] = [None, *bounds, None]
+    return list(zip(edges[:-1], edges[1:], strict=True))
 
 
 def cents_to_units(cents: pd.Series | np.ndarray) -> np.ndarray:

@@ -107,10 +107,13 @@ class Run:
         # Other campaigns overlapping the analysis span; the placebo's span is one pre-period earlier.
         overlaps = {"other_campaigns": (w["pre"].start, w["post"].end),
                     "placebo_other_campaigns": (start - 2 * d, start + d)}
-        expr = feature_table.compute_customer_features(
+        # DuckDB computes it part by part (customer-id ranges) to bound its memory; Spark in one query.
+        per_part = self.params.duckdb.feature_part_customers if self.params.engine == "duckdb" else None
+        ranges = feature_table.customer_ranges(self.tables["customers"], per_part) if per_part else [(None, None)]
+        parts = (feature_table.compute_customer_features(
             self.tables, order_windows, campaign_id=self.params.campaign, events=self.feature_events,
-            event_windows=event_windows, overlaps=overlaps)
-        return iorw.write_features(self.run_dir, expr.to_pyarrow(), key)
+            event_windows=event_windows, overlaps=overlaps, id_range=r).to_pyarrow() for r in ranges)
+        return iorw.write_features(self.run_dir, parts, key)
 
     def features(self, columns: list[str] | None = None, prefixes: tuple[str, ...] = ()) -> pd.DataFrame:
         """Columns of the run's feature table: ``columns``, else ``customer_id``, ``arm`` and those starting with one

@@ -185,3 +185,19 @@ def test_an_unknown_measure_is_refused_by_name():
          "assignments": ibis.memtable(pd.DataFrame({"campaign_id": ["c"], "customer_id": ["a"], "arm": ["t"]}))}
     with pytest.raises(ValueError, match="unknown measure.*'spend'"):
         feat.compute_customer_features(t, [feat.FeatureWindow("w", None, None, ("spend",))], campaign_id="c")
+
+
+@pytest.mark.parametrize("per_part", [60, 400])
+def test_parts_by_customer_range_concatenate_to_the_whole_table(tables, planned, setting, table, per_part):
+    windows, _, _ = setting
+    order_windows, event_windows = planned
+    ranges = feat.customer_ranges(tables["customers"], per_part)
+    assert len(ranges) == -(-len(table) // per_part)  # ceil: every part holds at most per_part customers
+    parts = [feat.compute_customer_features(
+        tables, order_windows, campaign_id=CAMPAIGN, events=["redeemed", "clicked"], event_windows=event_windows,
+        overlaps={"other_campaigns": (windows["pre"].start, windows["post"].end),
+                  "late_other": (dt.date(2030, 1, 1), dt.date(2030, 2, 1))}, id_range=r).to_pyarrow().to_pandas()
+        for r in ranges]
+    assert max(len(p) for p in parts) <= per_part
+    whole = pd.concat(parts, ignore_index=True)
+    pd.testing.assert_frame_equal(whole, table)
