@@ -198,13 +198,8 @@ def _posterior_values(idata: Any, names: tuple[str, ...]) -> dict[str, float]:
 
 
 def _pymc_marketing() -> tuple[Any, Any, Any]:
-    """Prior, BetaGeoModel and GammaGammaModel, imported on first use.
-
-    ArviZ (imported by pymc) warns once a day per machine, on its first import that day, that it is being
-    refactored; the warning has nothing to do with the fit, and in a notebook it is a stderr box that appears on
-    one run a day and not on the next (nbval sees it as a changed output). That one message is silenced for the
-    import; nothing else is filtered, and the filter does not outlive the import.
-    """
+    """Prior, BetaGeoModel and GammaGammaModel, imported on first use; ArviZ's once-a-day notice (on its first
+    import each day) silenced, only it and only for the import: a stderr box in one run a day, not the fit's."""
     import warnings
 
     with warnings.catch_warnings():
