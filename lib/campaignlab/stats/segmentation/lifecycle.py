@@ -12,7 +12,7 @@ from campaignlab.formatting import require_columns
 from campaignlab.params import (
     LifecycleConfig,
 )
-from campaignlab.stats.segmentation.snapshot import _as_timestamp, _customer_ids, _day_delta
+from campaignlab.stats.segmentation.snapshot import _as_timestamp, _customer_ids, _day_delta, _id_values
 
 
 def compute_lifecycle(
@@ -82,14 +82,14 @@ def compute_lifecycle(
     as_of_ts = _as_timestamp(as_of)
     require_columns(snapshot.columns, ["customer_id", "first_order_ts", "last_order_ts"], "snapshot")
     snap = snapshot[["customer_id", "first_order_ts", "last_order_ts"]].copy()
-    snap["customer_id"] = snap["customer_id"].astype(str)
+    snap["customer_id"] = _id_values(snap["customer_id"])
     universe = _customer_ids(customers).union(pd.Index(snap["customer_id"], name="customer_id"))
-    out = pd.DataFrame({"customer_id": universe.astype(str)}).merge(snap, on="customer_id", how="left")
+    out = pd.DataFrame({"customer_id": _id_values(universe)}).merge(snap, on="customer_id", how="left")
 
     signup = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
     if isinstance(customers, pd.DataFrame) and "signup_date" in customers.columns:
         s = customers[["customer_id", "signup_date"]].copy()
-        s["customer_id"] = s["customer_id"].astype(str)
+        s["customer_id"] = _id_values(s["customer_id"])
         s["signup_date"] = pd.to_datetime(s["signup_date"])
         s = s.drop_duplicates("customer_id")
         signup = out[["customer_id"]].merge(s, on="customer_id", how="left")["signup_date"]

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from campaignlab.formatting import require_columns
+from campaignlab.stats.segmentation.snapshot import _id_values
 
 
 def compute_migration(
@@ -46,7 +47,7 @@ def compute_migration(
     >>> m.to_numpy().tolist()  # rows before, columns after
     [[0, 0, 0, 1], [0, 0, 0, 0], [1, 0, 1, 0], [0, 0, 1, 0]]
     """
-    b_ids, a_ids = before.index.astype(str), after.index.astype(str)
+    b_ids, a_ids = _id_values(before.index), _id_values(after.index)
     if b_ids.has_duplicates or a_ids.has_duplicates:
         raise ValueError("before and after must have one row per customer id")
     b = pd.Series(before.to_numpy(dtype=object), index=b_ids)

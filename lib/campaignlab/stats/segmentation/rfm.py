@@ -13,7 +13,7 @@ from campaignlab.params import (
     RfmRule,
     validate_rfm_rules,
 )
-from campaignlab.stats.segmentation.snapshot import _customer_ids
+from campaignlab.stats.segmentation.snapshot import _customer_ids, _id_values
 
 
 def _quintile_scores(values: pd.Series, *, higher_is_better: bool) -> np.ndarray:
@@ -78,7 +78,7 @@ def compute_rfm_scores(
     """
     require_columns(snapshot.columns, ["customer_id", "recency_days", "frequency", "monetary"], "snapshot")
     purchasers = snapshot[["customer_id", "recency_days", "frequency", "monetary"]].copy()
-    purchasers["customer_id"] = purchasers["customer_id"].astype(str)
+    purchasers["customer_id"] = _id_values(purchasers["customer_id"])
     if purchasers["customer_id"].duplicated().any():
         raise ValueError("snapshot has duplicate customer_id rows: expected one row per customer")
     if len(purchasers):
@@ -91,7 +91,7 @@ def compute_rfm_scores(
 
     universe = _customer_ids(customers).union(pd.Index(purchasers["customer_id"], name="customer_id"))
     out = (
-        pd.DataFrame({"customer_id": universe.astype(str)})
+        pd.DataFrame({"customer_id": _id_values(universe)})
         .merge(purchasers, on="customer_id", how="left")
         .sort_values("customer_id", kind="mergesort")
         .reset_index(drop=True)

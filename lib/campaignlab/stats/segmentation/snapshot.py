@@ -35,8 +35,19 @@ def _as_table(data: ir.Table | pd.DataFrame) -> ir.Table:
     return ibis.memtable(data)
 
 
+def _id_values(ids: pd.Series | pd.Index) -> pd.Series | pd.Index:
+    """Customer ids as text; integer ids are kept as they are.
+
+    Ids are text everywhere they are stored. In memory, a caller may pass integer keys instead (the segment step
+    codes each id by its position among the sorted ids, so the keys sort as the ids do): joins, unions and sorts
+    on integers cost a fraction of those on a million strings. The functions of this package treat both alike.
+    """
+    return ids if pd.api.types.is_integer_dtype(ids.dtype) else ids.astype(str)
+
+
 def _customer_ids(customers: pd.Series | pd.DataFrame | pd.Index | Iterable[str]) -> pd.Index:
-    """Unique customer ids as text, sorted, from a frame (its ``customer_id``) or a sequence."""
+    """Unique customer ids as text (or integer keys: :func:`_id_values`), sorted, from a frame (its
+    ``customer_id``) or a sequence."""
     if isinstance(customers, pd.DataFrame):
         require_columns(customers.columns, ["customer_id"], "customers")
         ids = customers["customer_id"]
@@ -44,7 +55,7 @@ def _customer_ids(customers: pd.Series | pd.DataFrame | pd.Index | Iterable[str]
         ids = pd.Series(list(customers) if not isinstance(customers, pd.Series) else customers)
     if ids.isna().any():
         raise ValueError("customer ids must not be missing")
-    return pd.Index(ids.astype(str).unique(), name="customer_id").sort_values()
+    return pd.Index(_id_values(ids).unique(), name="customer_id").sort_values()
 
 
 def _day_delta(later: pd.Series | pd.Timestamp, earlier: pd.Series) -> pd.Series:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from campaignlab.formatting import require_columns
-from campaignlab.stats.segmentation.snapshot import _as_table, _as_timestamp, _customer_ids
+from campaignlab.stats.segmentation.snapshot import _as_table, _as_timestamp, _customer_ids, _id_values
 
 
 class TagDimensions(NamedTuple):
@@ -73,7 +73,7 @@ def compute_tag_dimensions(
     """
     require_columns(customers.columns, ["customer_id"], "customers")
     wide = customers.copy()
-    wide["customer_id"] = wide["customer_id"].astype(str)
+    wide["customer_id"] = _id_values(wide["customer_id"])
     if wide["customer_id"].duplicated().any():
         raise ValueError("customers has duplicate customer_id rows")
     dims = [c for c in wide.columns if c not in exclude and _is_text(wide[c])]

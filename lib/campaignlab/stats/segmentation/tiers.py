@@ -12,6 +12,7 @@ from campaignlab.params import (
     ValueTier,
     ValueTierConfig,
 )
+from campaignlab.stats.segmentation.snapshot import _id_values
 
 
 def compute_value_tiers(
@@ -56,7 +57,7 @@ def compute_value_tiers(
     """
     cfg = ValueTierConfig(method=method, tiers=list(tiers))
     names = [t.name for t in cfg.tiers]
-    ids = pd.Index(spend.index.astype(str), name="customer_id")
+    ids = pd.Index(_id_values(spend.index), name="customer_id")
     if ids.duplicated().any():
         raise ValueError("spend has duplicate customer ids in its index")
     values = pd.to_numeric(pd.Series(spend.to_numpy(), index=ids), errors="raise").astype("float64")
