@@ -28,8 +28,8 @@ class DuckDBConfig(_Model):
     """How the embedded DuckDB engine may use the machine: a memory cap, past which it spills to disk, and the most
     customers whose per-customer tables the statistics hold in memory (more: a seeded random sample)."""
 
-    memory_limit: str | None = Field(default="30%", description="DuckDB's memory cap: a share of the machine's "
-                                     "memory ('30%') or a size ('4GB', '512MB'); null = DuckDB's own default (80%).")
+    memory_limit: str | None = Field(default="25%", description="DuckDB's memory cap: a share of the machine's "
+                                     "memory ('25%') or a size ('4GB', '512MB'); null = DuckDB's own default (80%).")
     max_customers_in_memory: int = Field(default=2_000_000, gt=0,
                                          description="More customers than this: a seeded random sample.")
     sample_seed: int = Field(default=1729, description="Seed of that sample (the same seed draws the same customers).")
