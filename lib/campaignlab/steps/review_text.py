@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from campaignlab.data.sampling import describe_sample
 from campaignlab.formatting import NOT_AVAILABLE, escape_text, format_ci, money_format
 from campaignlab.steps.glossary import GLOSSARY  # noqa: F401  (re-exported: the review shows it)
 
@@ -57,13 +58,9 @@ def headline_effect(summary: dict, metric: str = "revenue_per_customer") -> dict
 
 
 def _sample_text(summary: dict[str, Any]) -> str:
-    """A sentence for 'What ran' when the run analysed a customer sample: its counts and money are of the sample."""
+    """For 'What ran' when the run analysed a customer sample: the sentence 01_clean and ``engine.note`` give."""
     sample = (summary.get("engine") or {}).get("sample")
-    if not sample:
-        return ""
-    return (f" The analysis is of a random sample of {int(sample['sample_size']):,} of the "
-            f"{int(sample['population']):,} customers: rates and per-customer effects hold for all of them, but "
-            "counts and money below are the sample's, not scaled up.")
+    return " " + describe_sample(sample) if sample else ""
 
 
 def compose_executive_summary(summary: dict) -> list[str]:

@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from campaignlab.data.sampling import describe_sample
 from campaignlab.stats.verdict import CAUSAL_VERBS, assess_trust, compose_verdict_sentence
 from campaignlab.steps.review_text import (
     compose_executive_summary,
@@ -71,9 +72,10 @@ def test_a_sampled_run_says_in_what_ran_that_counts_and_money_are_the_samples():
     s["engine"] = {"name": "duckdb", "sample": {"population": 10_000_000, "sample_size": 2_000_000, "seed": 1729,
                                                "method": "simple random sample", "setting": "duckdb.max_customers_in_memory"}}
     what_ran = compose_executive_summary(s)[0]
-    assert what_ran.endswith("The analysis is of a random sample of 2,000,000 of the 10,000,000 customers: rates and "
-                             "per-customer effects hold for all of them, but counts and money below are the sample's, "
-                             "not scaled up.")
+    # The same sentence as 01_clean's and summary.json's engine.note: one wording of one fact.
+    assert what_ran.endswith(" " + describe_sample(s["engine"]["sample"]))
+    assert "random sample of 2,000,000 of the 10,000,000 customers" in what_ran
+    assert what_ran.endswith("counts and totals are of the sample.")
     assert compose_executive_summary(summary(3.0, 1.25, 4.75))[0].endswith("of 1,200 customers.")
 
 
