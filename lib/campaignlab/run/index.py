@@ -69,7 +69,7 @@ report ran, not a verdict.</p>
 <td>{% if e.href %}<a href="{{ e.href }}">{{ e.label }}</a>
 {%- else %}{{ e.label }} <span class="na">(report not available)</span>{% endif %}</td>
 <td>{{ e.type }}</td>
-<td class="nowrap">{{ e.start }}<br>to {{ e.end }}</td>
+<td class="nowrap">{{ e.start }}<br>to {{ e.end }} (exclusive)</td>
 <td class="num">{{ e.reach }}</td>
 <td class="num">{{ e.redemption }}</td>
 <td><b>{{ e.verdict }}</b><br><span class="sub">{{ e.verdict_about }}</span></td>

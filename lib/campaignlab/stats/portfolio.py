@@ -126,7 +126,7 @@ def _window_text(effect: Mapping | None) -> str | None:
     w = _get(effect, "window")
     if not isinstance(w, Mapping):
         return None
-    return f"{w.get('label', 'window')} {w.get('start')} to {w.get('end')}"
+    return f"{w.get('label', 'window')} {w.get('start')} to {w.get('end')} (exclusive)"
 
 
 def _add_qvalues(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
