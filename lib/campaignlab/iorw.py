@@ -330,34 +330,29 @@ def read_clean_pointer(run_dir: Path, params_path: str | None = None) -> dict[st
     return read_json(require_file(run_dir, CLEAN_POINTER, "01_clean", params_path))
 
 
-def write_features(run_dir: str | Path, parts: Any | Iterable[Any], key: str) -> Path:
+def write_features(run_dir: str | Path, parts: Iterable[Any], key: str) -> Path:
     """Write the per-customer feature table as ``features.parquet``, tagged with the plan's ``key``.
 
-    ``parts`` is an Arrow table or Arrow tables of one schema, written in order as they come (one part in memory at a time); the
+    ``parts`` are Arrow tables of one schema, written in order as they come (one part in memory at a time); the
     file replaces the old one only once every part is written.
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    if isinstance(parts, pa.Table):
-        parts = [parts]
     path = Path(run_dir) / RunFiles.FEATURES
     tmp = path.with_name(f".{path.name}.tmp")
-    writer = None
+    parts = iter(parts)
+    first = next(parts, None)
+    if first is None:
+        raise ValueError("the feature table has no parts to write")
+    schema = first.schema.with_metadata({**(first.schema.metadata or {}), b"campaignlab_plan": key.encode()})
     try:
-        for part in parts:
-            if writer is None:
-                schema = part.schema.with_metadata({**(part.schema.metadata or {}), b"campaignlab_plan": key.encode()})
-                writer = pq.ParquetWriter(tmp, schema)
-            writer.write_table(part)
+        with pq.ParquetWriter(tmp, schema) as writer:
+            writer.write_table(first)
+            for part in parts:
+                writer.write_table(part)
     except BaseException:
-        if writer is not None:
-            writer.close()
         tmp.unlink(missing_ok=True)
         raise
-    if writer is None:
-        raise ValueError("the feature table has no parts to write")
-    writer.close()
     os.replace(tmp, path)
     return path
 

@@ -138,13 +138,15 @@ class CustomerKeys:
 def compute_segments_at(run: Run, as_of: dt.date, customers: pd.DataFrame) -> pd.DataFrame:
     """Every rule-based dimension for all customers as of ``as_of`` (orders strictly before it)."""
     keys = CustomerKeys.of(customers["customer_id"])
-    return keys.decode(_segments_at(run, as_of, keys.encode(customers), keys))
+    return keys.decode(_segments_at(run, as_of, keys.encode(customers), keys, _snapshots_at(run, as_of)))
 
 
-def _segments_at(run: Run, as_of: dt.date, customers: pd.DataFrame, keys: CustomerKeys) -> pd.DataFrame:
-    """:func:`compute_segments_at` on integer keys (``customers`` encoded with ``keys``)."""
+def _segments_at(run: Run, as_of: dt.date, customers: pd.DataFrame, keys: CustomerKeys,
+                 snapshots: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
+    """:func:`compute_segments_at` on integer keys (``customers`` encoded with ``keys``), from the full-history and
+    look-back ``snapshots`` at ``as_of`` (:func:`_snapshots_at`)."""
     cfg = run.params.segmentation
-    full, recent = (keys.encode(s) for s in _snapshots_at(run, as_of))
+    full, recent = (keys.encode(s) for s in snapshots)
     ids = customers["customer_id"]
     scores = seg.compute_rfm_segments(seg.compute_rfm_scores(recent, ids), cfg.rfm_rules)
     tiers = seg.compute_value_tiers(recent.set_index("customer_id")["monetary"].reindex(ids).fillna(0.0)
@@ -229,12 +231,13 @@ def analyse(run: Run) -> SegmentResult:
                      "segment on, so every customer is `no_purchase` / never purchased at the snapshot.")
     keys = CustomerKeys.of(customers["customer_id"])
     coded = keys.encode(customers)
-    before = _segments_at(run, as_of, coded, keys)
+    start = _snapshots_at(run, as_of)
+    before = _segments_at(run, as_of, coded, keys, start)
     tags = seg.compute_tag_dimensions(coded)
     tag_wide = tags.wide.rename(columns={c: f"tag_{c}" for c in tags.wide.columns if c != "customer_id"})
     segments = before.merge(tag_wide, on="customer_id", how="left")
     if as_of > lo:  # the first snapshot's full history (the feature table's hist_start)
-        full = _snapshots_at(run, as_of)[0]
+        full = start[0]
     else:
         full = seg.compute_customer_snapshot(run.tables["transactions"], as_of=lo + dt.timedelta(days=1),
                                              lookback_days=1)
@@ -252,7 +255,7 @@ def analyse(run: Run) -> SegmentResult:
     after = min(w["post"].end, hi)
     if after > as_of:
         result.after_as_of = after
-        later = _segments_at(run, after, coded, keys)
+        later = _segments_at(run, after, coded, keys, _snapshots_at(run, after))
         asg = run.tables["assignments"]
         assigned = asg.filter(asg.campaign_id == run.params.campaign).customer_id.to_pyarrow()
         targeted = pd.Series(features.is_in(result.segments["customer_id"], assigned), index=segments.index)
@@ -261,10 +264,10 @@ def analyse(run: Run) -> SegmentResult:
         # never alphabetical.
         orders = {"rfm_segment": [r.name for r in scfg.rfm_rules], "lifecycle": list(seg.LIFECYCLE_STATES),
                   "value_tier": [t.name for t in scfg.value_tiers.tiers]}
-        later = later.set_index("customer_id").reindex(segments["customer_id"])
+        first = segments.set_index("customer_id")
+        later = later.set_index("customer_id").reindex(first.index)
         for dim in ("rfm_segment", "lifecycle", "value_tier"):
-            b = segments.set_index("customer_id")[dim]
-            a = later[dim]
+            b, a = first[dim], later[dim]
             result.migration[dim] = {
                 group: _migration_or_reason(b[mask], a[mask], group, orders[dim])
                 for group, mask in (("targeted", targeted.to_numpy()), (NOT_ASSIGNED, ~targeted.to_numpy()))

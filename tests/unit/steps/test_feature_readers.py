@@ -43,7 +43,7 @@ def test_the_feature_table_is_written_once_and_rebuilt_for_other_parameters(run)
     stamp = path.stat().st_mtime_ns
     run.features(["customer_id"])
     assert path.stat().st_mtime_ns == stamp  # current: read, not rebuilt
-    iorw.write_features(run.run_dir, pa.Table.from_pandas(iorw.read_features(run.run_dir)), key="stale")
+    iorw.write_features(run.run_dir, [pa.Table.from_pandas(iorw.read_features(run.run_dir))], key="stale")
     assert iorw.features_key(run.run_dir) == "stale"
     run.features(["customer_id"])
     assert iorw.features_key(run.run_dir) == run.feature_plan()[2]
