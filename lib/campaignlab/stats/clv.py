@@ -4,10 +4,10 @@ Fitting uses pymc-marketing (pinned 0.19.2), by maximum a posteriori (MAP) by de
 With flat priors (``priors="flat"``) the MAP estimates are the maximum-likelihood
 estimates of the papers below, which is what the CDNOW golden tests check.
 
-pymc-marketing (and through it pymc and pytensor) is imported on first use, not at
-import time: importing pytensor fixes its compile cache directory, and the caller
-must be able to set ``PYTENSOR_FLAGS=base_compiledir=...`` first. The first fit in a
-fresh cache compiles for about 30 s; later processes reuse the cache (about 2 s).
+pymc-marketing (and through it pymc and pytensor) is imported on first use, not at import time: importing pytensor
+fixes its compile cache directory, and the caller must be able to set ``PYTENSOR_FLAGS=base_compiledir=...`` first.
+Customers sharing a BG/NBD history are fitted once, with their count, when that shrinks the data by half or more
+(:mod:`campaignlab.stats.bgnbd_fit`).
 
 All durations (``recency``, ``T``, ``horizon_days``) are in days.
 
@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from campaignlab.formatting import require_columns
+from campaignlab.stats import bgnbd_fit
 
 __all__ = [
     "BGNBD_PARAMS",
@@ -103,7 +104,7 @@ def compute_clv_summary(snapshot: pd.DataFrame) -> pd.DataFrame:
 
 
 #: Bump when the fitting code changes what a fit returns, so cached fits of the old code are not reused.
-FIT_VERSION = "1"
+FIT_VERSION = "2"
 
 
 def compute_fit_key(summary: pd.DataFrame, *, priors: str, method: str = "map") -> str:
@@ -139,9 +140,7 @@ def compute_fit_key(summary: pd.DataFrame, *, priors: str, method: str = "map") 
     return h.hexdigest()
 
 
-# --------------------------------------------------------------------------------------
-# Validation
-# --------------------------------------------------------------------------------------
+# -------------------------------------------------------------------------------- validation
 
 
 def _check_summary(summary: pd.DataFrame, *, monetary: bool) -> pd.DataFrame:
@@ -185,9 +184,7 @@ def _check_priors(priors: str) -> None:
         raise ValueError(f"priors must be 'flat' or 'default', got {priors!r}")
 
 
-# --------------------------------------------------------------------------------------
-# Fitting
-# --------------------------------------------------------------------------------------
+# -------------------------------------------------------------------------------- fitting
 
 
 def _posterior_values(idata: Any, names: tuple[str, ...]) -> dict[str, float]:
@@ -215,8 +212,12 @@ def _fit_bgnbd_model(summary: pd.DataFrame, priors: Priors, method: str) -> tupl
     data = _check_summary(summary, monetary=False)
     model_config = {name: Prior("HalfFlat") for name in BGNBD_PARAMS} if priors == "flat" else None
     model = BetaGeoModel(model_config=model_config)
-    model.fit(data=data, method=method, progressbar=False)
-    params: dict[str, float] = _posterior_values(model.idata, BGNBD_PARAMS)
+    if method == "map" and bgnbd_fit.grouping_pays(data):
+        params = bgnbd_fit.fit_bgnbd_map_grouped(data, model.model_config)
+        model = None
+    else:
+        model.fit(data=data, method=method, progressbar=False)
+        params = _posterior_values(model.idata, BGNBD_PARAMS)
     params["n_customers"] = len(data)
     return model, params
 
@@ -367,9 +368,7 @@ def find_degenerate_fit(bgnbd_params: dict[str, float], *, history_days: float |
     return None
 
 
-# --------------------------------------------------------------------------------------
-# Estimator
-# --------------------------------------------------------------------------------------
+# -------------------------------------------------------------------------------- estimator
 
 
 def _expected_purchases(params: dict[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
@@ -438,7 +437,8 @@ class LifetimeValueModel:
     gg_params_ : dict
         As returned by :func:`fit_gamma_gamma`.
     bgnbd_model_, gg_model_ : pymc_marketing.clv models
-        The fitted pymc-marketing models used for prediction.
+        The fitted pymc-marketing models (``bgnbd_model_`` is None when customers were grouped by history, see
+        :mod:`campaignlab.stats.bgnbd_fit`); predictions use only the parameters.
     degenerate_ : str or None
         Why the BG/NBD fit is unusable (see :func:`find_degenerate_fit`), or None. Predictions from
         a degenerate fit are refused.
