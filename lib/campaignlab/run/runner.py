@@ -35,7 +35,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from campaignlab import __version__, iorw, locks
+from campaignlab import __version__, iorw, locks, workers
 from campaignlab.data.checks import check_campaign_inputs
 from campaignlab.data.datamodel import DataValidationError
 from campaignlab.formatting import WRITE_FAULTS, describe_write_fault
@@ -545,7 +545,7 @@ def run_many(
         _finish_many(root, outputs_dir, progress, failures, ran=bool(results))
         return results, failures
     # Spawned workers (not forked): the parent holds DuckDB threads, which fork does not copy safely.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    with _cores_shared_by(jobs), ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
         futures = {pool.submit(_run_one, a): a["params_path"] for a in args}
         for i, fut in enumerate(as_completed(futures), 1):
             try:
@@ -557,6 +557,21 @@ def run_many(
                 progress(f"campaign {i}/{total} FAILED: {exc}")
     _finish_many(root, outputs_dir, progress, failures, ran=bool(results))
     return results, failures
+
+
+@contextlib.contextmanager
+def _cores_shared_by(jobs: int) -> Iterator[None]:
+    """Campaigns run ``jobs`` at a time share the cores: each kernel's statistics get the cores divided by ``jobs``
+    threads (``CAMPAIGNLAB_WORKERS``, :mod:`campaignlab.workers`; the spawned runs and their kernels inherit it),
+    unless the user set it. Restored afterwards."""
+    if workers.ENV in os.environ:
+        yield
+        return
+    os.environ[workers.ENV] = str(max(1, workers.usable_cores() // jobs))
+    try:
+        yield
+    finally:
+        os.environ.pop(workers.ENV, None)
 
 
 def _finish_many(root: Path, outputs_dir: Path | None, progress: Callable[[str], None], failures: list[str],

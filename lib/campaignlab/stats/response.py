@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from campaignlab import workers
 from campaignlab.data.outcomes import NOT_ASSIGNED
 from campaignlab.params import ResponseConfig
 from campaignlab.stats import causal, effects, verdict
@@ -211,37 +212,41 @@ def compute_holdout_effects(
     frame = _fill_recency(frame)
     arms = sorted(set(frame["group"]) - {control_arm})
     pairs = [(a, control_arm) for a in arms] + list(itertools.combinations(arms, 2))
-    rows = []
-    for arm, versus in pairs:
-        sub = frame[frame["group"].isin([arm, versus])].copy()
-        sub["_t"] = (sub["group"] == arm).astype(int)
-        for metric in metrics:
-            y = OUTCOME_OF[metric]
-            raw = effects.compute_randomized_effect(sub, outcome=y, treatment="_t", covariates=[], metric=metric,
-                                                    binary=metric != "revenue_per_customer", alpha=alpha)
-            lead = "headline" if versus == control_arm else "supporting"
-            if metric == "response_rate":
-                raw["method_reason"] = "unadjusted: the response rate is descriptive"
-                rows.append(_tag(raw, arm=arm, versus=versus, role="descriptive" if versus == control_arm
-                                 else "supporting"))
-                continue
-            if not covariates:
-                rows.append(_tag(raw, arm=arm, versus=versus, role=lead, leads_pair=True))
-                continue
-            check = effects.compute_adjustment_check(sub.loc[sub["_t"] == 1, y], sub.loc[sub["_t"] == 0, y],
-                                                     binary=metric != "revenue_per_customer")
-            adj = effects.compute_adjusted_effect(sub, outcome=y, treatment="_t", covariates=covariates,
-                                                  metric=metric, alpha=alpha)
-            adj["method_reason"] = raw["method_reason"] = check["reason"]
-            if check["allowed"]:
-                rows += [_tag(raw, arm=arm, versus=versus, role="supporting"),
-                         _tag(adj, arm=arm, versus=versus, role=lead, leads_pair=True)]
-            else:
-                note = f"not the headline ({check['reason']}): its interval is too narrow at these group sizes"
-                adj["warning"] = "; ".join(w for w in (adj.get("warning"), note) if w)
-                rows += [_tag(raw, arm=arm, versus=versus, role=lead, leads_pair=True),
-                         _tag(adj, arm=arm, versus=versus, role="supporting")]
+    # Each arm pair and metric is its own test: on threads (campaignlab.workers), in the same order.
+    tasks = [(arm, versus, metric) for arm, versus in pairs for metric in metrics]
+    parts = workers.map_ordered(lambda task: _pair_rows(frame, *task, control_arm=control_arm,
+                                                        covariates=covariates, alpha=alpha), tasks)
+    rows = [row for part in parts for row in part]
     return add_arm_pair_qvalues(rows, control_arm)
+
+
+def _pair_rows(frame: pd.DataFrame, arm: str, versus: str, metric: str, *, control_arm: str, covariates: list[str],
+               alpha: float) -> list[dict]:
+    """The rows of one arm pair and metric: the unadjusted test and, with covariates, the Lin adjustment, each
+    tagged headline, supporting or descriptive."""
+    sub = frame[frame["group"].isin([arm, versus])].copy()
+    sub["_t"] = (sub["group"] == arm).astype(int)
+    y = OUTCOME_OF[metric]
+    raw = effects.compute_randomized_effect(sub, outcome=y, treatment="_t", covariates=[], metric=metric,
+                                            binary=metric != "revenue_per_customer", alpha=alpha)
+    lead = "headline" if versus == control_arm else "supporting"
+    if metric == "response_rate":
+        raw["method_reason"] = "unadjusted: the response rate is descriptive"
+        return [_tag(raw, arm=arm, versus=versus, role="descriptive" if versus == control_arm else "supporting")]
+    if not covariates:
+        return [_tag(raw, arm=arm, versus=versus, role=lead, leads_pair=True)]
+    check = effects.compute_adjustment_check(sub.loc[sub["_t"] == 1, y], sub.loc[sub["_t"] == 0, y],
+                                             binary=metric != "revenue_per_customer")
+    adj = effects.compute_adjusted_effect(sub, outcome=y, treatment="_t", covariates=covariates, metric=metric,
+                                          alpha=alpha)
+    adj["method_reason"] = raw["method_reason"] = check["reason"]
+    if check["allowed"]:
+        return [_tag(raw, arm=arm, versus=versus, role="supporting"),
+                _tag(adj, arm=arm, versus=versus, role=lead, leads_pair=True)]
+    note = f"not the headline ({check['reason']}): its interval is too narrow at these group sizes"
+    adj["warning"] = "; ".join(w for w in (adj.get("warning"), note) if w)
+    return [_tag(raw, arm=arm, versus=versus, role=lead, leads_pair=True),
+            _tag(adj, arm=arm, versus=versus, role="supporting")]
 
 
 def add_arm_pair_qvalues(rows: list[dict], control_arm: str) -> list[dict]:
@@ -396,42 +401,36 @@ def compute_segment_effects(
     data = frame.merge(segments[["customer_id", *dimensions]], on="customer_id", how="left")
     arms = sorted(set(data["group"]) - {control})
     fits = propensity_fits if propensity_fits is not None else causal.PropensityFits()
-    rows = []
-    for dim in dimensions:
-        values = data[dim].astype("string").fillna("unknown")
-        for seg in sorted(values.unique()):
-            in_seg = data[values == seg]
-            for arm in arms:
-                sub = in_seg[in_seg["group"].isin([arm, control])].copy()
-                sub["_t"] = (sub["group"] == arm).astype(int)
-                n_t, n_c = int(sub["_t"].sum()), int((1 - sub["_t"]).sum())
-                t = sub[sub["_t"] == 1]
-                base = {"dimension": dim, "segment": str(seg), "arm": arm, "customers": n_t, "control_customers": n_c,
-                        "response_rate": float(t["responded"].mean()) if n_t else float("nan"),
-                        "conversion": float(t["converted"].mean()) if n_t else float("nan"),
-                        "small": n_t < min_size or n_c < min_size}
-                for metric in metrics:
-                    y = OUTCOME_OF[metric]
-                    est: dict[str, Any] = {"estimate": float("nan"), "ci_low": float("nan"),
-                                           "ci_high": float("nan"), "p_value": float("nan"), "method": ""}
-                    if not base["small"]:
-                        # Within a segment only pre-period behaviour is adjusted for: the segment already fixes
-                        # much of the attribute mix, and wide dummy designs separate in small groups.
-                        cov = [c for c in covariates if c in NUMERIC_COVARIATES and sub[c].nunique() > 1]
-                        try:
-                            if design == "matched":
-                                est = causal.estimate_att_doubly_robust(sub, outcome=y, treatment="_t", covariates=cov,
-                                                                        alpha=alpha, trim=trim, metric=metric,
-                                                                        propensity_fits=fits)
-                            else:
-                                est = effects.compute_randomized_effect(
-                                    sub, outcome=y, treatment="_t", covariates=cov, metric=metric, alpha=alpha,
-                                    binary=metric != "revenue_per_customer")
-                        except (ValueError, np.linalg.LinAlgError) as exc:
-                            est["method"] = f"not estimable: {exc}"
-                    rows.append({**base, "metric": metric, "lift": est["estimate"], "ci_low": est["ci_low"],
-                                 "ci_high": est["ci_high"], "p_value": est["p_value"], "method": est["method"],
-                                 "warning": est.get("warning") or ""})
+    labels = {dim: data[dim].astype("string").fillna("unknown") for dim in dimensions}
+    cells = [(dim, seg) for dim in dimensions for seg in sorted(labels[dim].unique())]
+
+    def cell_rows(cell: tuple[str, str]) -> list[dict]:
+        dim, seg = cell
+        in_seg = data[labels[dim] == seg]
+        rows = []
+        for arm in arms:
+            sub = in_seg[in_seg["group"].isin([arm, control])].copy()
+            sub["_t"] = (sub["group"] == arm).astype(int)
+            n_t, n_c = int(sub["_t"].sum()), int((1 - sub["_t"]).sum())
+            t = sub[sub["_t"] == 1]
+            base = {"dimension": dim, "segment": str(seg), "arm": arm, "customers": n_t, "control_customers": n_c,
+                    "response_rate": float(t["responded"].mean()) if n_t else float("nan"),
+                    "conversion": float(t["converted"].mean()) if n_t else float("nan"),
+                    "small": n_t < min_size or n_c < min_size}
+            for metric in metrics:
+                est = {"estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
+                       "p_value": float("nan"), "method": ""}
+                if not base["small"]:
+                    est = _segment_estimate(sub, metric, design=design, covariates=covariates, alpha=alpha,
+                                            trim=trim, fits=fits)
+                rows.append({**base, "metric": metric, "lift": est["estimate"], "ci_low": est["ci_low"],
+                             "ci_high": est["ci_high"], "p_value": est["p_value"], "method": est["method"],
+                             "warning": est.get("warning") or ""})
+        return rows
+
+    # The segments are independent (the matched design's propensity fits are keyed by segment and arm): on threads
+    # (campaignlab.workers), in the same order.
+    rows = [row for part in workers.map_ordered(cell_rows, cells) for row in part]
     out = pd.DataFrame(rows)
     if out.empty:
         return out
@@ -439,6 +438,24 @@ def compute_segment_effects(
     for _, idx in out.groupby(["arm", "metric"]).groups.items():
         out.loc[idx, "q_value"] = effects.compute_qvalues(out.loc[idx, "p_value"].to_numpy(dtype=float))
     return out
+
+
+def _segment_estimate(sub: pd.DataFrame, metric: str, *, design: str, covariates: list[str], alpha: float,
+                      trim: tuple[float, float], fits: causal.PropensityFits) -> dict[str, Any]:
+    """One segment's lift on one metric: the doubly robust ATT (matched design) or the randomized comparison."""
+    y = OUTCOME_OF[metric]
+    # Within a segment only pre-period behaviour is adjusted for: the segment already fixes much of the attribute
+    # mix, and wide dummy designs separate in small groups.
+    cov = [c for c in covariates if c in NUMERIC_COVARIATES and sub[c].nunique() > 1]
+    try:
+        if design == "matched":
+            return causal.estimate_att_doubly_robust(sub, outcome=y, treatment="_t", covariates=cov, alpha=alpha,
+                                                     trim=trim, metric=metric, propensity_fits=fits)
+        return effects.compute_randomized_effect(sub, outcome=y, treatment="_t", covariates=cov, metric=metric,
+                                                 alpha=alpha, binary=metric != "revenue_per_customer")
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        return {"estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "p_value": float("nan"),
+                "method": f"not estimable: {exc}"}
 
 
 def compute_response_crosstab(frame: pd.DataFrame, segments: pd.DataFrame, dimension: str, *,

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from campaignlab import workers
 from campaignlab.stats import effects
 
 __all__ = ["CrossFitUplift", "UpliftEvidence", "choose_share", "compute_deciles", "compute_drivers",
@@ -171,18 +172,23 @@ class CrossFitUplift:
 
     def _fit_folds(self, X, y, t, categorical, splitter) -> None:
         self.sampled_ = False
-        tests = []
-        for k, (train, test) in enumerate(splitter.split(X, t)):
-            self.uplift_[test] = self._fit_pair(X, y, t, categorical, train, test)
+        splits = list(splitter.split(X, t))
+        tests = [test for _, test in splits]
+        # The sequential scores: fold k by models fitted on folds 0..k-1 only. The last fold's earlier folds are
+        # its cross-fitting training set (the same rows, the same models), so it is not fitted twice.
+        later = [(np.sort(np.concatenate(tests[:k])), tests[k]) for k in range(1, self.folds - 1)] \
+            if self.sequential else []
+        # Every pair is fitted on its own rows with its own seeded sample: threads change nothing but the time.
+        scores = workers.map_ordered(lambda split: self._fit_pair(X, y, t, categorical, *split), splits + later)
+        for k, test in enumerate(tests):
+            self.uplift_[test] = scores[k]
             self.fold_[test] = k
-            tests.append(test)
         if not self.sequential:
             return
         self.sequential_uplift_ = np.full(len(y), np.nan)
         for k in range(1, self.folds):
-            # The last fold's earlier folds are its cross-fitting training set: the same rows, the same models.
-            self.sequential_uplift_[tests[k]] = self.uplift_[tests[k]] if k == self.folds - 1 else self._fit_pair(
-                X, y, t, categorical, np.sort(np.concatenate(tests[:k])), tests[k])
+            self.sequential_uplift_[tests[k]] = self.uplift_[tests[k]] if k == self.folds - 1 else \
+                scores[self.folds + k - 1]
 
     def _fit_pair(self, X, y, t, categorical, train, test) -> np.ndarray:
         """Uplift of the ``test`` rows by the treated and control models fitted on the ``train`` rows."""

@@ -37,3 +37,18 @@ def test_every_notebook_the_runner_starts_gets_the_kernel_settings(monkeypatch, 
                       "extra_arguments": list(runner.KERNEL_ARGS)}]
     source = Path(runner.__file__).read_text(encoding="utf-8")
     assert source.count("pm.execute_notebook(") == 1  # no other path starts a kernel its own way
+
+
+def test_campaigns_run_together_share_the_cores_among_their_statistics(monkeypatch):
+    from campaignlab import workers
+
+    monkeypatch.delenv(workers.ENV, raising=False)
+    monkeypatch.setattr(workers, "usable_cores", lambda: 4)
+    with runner._cores_shared_by(2):
+        assert os.environ[workers.ENV] == "2"
+    assert workers.ENV not in os.environ
+    with runner._cores_shared_by(8):
+        assert os.environ[workers.ENV] == "1"
+    monkeypatch.setenv(workers.ENV, "3")  # the user's choice wins
+    with runner._cores_shared_by(2):
+        assert os.environ[workers.ENV] == "3"
