@@ -45,7 +45,7 @@ def _randomized(n: int, seed: int) -> pd.DataFrame:
 
 @pytest.mark.parametrize("threads", ["1", "2"])
 def test_statistics_on_threads_equal_the_sequential_run(monkeypatch, threads):
-    """Cross-fitting folds, segments and arm pairs give bit-identical results on one thread and on two."""
+    """Cross-fitting folds, segments, arm pairs and bootstrap chunks: bit-identical on one thread and on two."""
     from campaignlab.stats import response, uplift
 
     frame = _randomized(3000, seed=11)
@@ -60,10 +60,14 @@ def test_statistics_on_threads_equal_the_sequential_run(monkeypatch, threads):
                                                design="holdout", control="control", covariates=["pre_revenue"],
                                                alpha=0.05, trim=(0.01, 0.99), min_size=10)
         pairs = response.compute_holdout_effects(frame, control_arm="control", covariates=["pre_revenue"], alpha=0.05)
-        results[count] = (model.uplift_, model.sequential_uplift_, seg, pd.DataFrame(pairs))
+        evidence = uplift.evaluate_uplift(frame["revenue"].to_numpy(), t, model.uplift_, n_boot=60, seed=4)
+        results[count] = (model.uplift_, model.sequential_uplift_, seg, pd.DataFrame(pairs), evidence)
     one, many = results["1"], results[threads]
     assert one[2]["lift"].notna().any() and set(one[3]["arm"]) == {"a", "b"}  # estimates were made
     np.testing.assert_array_equal(one[0], many[0])
     np.testing.assert_array_equal(one[1], many[1])
     pd.testing.assert_frame_equal(one[2], many[2])
     pd.testing.assert_frame_equal(one[3], many[3])
+    pd.testing.assert_frame_equal(one[4].qini_curve, many[4].qini_curve)
+    pd.testing.assert_frame_equal(one[4].policy, many[4].policy)
+    assert one[4].qini == many[4].qini
