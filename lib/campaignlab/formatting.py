@@ -140,6 +140,18 @@ def money_format(currency: str | None, decimals: int = 0, *, signed: bool = Fals
     return lambda v: prefix + spec.format(v)
 
 
+def money_change_format(currency: str | None) -> Callable[[float], str]:
+    """How every page writes a change in money (incremental revenue, a total or an interval end): whole currency
+    units with a sign, so the review, 03, the portfolio and the index show the same figure the same way.
+
+    Examples
+    --------
+    >>> money_change_format("EUR")(18992.8), money_change_format(None)(-21436.94)
+    ('EUR +18,993', '-21,437')
+    """
+    return money_format(currency, 0, signed=True)
+
+
 def require_columns(columns: Iterable[Any], required: Sequence[str], what: str) -> None:
     """Refuse a table that lacks a required column, naming the column, the table and what it has.
 

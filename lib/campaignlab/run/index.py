@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit
 import pandas as pd
 
 from campaignlab import __version__, iorw
-from campaignlab.formatting import as_number, format_ci, money_format
+from campaignlab.formatting import as_number, format_ci, money_change_format
 from campaignlab.stats.portfolio import (
     NOT_AVAILABLE,
     STATUSES,
@@ -173,7 +173,7 @@ def build_index_html(
             "run_date": _text(e.get("run_date"), NOT_AVAILABLE),
             "status": status,
             "revenue": format_ci(e.get("incremental_revenue"), e.get("incremental_revenue_ci_low"),
-                                 e.get("incremental_revenue_ci_high"), fmt=money_format(e.get("currency") or None)),
+                                 e.get("incremental_revenue_ci_high"), fmt=money_change_format(e.get("currency") or None)),
             "roi": format_ci(e.get("roi"), e.get("roi_ci_low"), e.get("roi_ci_high"), fmt="{:+,.2f}".format),
             "significant": NOT_AVAILABLE if sig is None or sig is pd.NA else ("yes" if bool(sig) else "no"),
             "note": _text(e.get("note")),

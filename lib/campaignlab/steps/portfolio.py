@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from campaignlab import iorw
-from campaignlab.formatting import NotAvailable, escape_text, format_ci, money_format
+from campaignlab.formatting import NotAvailable, escape_text, format_ci, money_change_format
 from campaignlab.params import find_project_root
 from campaignlab.plots import portfolio as pfplots
 from campaignlab.stats import portfolio
@@ -149,7 +149,7 @@ def portfolio_ranking(result) -> pd.DataFrame:
         "trust": t["trust"].fillna("").str.replace("_", " "),
         "q-value": t["q_value"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}"),
         "incremental revenue (95% CI)": [
-            format_ci(e, lo, hi, fmt=money_format(c if isinstance(c, str) else None, 2, signed=True))
+            format_ci(e, lo, hi, fmt=money_change_format(c if isinstance(c, str) else None))
             for e, lo, hi, c in zip(t["incremental_revenue"], t["incremental_revenue_ci_low"],
                                     t["incremental_revenue_ci_high"], t["currency"])],
         "ROI (95% CI)": [format_ci(e, lo, hi) for e, lo, hi in zip(t["roi"], t["roi_ci_low"], t["roi_ci_high"])],

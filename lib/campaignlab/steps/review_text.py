@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from campaignlab.data.sampling import describe_sample
-from campaignlab.formatting import NOT_AVAILABLE, escape_text, format_ci, money_format
+from campaignlab.formatting import NOT_AVAILABLE, escape_text, format_ci, money_change_format, money_format
 from campaignlab.steps.glossary import GLOSSARY  # noqa: F401  (re-exported: the review shows it)
 
 
@@ -33,6 +33,11 @@ def _money(x: Any, currency: str | None = None) -> str:
 def _amt(x: Any, digits: int = 2) -> str:
     v = _num(x)
     return NOT_AVAILABLE if math.isnan(v) else f"{v:,.{digits}f}"
+
+
+def _change(x: Any, currency: str | None = None) -> str:
+    v = _num(x)
+    return NOT_AVAILABLE if math.isnan(v) else money_change_format(currency)(v)
 
 
 def _ci(d: dict | None, fmt=_amt) -> str:
@@ -140,10 +145,10 @@ def _money_text(r: dict, v: dict) -> str:
         return ""
     window = (v.get("window") or {}).get("label", "campaign window")
     money = functools.partial(_money, currency=roi.get("currency"))
-
+    change = functools.partial(_change, currency=roi.get("currency"))
     lead = (" If that difference were the campaign's effect, it would be worth" if v.get("trust") == "indicative"
             else " In money, that is")
-    text = f"{lead} {_ci(inc, money)} of incremental revenue in the {window}; "
+    text = f"{lead} {_ci(inc, change)} of incremental revenue in the {window}; "
     if _num(roi.get("total_cost")) > 0:
         text += f"against costs of {money(roi.get('total_cost'))}, the ROI is {_ci(roi.get('roi'))} per unit spent."
     else:  # ROI is a ratio to costs: with none counted there is no ROI to state
@@ -156,7 +161,7 @@ def _money_text(r: dict, v: dict) -> str:
             text += " The campaign paid for itself even at the pessimistic end of the interval."
     arms = roi.get("arms") or []
     if arms:
-        text += " By arm: " + "; ".join(f"{escape_text(a.get('arm'))} {_ci(a.get('incremental_revenue'), money)}" for a in arms) + "."
+        text += " By arm: " + "; ".join(f"{escape_text(a.get('arm'))} {_ci(a.get('incremental_revenue'), change)}" for a in arms) + "."
     missing = roi.get("costs_missing") or []
     if missing:
         text += " Costs counted: campaign discounts only (" + "; ".join(missing) + ")."
@@ -172,7 +177,7 @@ def _legacy_headline(h: dict, roi: dict) -> str:
     """The headline of a version-1 summary (reports kept in outputs/_history), as it was written then."""
     lo, hi, est = _num(h.get("ci_low")), _num(h.get("ci_high")), _num(h.get("estimate"))
     return (f"Revenue per customer: {_amt(est)} (95% CI {_amt(lo)} to {_amt(hi)}; {h.get('method')}). In money "
-            f"({roi.get('window', 'campaign window')}): {_ci(roi.get('incremental_revenue') or {}, _money)}.")
+            f"({roi.get('window', 'campaign window')}): {_ci(roi.get('incremental_revenue') or {}, _change)}.")
 
 
 def _trust_text(summary: dict, h: dict | None) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from campaignlab import iorw
-from campaignlab.formatting import NotAvailable, escape_text, format_ci, money_format
+from campaignlab.formatting import NotAvailable, escape_text, format_ci, money_change_format
 from campaignlab.stats import response as rstats
 from campaignlab.stats import uplift
 from campaignlab.steps.display import describe_result, show_markdown
@@ -195,7 +195,7 @@ def compose_recommendation(section: dict, currency: str | None = None) -> str:
     """
     if section.get("not_available"):
         return str(section["not_available"])
-    money = money_format(currency, 0)
+    money = money_change_format(currency)
     q, rec = section["qini"], section.get("recommendation") or {}
     test = q.get("test") or {}
     qtext = (f"Qini AUUC {format_ci(q['auuc'], q['ci_low'], q['ci_high'], fmt='{:,.2f}'.format)} against "
@@ -273,7 +273,7 @@ def show_policy(result: TargetingResult):
     tplots.plot_policy_curve(result.policy, currency=result.currency, recommended=result.recommended.get("share"))
     plt.show()
     t = result.policy
-    money = money_format(result.currency, 0)
+    money = money_change_format(result.currency)
     return pd.DataFrame({
         "share targeted": (100 * t["share"]).round(0).astype(int).astype(str) + "%",
         "customers": t["customers"].map("{:,}".format),

@@ -108,7 +108,7 @@ def test_ranking_table_has_one_row_per_campaign_in_rank_order(result):
     assert view["rank"].tolist()[:3] == [1, 2, 3]
     assert view["customers"].tolist() == ["1,234", "100", "100", ""]
     assert view["verdict (95% CI)"].iloc[0] == "+3.00 (95% CI +1.00 to +5.00) revenue per customer"
-    assert view["incremental revenue (95% CI)"].iloc[1] == "+200.00 (95% CI +50.00 to +350.00)"
+    assert view["incremental revenue (95% CI)"].iloc[1] == "+200 (95% CI +50 to +350)"  # as the review writes it
     assert view["ROI (95% CI)"].iloc[2] == "-0.20 (95% CI -0.60 to +0.20)"
     assert view["ROI (95% CI)"].iloc[3] == "not available"
     assert view["why not higher trust"].tolist() == ["", "", "covariate balance failed after weighting: read as association, "

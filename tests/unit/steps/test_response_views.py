@@ -468,7 +468,7 @@ def test_roi_quotes_revenue_costs_roi_and_break_even(holdout, shown):
     assert len(shown) == 1
     text = shown[0]
     assert text.startswith("Incremental revenue (campaign window only (the post-period is not complete in the "
-                           "data)): +15,456.79 (95% CI +4,611.10 to +26,100.00), from a per-customer effect of "
+                           "data)): +15,457 (95% CI +4,611 to +26,100), from a per-customer effect of "
                            "+1.72 (95% CI +0.51 to +2.90) (ANCOVA) times 9,000 customers. Costs: 3,345.60.")
     assert "ROI: +0.39 (95% CI -0.59 to +1.34) per unit of cost." in text
     assert text.endswith("Break-even needs 1.24 of extra revenue per customer at a 30% margin.")

@@ -87,7 +87,7 @@ def test_positive_headline_says_raised_and_quotes_the_numbers():
     head = paras[1]
     assert head.startswith("**Verdict (randomized test).** The campaign raised revenue per customer by 3.00 in the "
                            "campaign window (95% CI +1.25 to +4.75; Lin (2013) interacted OLS regression adjustment).")
-    assert "32,400 (95% CI 13,500 to 51,300) of incremental revenue" in head
+    assert "+32,400 (95% CI +13,500 to +51,300) of incremental revenue" in head
     assert "against costs of 12,345, the ROI is 0.50 (95% CI 0.10 to 0.90) per unit spent." in head
     assert head.endswith("The campaign paid for itself even at the pessimistic end of the interval.")
     assert "lowered" not in head and "cannot tell" not in head
@@ -305,7 +305,7 @@ def test_money_carries_the_campaigns_currency():
     s = summary(3.0, 1.25, 4.75)
     s["response"]["roi"]["currency"] = "EUR"
     head = compose_executive_summary(s)[1]
-    assert "EUR 32,400 (95% CI EUR 13,500 to EUR 51,300) of incremental revenue" in head
+    assert "EUR +32,400 (95% CI EUR +13,500 to EUR +51,300) of incremental revenue" in head
     assert "against costs of EUR 12,345" in head
 
 

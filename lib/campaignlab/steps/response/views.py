@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from campaignlab import iorw
-from campaignlab.formatting import NotAvailable, escape_text, format_ci, money_format
+from campaignlab.formatting import NotAvailable, escape_text, format_ci, money_change_format, money_format
 from campaignlab.steps.display import drop_empty_columns, label_methods, say, show_markdown, show_not_available
 from campaignlab.steps.response.result import NO_FUNNEL
 
@@ -196,7 +196,7 @@ def show_roi(result) -> pd.DataFrame | None:
         show_markdown("No ROI: there is no effect estimate to turn into money (see above).")
         return None
     inc, roi = r["incremental_revenue"], r["roi"]
-    money = money_format(r.get("currency"), 2, signed=True)
+    money = money_change_format(r.get("currency"))
     show_markdown(
         f"Incremental revenue ({r['window']}): {format_ci(inc['estimate'], inc['ci_low'], inc['ci_high'], fmt=money)}, "
         f"from a "
