@@ -9,6 +9,10 @@ equal when they have the same files, every Parquet table has the same schema and
 both are sorted by all their columns, nulls last, then compared with ``pyarrow.Table.equals``), and every other
 file (``quality.csv``, ``source.json``) is byte-identical. Whether each table's row order is also the same is
 printed for information. The exit code is 0 when equal, 1 otherwise.
+
+``--by-hash`` compares each table's rows without holding them in memory (for tables of 100M rows): the row count
+and the sum and the exclusive-or of DuckDB's 64-bit hash of every row: a fingerprint of the rows as a multiset
+(under DuckDB's equality, so 0.0 and -0.0 are not told apart) that different tables share only by a collision.
 """
 
 from __future__ import annotations
@@ -38,7 +42,13 @@ def _sorted_rows(con: duckdb.DuckDBPyConnection, path: Path):
     return con.sql(f"SELECT * FROM read_parquet('{path}') ORDER BY {order}").to_arrow_table()
 
 
-def compare(a: Path, b: Path) -> bool:
+def _fingerprint(con: duckdb.DuckDBPyConnection, path: Path) -> tuple:
+    names = ", ".join(f'"{n}"' for n in pq.read_schema(path).names)
+    return con.sql(f"SELECT count(*), sum(h::HUGEINT), bit_xor(h) FROM (SELECT hash(struct_pack({names})) AS h "
+                   f"FROM read_parquet('{path}'))").fetchall()[0]
+
+
+def compare(a: Path, b: Path, by_hash: bool = False) -> bool:
     files_a = sorted(p.name for p in a.iterdir())
     files_b = sorted(p.name for p in b.iterdir())
     if files_a != files_b:
@@ -53,6 +63,11 @@ def compare(a: Path, b: Path) -> bool:
             if not schema_a.remove_metadata().equals(schema_b.remove_metadata()):
                 print(f"{name}: schemas differ\n{schema_a}\n{schema_b}")
                 equal = False
+                continue
+            if by_hash:
+                fa, fb = _fingerprint(con, pa_), _fingerprint(con, pb_)
+                print(f"{name}: {fa[0]:,} rows, {'equal' if fa == fb else 'DIFFERENT'} (by hash)")
+                equal &= fa == fb
                 continue
             rows_a, rows_b = _sorted_rows(con, pa_), _sorted_rows(con, pb_)
             same = rows_a.equals(rows_b)
@@ -71,9 +86,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cache_a")
     parser.add_argument("cache_b")
+    parser.add_argument("--by-hash", action="store_true", help="compare row multisets by a hash fingerprint")
     args = parser.parse_args()
     a, b = _folder(args.cache_a), _folder(args.cache_b)
-    equal = compare(a, b)
+    equal = compare(a, b, args.by_hash)
     print(f"{a} and {b}: {'EQUAL' if equal else 'DIFFERENT'}")
     return 0 if equal else 1
 
