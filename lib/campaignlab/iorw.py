@@ -308,19 +308,18 @@ def _store_labelled(con: ibis.BaseBackend, table: str, expr: ibis.Table,
                     rows: int) -> tuple[ibis.Table, list[Callable[[], Any]]]:
     """Store the labelled rows once; return them and the steps that remove them when done (last first).
 
-    A temporary table (uncompressed) while it takes at most a quarter of the memory limit; beyond, a compressed
-    table in a scratch database file in the engine's temporary folder, so that the group-by and the writes that
-    follow stay within the limit (100M lines, 5.9 GB limit: peak 5.3 GB instead of 7.3 GB, in about the same time).
+    A temporary table (fastest, but uncompressed) while it takes at most a quarter of the memory limit; beyond, a
+    Parquet file in the engine's temporary folder, which the engine streams (100M lines, 5.9 GB limit: the rows
+    stored in 25 s with a 3.0 GB peak, where a compressed scratch database took 59 s and 5.1 GB, and a temporary
+    table ran 1.4 GB past the limit). Either way the engine's statistics know which columns have nulls.
     """
     limit = _memory_limit_bytes(con)
     if limit is None or rows * (len(expr.columns) + 1) * _TEMP_BYTES_PER_VALUE <= limit / 4:
         return con.create_table(table, expr, temp=True), [lambda: con.raw_sql(f'DROP TABLE "{table}"')]
-    folder = Path(con.raw_sql("SELECT current_setting('temp_directory')").fetchall()[0][0])
-    folder.mkdir(parents=True, exist_ok=True)
-    con.raw_sql(f"ATTACH '{folder / f'scratch{table}.duckdb'}' AS _scratch")
-    stored = con.create_table(table, expr, database=("_scratch", "main"))
-    return stored, [lambda: [p.unlink() for p in folder.glob(f"scratch{table}.duckdb*")], lambda: con.raw_sql(
-        "DETACH _scratch"), lambda: con.raw_sql(f'DROP TABLE "_scratch"."main"."{table}"')]
+    path = Path(con.raw_sql("SELECT current_setting('temp_directory')").fetchall()[0][0]) / f"{table}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con.to_parquet(expr, path)
+    return con.read_parquet(path), [lambda: path.unlink(missing_ok=True)]
 
 
 def _memory_limit_bytes(con: ibis.BaseBackend) -> float | None:

@@ -345,7 +345,7 @@ def test_cache_keeps_every_row_once_with_exact_copies_nulls_and_copies_of_reject
     assert all(f.nullable for f in pq.read_schema(cache / "rejected_events.parquet"))
 
 
-def test_cache_is_the_same_when_the_labelled_rows_go_to_a_scratch_database(fixture_folder, tmp_path, monkeypatch):
+def test_cache_is_the_same_when_the_labelled_rows_go_to_a_parquet_file(fixture_folder, tmp_path, monkeypatch):
     import pyarrow.parquet as pq
 
     params = _params(tmp_path, fixture_folder)
@@ -359,4 +359,4 @@ def test_cache_is_the_same_when_the_labelled_rows_go_to_a_scratch_database(fixtu
         assert a.schema.remove_metadata() == b.schema.remove_metadata(), path.name
         assert a.sort_by([(c, "ascending") for c in a.column_names]).equals(
             b.sort_by([(c, "ascending") for c in b.column_names])), path.name
-    assert not list((tmp_path / "disk" / iorw.RunFiles.SPILL_DIR).rglob("scratch*")), "scratch database left behind"
+    assert not list((tmp_path / "disk" / iorw.RunFiles.SPILL_DIR).rglob("*.parquet")), "labelled rows left behind"
