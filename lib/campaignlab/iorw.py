@@ -265,8 +265,8 @@ def _write_cleaned(con: ibis.BaseBackend, name: str, result: cleaning.CleanResul
                    rows: int) -> tuple[int, dict[str, int]]:
     """Write a cleaned table and its rejected rows to ``staging``; return the rows kept and the rows removed per rule.
 
-    The rules run once: every row is stored with its label in the engine's own storage (:func:`_store_labelled`;
-    no Parquet round trip), and the clean and rejected rows and the counts are read from there. Exact copies are
+    The rules run once: every row is stored with its label (:func:`_store_labelled`), and the clean and rejected
+    rows and the counts are read from there, so each rule is evaluated once per row. Exact copies are
     found among the few rows whose hash is shared (:func:`cleaning.repeated_hashes`), compared on every column
     (:func:`cleaning.repeated_rows`): no window over every column of every row.
     """
