@@ -4,9 +4,11 @@ validating a data folder, and the cleaned-data cache."""
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 import math
 import os
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -298,3 +300,63 @@ def test_spill_folders_of_dead_processes_are_removed(tmp_path):
 def test_a_share_of_the_machine_becomes_a_size():
     assert iorw.memory_limit_setting("50%", total=4 * 2**30) == "2048MiB"
     assert iorw.memory_limit_setting("3GB") == "3GB" and iorw.memory_limit_setting(None) is None
+
+
+def _row_bag(frame: pd.DataFrame) -> Counter:
+    """Rows as a multiset; floats by repr, so that -0.0 and 0.0 are told apart and NaN equals NaN."""
+    return Counter(tuple(repr(v) if isinstance(v, float) else str(v) for v in row)
+                   for row in frame.itertuples(index=False))
+
+
+def test_cache_keeps_every_row_once_with_exact_copies_nulls_and_copies_of_rejected_rows(fixture_folder, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    known = _csv(fixture_folder, "customers")["customer_id"].iloc[0]
+    rows = [(known, "1", 2.0, 1.0, "p1")] * 3 + [(known, "2", 2.0, None, "p1")] * 2 \
+        + [(known, "3", -1.0, 1.0, "p2")] * 2 + [(None, "4", 1.0, 1.0, "p3")] * 2 + [("NOBODY", "5", 1.0, 1.0, "p4")] \
+        + [(known, "6", 3.0, 0.0, "p5"), (known, "6", 3.0, -0.0, "p5"), (known, "7", 3.0, 1.0, None)]
+    tx = pa.table({"customer_id": [r[0] for r in rows], "order_id": [r[1] for r in rows],
+                   "ts": pa.array([dt.datetime(2024, 1, 1)] * len(rows), pa.timestamp("us")),
+                   "amount": [r[2] for r in rows], "quantity": [r[3] for r in rows],
+                   "product_id": [r[4] for r in rows]})
+    (fixture_folder / "transactions.csv").unlink()
+    pq.write_table(tx, fixture_folder / "transactions.parquet")
+    cache = iorw.prepare_clean_data(_params(tmp_path, fixture_folder), cache_dir=tmp_path / "cache").path
+
+    clean = pd.read_parquet(cache / "transactions.parquet")
+    rejected = pd.read_parquet(cache / "rejected_transactions.parquet")
+    source = tx.to_pandas()
+    source["amount"] = source["amount"].map(lambda v: decimal.Decimal(f"{v:.2f}"))  # amounts are decimal(18, 2)
+    assert _row_bag(pd.concat([clean, rejected.drop(columns="rule")])) == _row_bag(source)
+    # copies of rejected rows keep the rule that rejected them; copies of kept rows are duplicates; 0.0 == -0.0
+    by_order = rejected.groupby("order_id")["rule"].agg(lambda r: sorted(r)).to_dict()
+    assert by_order == {"1": ["duplicate", "duplicate"], "2": ["duplicate"], "3": ["return", "return"],
+                        "4": ["missing_id", "missing_id"], "5": ["unknown_customer"], "6": ["duplicate"]}
+    assert sorted(clean["order_id"]) == ["1", "2", "6", "7"]
+    q = iorw.read_quality(cache).set_index("table").loc["transactions"]
+    assert (q["rows_in"], q["rows_out"], q["removed_duplicate"], q["removed_return"]) == (len(rows), 4, 4, 2)
+    assert q["kept_zero_quantity"] == 1
+    # The Parquet files mark a column REQUIRED when the source column has no null and the file has rows.
+    nullable = {f.name: f.nullable for f in pq.read_schema(cache / "transactions.parquet")}
+    assert nullable == {"customer_id": True, "order_id": False, "ts": False, "amount": False, "quantity": True,
+                        "product_id": True}
+    assert pq.read_schema(cache / "rejected_transactions.parquet").field("rule").nullable is False
+    assert all(f.nullable for f in pq.read_schema(cache / "rejected_events.parquet"))
+
+
+def test_cache_is_the_same_when_the_labelled_rows_go_to_a_parquet_file(fixture_folder, tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    params = _params(tmp_path, fixture_folder)
+    in_memory = iorw.prepare_clean_data(params, cache_dir=tmp_path / "memory").path
+    monkeypatch.setattr(iorw, "_TEMP_BYTES_PER_VALUE", 10**9)  # every table "too large" for a temporary table
+    on_disk = iorw.prepare_clean_data(params, cache_dir=tmp_path / "disk").path
+    assert sorted(p.name for p in on_disk.iterdir()) == sorted(p.name for p in in_memory.iterdir())
+    assert (on_disk / "quality.csv").read_bytes() == (in_memory / "quality.csv").read_bytes()
+    for path in in_memory.glob("*.parquet"):
+        a, b = pq.read_table(path), pq.read_table(on_disk / path.name)
+        assert a.schema.remove_metadata() == b.schema.remove_metadata(), path.name
+        assert a.sort_by([(c, "ascending") for c in a.column_names]).equals(
+            b.sort_by([(c, "ascending") for c in b.column_names])), path.name
+    assert not list((tmp_path / "disk" / iorw.RunFiles.SPILL_DIR).rglob("*.parquet")), "labelled rows left behind"

@@ -1,3 +1,5 @@
+from collections import Counter
+
 import ibis
 import pandas as pd
 
@@ -64,3 +66,83 @@ def test_quality_table_counts_and_refuses_lost_rows():
 
     with pytest.raises(AssertionError, match="lost rows"):
         compute_quality_table({"t": 5}, {"t": {}}, {"t": 4}, {"t": []})
+
+
+# ------------------------------------------------------------------------------------------------ exact copies
+def _bag(frame: pd.DataFrame) -> Counter:
+    """Rows as a multiset, floats by repr (so -0.0 and 0.0, and NaN, are told apart and compared exactly)."""
+    return Counter(tuple(repr(v) if isinstance(v, float) else v for v in row) for row in frame.itertuples(index=False))
+
+
+def copies_frame() -> pd.DataFrame:
+    rows = [
+        ("a", "1", 2.0, 1.0, "p1"), ("a", "1", 2.0, 1.0, "p1"), ("a", "1", 2.0, 1.0, "p1"),  # three copies
+        ("a", "2", 2.0, None, "p1"), ("a", "2", 2.0, None, "p1"),          # copies with a null quantity
+        ("b", "3", 1.0, 1.0, None), ("b", "3", 1.0, 1.0, None),            # copies with a null product
+        ("b", "4", -1.0, 1.0, "p2"), ("b", "4", -1.0, 1.0, "p2"),          # copies of a rejected row
+        (None, "5", 1.0, 1.0, "p3"), (None, "5", 1.0, 1.0, "p3"),          # copies of a row with no customer
+        ("zz", "6", 1.0, 1.0, "p4"),                                       # unknown customer
+        ("b", "7", 3.0, 0.0, "p5"), ("b", "7", 3.0, -0.0, "p5"),           # equal values (0.0 == -0.0)
+        ("b", "8", 3.0, 1.0, "p6"),                                        # a plain row
+    ]
+    frame = pd.DataFrame(rows, columns=["customer_id", "order_id", "amount", "quantity", "product_id"])
+    frame.insert(2, "ts", pd.Timestamp("2024-01-01"))
+    return frame
+
+
+def expected_rules(frame: pd.DataFrame) -> list:
+    """The rule of each row, computed row by row in pandas (independently of the engine's formulation)."""
+    rules, seen = [], set()
+    for row in frame.itertuples(index=False):
+        if pd.isna(row.customer_id):
+            rules.append("missing_id")
+        elif row.customer_id not in {"a", "b"}:
+            rules.append("unknown_customer")
+        elif row.amount < 0 or row.quantity < 0:
+            rules.append("return")
+        else:
+            key = tuple("null" if pd.isna(v) else v for v in row)  # 0.0 == -0.0 and hash alike: one key
+            rules.append("duplicate" if key in seen else None)
+            seen.add(key)
+    return rules
+
+
+def test_exact_copies_clean_and_rejected_rows_are_the_input_rule_by_rule():
+    frame = copies_frame()
+    res = compute_clean_tables(tables(frame))
+    clean = res.clean["transactions"].to_pandas()
+    rejected = res.rejected["transactions"].to_pandas()
+    assert _bag(pd.concat([clean, rejected.drop(columns="rule")], ignore_index=True)) == _bag(frame)
+    want = Counter(r for r in expected_rules(frame) if r is not None)
+    assert Counter(rejected["rule"]) == want
+    assert len(clean) == len(frame) - sum(want.values())
+    for rule in want:  # each rule removed exactly the rows it names
+        mine = rejected[rejected.rule == rule].drop(columns="rule")
+        theirs = frame[[r == rule for r in expected_rules(frame)]]
+        assert _bag(mine) == _bag(theirs), rule
+    # one of the two equal rows of order 7 is kept, with its own sign of zero
+    assert len(clean[clean.order_id == "7"]) == 1 and len(rejected[rejected.order_id == "7"]) == 1
+
+
+def test_exact_copies_of_events_and_duplicate_free_tables():
+    events = pd.DataFrame({"campaign_id": ["c1", "c1", "c1", "c1"], "customer_id": ["a", "a", "b", "x"],
+                           "event": ["sent", "sent", "sent", "sent"], "ts": pd.Timestamp("2024-01-01"),
+                           "value": [None, None, 1.0, 1.0]})
+    res = compute_clean_tables(tables(tx_frame(), events=ibis.memtable(events)))
+    assert sorted(res.rejected["events"].to_pandas()["rule"]) == ["duplicate", "unknown_customer"]
+    assert sorted(res.clean["events"].to_pandas()["customer_id"]) == ["a", "b"]
+    alone = compute_clean_tables(tables(tx_frame().drop_duplicates()))
+    assert "duplicate" not in set(alone.rejected["transactions"].to_pandas()["rule"])
+
+
+def test_missing_id_takes_blank_text_as_python_strip_does():
+    import string
+
+    values = ["", " ", "\t", " \n\r\x0b\x0c\t", " a", "a ", "a", "\xa0", "\u2003", "é", "  x  ", "\x0c", None]
+    tx = pd.DataFrame({"customer_id": ["a"] * len(values), "order_id": values,
+                       "ts": pd.Timestamp("2024-01-01"), "amount": [1.0] * len(values)})
+    res = compute_clean_tables(tables(tx))
+    removed = res.rejected["transactions"].to_pandas()
+    want = [v for v in values if v is None or v.strip(string.whitespace) == ""]
+    assert sorted(removed["order_id"].fillna("<null>")) == sorted("<null>" if v is None else v for v in want)
+    assert set(removed["rule"]) == {"missing_id"}
