@@ -210,7 +210,7 @@ def compute_holdout_effects(
     [('headline', 'Fisher exact test', 0.244), ('supporting', 'Lin', 0.0)]
     """
     frame = _fill_recency(frame)
-    arms = sorted(set(frame["group"]) - {control_arm})
+    arms = sorted(set(frame["group"].unique()) - {control_arm})
     pairs = [(a, control_arm) for a in arms] + list(itertools.combinations(arms, 2))
     # Each arm pair and metric is its own test: on threads (campaignlab.workers), in the same order.
     tasks = [(arm, versus, metric) for arm, versus in pairs for metric in metrics]
@@ -289,7 +289,7 @@ def compute_matched_effects(
     """
     fits = propensity_fits if propensity_fits is not None else causal.PropensityFits()
     rows = []
-    arms = sorted(set(frame["group"]) - {COMPARISON})
+    arms = sorted(set(frame["group"].unique()) - {COMPARISON})
     for arm in arms:
         sub = frame[frame["group"].isin([arm, COMPARISON])].copy()
         sub["_t"] = (sub["group"] == arm).astype(int)
@@ -399,7 +399,7 @@ def compute_segment_effects(
     in either group are flagged ``small`` and get no estimate. ``warning`` flags groups with fewer than 10 events.
     """
     data = frame.merge(segments[["customer_id", *dimensions]], on="customer_id", how="left")
-    arms = sorted(set(data["group"]) - {control})
+    arms = sorted(set(data["group"].unique()) - {control})
     fits = propensity_fits if propensity_fits is not None else causal.PropensityFits()
     labels = {dim: data[dim].astype("string").fillna("unknown") for dim in dimensions}
     cells = [(dim, seg) for dim in dimensions for seg in sorted(labels[dim].unique())]

@@ -86,7 +86,7 @@ def analyse(run: Run, table: pd.DataFrame, segments: pd.DataFrame | None = None)
             "descriptive only."))
     frame, info = response.compute_analysis_frame(table, design=design, control_arm=p.control_arm, config=cfg)
     info["excluded_two_arms"] = int(table.attrs.get("excluded_two_arms", 0))
-    groups = set(frame["group"])
+    groups = set(frame["group"].unique())
     if control not in groups or len(groups) < 2:
         who = ("no customer of the control arm" if design == "holdout" else
                f"no comparison customer ({info.get('pool', 0):,} not targeted, {info.get('comparison', 0):,} eligible)")
@@ -311,7 +311,7 @@ def _add_economics(run: Run, result: ResponseResult, pooled: dict | None) -> Non
     econ = p.economics
     costs, missing = campaign_costs(run)
     cpc, fixed = costs["cost_per_contact"], costs["fixed_cost"]
-    treated_groups = sorted(set(frame["group"]) - {control})
+    treated_groups = sorted(set(frame["group"].unique()) - {control})
     n_treated = int(frame["group"].isin(treated_groups).sum())
     by_arm = []
     for arm in treated_groups:
@@ -395,7 +395,7 @@ def _product_effects(frame: pd.DataFrame, design: str, control: str, covariates:
         return []
     data = frame.assign(other_revenue=frame["revenue"] - frame["promoted_revenue"])
     rows = []
-    for arm in sorted(set(data["group"]) - {control}):
+    for arm in sorted(set(data["group"].unique()) - {control}):
         sub = data[data["group"].isin([arm, control])].copy()
         sub["_t"] = (sub["group"] == arm).astype(int)
         for y in ("promoted_revenue", "other_revenue"):
@@ -454,7 +454,7 @@ def _post_effects(frame: pd.DataFrame, covariates: list[str], cfg, run: Run,
     if not run.windows["post"].complete or frame["post_revenue"].isna().all():
         return []
     rows = []
-    for arm in sorted(set(frame["group"]) - {response.COMPARISON}):
+    for arm in sorted(set(frame["group"].unique()) - {response.COMPARISON}):
         sub = frame[frame["group"].isin([arm, response.COMPARISON])].copy()
         sub["_t"] = (sub["group"] == arm).astype(int)
         r = causal.estimate_att_doubly_robust(sub, outcome="post_revenue", treatment="_t", covariates=covariates,
