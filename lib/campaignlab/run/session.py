@@ -63,7 +63,7 @@ class Run:
         engine = self.params.engine
         cfg = self.params.spark if engine == "spark" else self.params.duckdb
         tables, self.sample = sampling.compute_customer_sample(
-            tables, max_customers=cfg.max_customers_in_memory, seed=cfg.sample_seed, cache=engine == "spark",
+            tables, max_customers=cfg.max_customers_in_memory, seed=cfg.sample_seed, cache=True,
             setting=f"{engine}.max_customers_in_memory")
         tables["customers"], self.attribute_notes = prepare_attributes(tables["customers"])
         return tables

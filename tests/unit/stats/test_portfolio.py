@@ -343,7 +343,7 @@ def test_index_html_links_every_report_and_is_self_contained():
     assert "<script" not in html and "http" not in html and "<link" not in html and "@import" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co" in html
     assert "Campaign reports &lt;2024&gt;" in html
-    assert "18,000 (95% CI 10 to 54,000)" in html and "+0.25 (95% CI -0.10 to +0.60)" in html
+    assert "+18,000 (95% CI +10 to +54,000)" in html and "+0.25 (95% CI -0.10 to +0.60)" in html
     assert html.count("not available") >= 3  # the failed and stale rows' missing numbers
     assert 'class="status failed"' in html and 'class="status stale"' in html
 
@@ -408,7 +408,7 @@ def test_index_money_carries_the_currency():
     html = index.build_index_html([{"campaign_id": "c1", "incremental_revenue": 1200.0,
                                     "incremental_revenue_ci_low": 100.0, "incremental_revenue_ci_high": 2300.0,
                                     "currency": "$"}], title="t")
-    assert "$ 1,200 (95% CI $ 100 to $ 2,300)" in html
+    assert "$ +1,200 (95% CI $ +100 to $ +2,300)" in html
 
 
 def test_indicative_verdicts_are_listed_not_pooled():
