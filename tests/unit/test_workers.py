@@ -20,6 +20,11 @@ def test_worker_count_reads_the_environment_and_names_a_bad_value(monkeypatch):
     assert 1 <= workers.worker_count() <= min(workers.usable_cores(), workers.DEFAULT_MAX)
 
 
+def test_small_tables_stay_on_one_thread(monkeypatch):
+    monkeypatch.setenv(workers.ENV, "2")
+    assert workers.for_rows(workers.MIN_ROWS - 1) == 1 and workers.for_rows(workers.MIN_ROWS) == 2
+
+
 def test_map_keeps_the_input_order_and_raises_a_pieces_error():
     assert workers.map_ordered(lambda x: -x, range(20), workers=3) == [-x for x in range(20)]
 
@@ -49,6 +54,7 @@ def test_statistics_on_threads_equal_the_sequential_run(monkeypatch, threads):
     from campaignlab.stats import response, uplift
 
     frame = _randomized(3000, seed=11)
+    monkeypatch.setattr(workers, "MIN_ROWS", 0)  # threads at this size too (runs pass 50,000 customers first)
     results = {}
     for count in ("1", threads):
         monkeypatch.setenv(workers.ENV, count)

@@ -179,7 +179,8 @@ class CrossFitUplift:
         later = [(np.sort(np.concatenate(tests[:k])), tests[k]) for k in range(1, self.folds - 1)] \
             if self.sequential else []
         # Every pair is fitted on its own rows with its own seeded sample: threads change nothing but the time.
-        scores = workers.map_ordered(lambda split: self._fit_pair(X, y, t, categorical, *split), splits + later)
+        scores = workers.map_ordered(lambda split: self._fit_pair(X, y, t, categorical, *split), splits + later,
+                                     workers.for_rows(len(y)))
         for k, test in enumerate(tests):
             self.uplift_[test] = scores[k]
             self.fold_[test] = k
@@ -268,7 +269,7 @@ def _grid_curves(y: np.ndarray, t: np.ndarray, draws: np.ndarray) -> tuple[np.nd
 
     # Each draw's curves are its own row: chunks of draws (25 at a time, in all threads together, which bounds the
     # memory of the float copies) run on threads (campaignlab.workers) and stack in order, whatever the chunking.
-    threads = workers.worker_count()
+    threads = workers.for_rows(len(y))
     parts = workers.map_ordered(curves, np.array_split(draws, max(1, threads * len(draws) // 25)), threads)
     return np.vstack([q for q, _ in parts]), np.vstack([inc for _, inc in parts])
 
