@@ -419,11 +419,8 @@ def compute_segment_effects(
                     "conversion": float(t["converted"].mean()) if n_t else float("nan"),
                     "small": n_t < min_size or n_c < min_size}
             for metric in metrics:
-                est = {"estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
-                       "p_value": float("nan"), "method": ""}
-                if not base["small"]:
-                    est = _segment_estimate(sub, metric, design=design, covariates=covariates, alpha=alpha,
-                                            trim=trim, fits=fits)
+                est = _no_estimate("") if base["small"] else _segment_estimate(
+                    sub, metric, design=design, covariates=covariates, alpha=alpha, trim=trim, fits=fits)
                 rows.append({**base, "metric": metric, "lift": est["estimate"], "ci_low": est["ci_low"],
                              "ci_high": est["ci_high"], "p_value": est["p_value"], "method": est["method"],
                              "warning": est.get("warning") or ""})
@@ -455,8 +452,13 @@ def _segment_estimate(sub: pd.DataFrame, metric: str, *, design: str, covariates
         return effects.compute_randomized_effect(sub, outcome=y, treatment="_t", covariates=cov, metric=metric,
                                                  alpha=alpha, binary=metric != "revenue_per_customer")
     except (ValueError, np.linalg.LinAlgError) as exc:
-        return {"estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "p_value": float("nan"),
-                "method": f"not estimable: {exc}"}
+        return _no_estimate(f"not estimable: {exc}")
+
+
+def _no_estimate(method: str) -> dict[str, Any]:
+    """A segment's row without an estimate (too small, or not estimable), saying which in ``method``."""
+    nan = float("nan")
+    return {"estimate": nan, "ci_low": nan, "ci_high": nan, "p_value": nan, "method": method}
 
 
 def compute_response_crosstab(frame: pd.DataFrame, segments: pd.DataFrame, dimension: str, *,
