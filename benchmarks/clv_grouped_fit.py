@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("run_dir", type=Path, help="a run folder holding features.parquet and summary.json")
     args = parser.parse_args()
     warnings.filterwarnings("ignore", module="pytensor")
-    from campaignlab.stats import bgnbd_fit, clv
+    from campaignlab.stats import bgnbd_fit, clv, clv_numpy
 
     summary = _summary(args.run_dir)
     Prior, BetaGeoModel, _ = clv._pymc_marketing()
@@ -60,8 +60,8 @@ def main() -> None:
     print(f"per customer {t_per:.1f} s, grouped {t_grouped:.1f} s")
     for name, params in (("rows in another order", shuffled), ("grouped", grouped)):
         rel = {k: f"{params[k] / per_customer[k] - 1:+.1e}" for k in clv.BGNBD_PARAMS}
-        orders = [clv._expected_purchases(p, x, t_x, T, np.array([30.0, 365.0])) for p in (per_customer, params)]
-        alive = [clv._probability_alive(p, x, t_x, T) for p in (per_customer, params)]
+        orders = [clv_numpy.expected_purchases(p, x, t_x, T, np.array([30.0, 365.0])) for p in (per_customer, params)]
+        alive = [clv_numpy.probability_alive(p, x, t_x, T) for p in (per_customer, params)]
         print(f"{name:>22} vs per customer: parameters {rel}; expected orders max "
               f"{np.max(np.abs(orders[1] / orders[0] - 1)):.1e}, P(alive) max {np.max(np.abs(alive[1] / alive[0] - 1)):.1e}")
 

@@ -108,5 +108,7 @@ def test_pymc_marketing_is_imported_only_when_a_fit_is_needed(tmp_path):
                                              history_days=300)
         print(section["estimated"], "pymc_marketing" in sys.modules)
     """
-    assert _run_python(cached, tmp_path / "cache") == "True True"  # first: fitted
-    assert _run_python(cached, tmp_path / "cache") == "True False"  # then: from the cache
+    assert _run_python(cached, tmp_path / "cache") == "True False"  # flat priors: fitted in scipy
+    default = cached.replace('priors="flat"', 'priors="default"')
+    assert _run_python(default, tmp_path / "cache") == "True True"  # default priors: fitted by pymc-marketing
+    assert _run_python(default, tmp_path / "cache") == "True False"  # then: from the cache

@@ -1,13 +1,15 @@
 """Customer lifetime value: BG/NBD purchase counts times Gamma-Gamma order values.
 
-Fitting uses pymc-marketing (pinned 0.19.2), by maximum a posteriori (MAP) by default.
-With flat priors (``priors="flat"``) the MAP estimates are the maximum-likelihood
-estimates of the papers below, which is what the CDNOW golden tests check.
+The models are pymc-marketing's (pinned 0.19.2), fitted by maximum a posteriori (MAP) by default. With flat priors
+(``priors="flat"``, the default) the MAP estimates are the maximum-likelihood estimates of the papers below, which is
+what the CDNOW golden tests check; that fit is :mod:`campaignlab.stats.clv_numpy` (the same objective and optimiser
+in scipy, without building and compiling a PyMC model; checked against pymc-marketing's fit). Other priors and MCMC
+fit with pymc-marketing itself.
 
 pymc-marketing (and through it pymc and pytensor) is imported on first use, not at import time: importing pytensor
 fixes its compile cache directory, and the caller must be able to set ``PYTENSOR_FLAGS=base_compiledir=...`` first.
-Customers sharing a BG/NBD history are fitted once, with their count, when that shrinks the data by half or more
-(:mod:`campaignlab.stats.bgnbd_fit`).
+With its default priors, customers sharing a BG/NBD history are fitted once, with their count, when that shrinks the
+data by half or more (:mod:`campaignlab.stats.bgnbd_fit`).
 
 All durations (``recency``, ``T``, ``horizon_days``) are in days.
 
@@ -31,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from campaignlab.formatting import require_columns
-from campaignlab.stats import bgnbd_fit
+from campaignlab.stats import bgnbd_fit, clv_numpy
 
 __all__ = [
     "BGNBD_PARAMS",
@@ -104,7 +106,7 @@ def compute_clv_summary(snapshot: pd.DataFrame) -> pd.DataFrame:
 
 
 #: Bump when the fitting code changes what a fit returns, so cached fits of the old code are not reused.
-FIT_VERSION = "2"
+FIT_VERSION = "3"
 
 
 def compute_fit_key(summary: pd.DataFrame, *, priors: str, method: str = "map") -> str:
@@ -207,17 +209,20 @@ def _pymc_marketing() -> tuple[Any, Any, Any]:
 
 
 def _fit_bgnbd_model(summary: pd.DataFrame, priors: Priors, method: str) -> tuple[Any, dict[str, float]]:
-    Prior, BetaGeoModel, _ = _pymc_marketing()
     _check_priors(priors)
     data = _check_summary(summary, monetary=False)
-    model_config = {name: Prior("HalfFlat") for name in BGNBD_PARAMS} if priors == "flat" else None
-    model = BetaGeoModel(model_config=model_config)
-    if method == "map" and bgnbd_fit.grouping_pays(data):
-        params = bgnbd_fit.fit_bgnbd_map_grouped(data, model.model_config)
-        model = None
+    if priors == "flat" and method == "map":
+        model, params = None, clv_numpy.fit_bgnbd(data)
     else:
-        model.fit(data=data, method=method, progressbar=False)
-        params = _posterior_values(model.idata, BGNBD_PARAMS)
+        Prior, BetaGeoModel, _ = _pymc_marketing()
+        model_config = {name: Prior("HalfFlat") for name in BGNBD_PARAMS} if priors == "flat" else None
+        model = BetaGeoModel(model_config=model_config)
+        if method == "map" and bgnbd_fit.grouping_pays(data):
+            params = bgnbd_fit.fit_bgnbd_map_grouped(data, model.model_config)
+            model = None
+        else:
+            model.fit(data=data, method=method, progressbar=False)
+            params = _posterior_values(model.idata, BGNBD_PARAMS)
     params["n_customers"] = len(data)
     return model, params
 
@@ -237,7 +242,6 @@ def _gamma_gamma_data(summary: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, in
 
 
 def _fit_gamma_gamma_model(summary: pd.DataFrame, priors: Priors, method: str) -> tuple[Any, dict[str, float]]:
-    Prior, _, GammaGammaModel = _pymc_marketing()
     _check_priors(priors)
     data, counts = _gamma_gamma_data(summary)
     if counts["n_customers"] < 2:
@@ -246,10 +250,14 @@ def _fit_gamma_gamma_model(summary: pd.DataFrame, priors: Priors, method: str) -
             f"({counts['n_excluded_no_repeat']} without repeat purchase, "
             f"{counts['n_excluded_nonpositive_spend']} with zero or negative spend excluded)"
         )
-    model_config = {name: Prior("HalfFlat") for name in GAMMA_GAMMA_PARAMS} if priors == "flat" else None
-    model = GammaGammaModel(model_config=model_config)
-    model.fit(data=data, method=method, progressbar=False)
-    params: dict[str, float] = _posterior_values(model.idata, GAMMA_GAMMA_PARAMS)
+    if priors == "flat" and method == "map":
+        model, params = None, clv_numpy.fit_gamma_gamma(data)
+    else:
+        Prior, _, GammaGammaModel = _pymc_marketing()
+        model_config = {name: Prior("HalfFlat") for name in GAMMA_GAMMA_PARAMS} if priors == "flat" else None
+        model = GammaGammaModel(model_config=model_config)
+        model.fit(data=data, method=method, progressbar=False)
+        params = _posterior_values(model.idata, GAMMA_GAMMA_PARAMS)
     params.update(counts)
     return model, params
 
@@ -371,44 +379,6 @@ def find_degenerate_fit(bgnbd_params: dict[str, float], *, history_days: float |
 # -------------------------------------------------------------------------------- estimator
 
 
-def _expected_purchases(params: dict[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
-                        t: np.ndarray) -> np.ndarray:
-    """BG/NBD expected purchases in ``(T, T + t]`` for every customer (rows) and horizon ``t`` (columns).
-
-    Equation (10) of Fader, Hardie & Lee (2005) [1]_ written exactly as pymc-marketing 0.19.2's
-    ``BetaGeoModel.expected_purchases`` writes it (the same operations in the same order on float64, with
-    scipy's ``hyp2f1``), broadcast over all horizons at once instead of one call per horizon:
-    ``tests/unit/stats/test_clv.py`` checks it against pymc-marketing horizon by horizon.
-    """
-    from scipy.special import hyp2f1
-
-    r, alpha, a, b = (params[k] for k in BGNBD_PARAMS)
-    x, t_x, T = x[:, None], t_x[:, None], T[:, None]
-    t = np.asarray(t, dtype="float64")[None, :]
-    numerator = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1,
-                                                                       t / (alpha + T + t))
-    numerator *= (a + b + x - 1) / (a - 1)
-    denominator = 1 + (x > 0) * (a / (b + x - 1)) * ((alpha + T) / (alpha + t_x)) ** (r + x)
-    return numerator / denominator
-
-
-def _probability_alive(params: dict[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """P(alive) of the BG/NBD model, as pymc-marketing 0.19.2's ``expected_probability_alive`` computes it."""
-    from scipy.special import expit
-
-    r, alpha, a, b = (params[k] for k in BGNBD_PARAMS)
-    log_div = (r + x) * np.log((alpha + T) / (alpha + t_x)) + np.log(a / (b + np.maximum(x, 1) - 1))
-    return np.where(x == 0, 1.0, expit(-log_div))
-
-
-def _expected_spend(params: dict[str, float], frequency: np.ndarray, monetary: np.ndarray) -> np.ndarray:
-    """Gamma-Gamma conditional mean order value [3]_, as pymc-marketing 0.19.2's ``expected_customer_spend``."""
-    p, q, v = (params[k] for k in GAMMA_GAMMA_PARAMS)
-    individual_weight = p * frequency / (p * frequency + q - 1)
-    population_mean = v * p / (q - 1)
-    return (1 - individual_weight) * population_mean + individual_weight * monetary
-
-
 class LifetimeValueModel:
     """Expected orders, probability alive and lifetime value over a horizon.
 
@@ -437,8 +407,9 @@ class LifetimeValueModel:
     gg_params_ : dict
         As returned by :func:`fit_gamma_gamma`.
     bgnbd_model_, gg_model_ : pymc_marketing.clv models
-        The fitted pymc-marketing models (``bgnbd_model_`` is None when customers were grouped by history, see
-        :mod:`campaignlab.stats.bgnbd_fit`); predictions use only the parameters.
+        The fitted pymc-marketing models, or None where no library model was built (flat priors with MAP, fitted
+        by :mod:`campaignlab.stats.clv_numpy`; customers grouped by history, see :mod:`campaignlab.stats.bgnbd_fit`);
+        predictions use only the parameters.
     degenerate_ : str or None
         Why the BG/NBD fit is unusable (see :func:`find_degenerate_fit`), or None. Predictions from
         a degenerate fit are refused.
@@ -573,20 +544,20 @@ class LifetimeValueModel:
         # element the same numbers. C order (periods x customers) as the former per-period rows: the sum over periods
         # below then adds in the same order, to the last bit (a column-major array would be summed pairwise).
         combos, back = np.unique(np.column_stack([x, t_x, T]), axis=0, return_inverse=True)
-        per_combo = _expected_purchases(self.bgnbd_params_, combos[:, 0], combos[:, 1], combos[:, 2], period_ends)
+        per_combo = clv_numpy.expected_purchases(self.bgnbd_params_, combos[:, 0], combos[:, 1], combos[:, 2], period_ends)
         cumulative = np.ascontiguousarray(per_combo[back.reshape(-1)].T)
         increments = np.diff(np.vstack([np.zeros(len(ids)), cumulative]), axis=0)
         discount = (1.0 + self.discount_rate) ** (-period_ends / _DAYS_PER_YEAR)
         discounted_orders = (increments * discount[:, None]).sum(axis=0)
 
-        p_alive = _probability_alive(self.bgnbd_params_, x, t_x, T)
+        p_alive = clv_numpy.probability_alive(self.bgnbd_params_, x, t_x, T)
 
         gg = self.gg_params_
         population_mean = gg["p"] * gg["v"] / (gg["q"] - 1)
         monetary = data["monetary_value"].to_numpy(dtype="float64")
         fitted = (x > 0) & (monetary > 0)
         order_value = np.full(len(ids), population_mean)
-        order_value[fitted] = _expected_spend(gg, x[fitted], monetary[fitted])
+        order_value[fitted] = clv_numpy.expected_spend(gg, x[fitted], monetary[fitted])
 
         return pd.DataFrame(
             {

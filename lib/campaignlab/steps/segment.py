@@ -166,13 +166,17 @@ def _segments_at(run: Run, as_of: dt.date, customers: pd.DataFrame, keys: Custom
 
 
 LIFETIME_COLUMNS = ("expected_orders", "probability_alive", "expected_order_value", "expected_value")
-_CLV_METHOD = ("BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma, MAP fit with pymc-marketing, "
-               "on the history before the snapshot")
+_CLV_METHOD = {
+    "flat": ("BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma, maximum likelihood (pymc-marketing's models with "
+             "flat priors, fitted with scipy's L-BFGS-B), on the history before the snapshot"),
+    "default": ("BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma, MAP fit with pymc-marketing's default priors, "
+                "on the history before the snapshot"),
+}
 
 
 def _fitted_model(summary: pd.DataFrame, cfg: ClvConfig):
     """The lifetime-value model of this summary: from the fit cache when the same data and settings were fitted
-    before, else fitted (pymc-marketing is imported only then) and cached."""
+    before, else fitted and cached (pymc-marketing is imported only for priors other than flat)."""
     import math
 
     from campaignlab import cache
@@ -201,7 +205,7 @@ def fit_lifetime_value(summary: pd.DataFrame, cfg: ClvConfig, *, history_days: i
     from campaignlab.stats.clv import find_degenerate_fit
 
     section: dict[str, Any] = {"estimated": False, "degenerate": False, "reason": None,
-                               "horizon_days": cfg.horizon_days, "priors": cfg.priors, "method": _CLV_METHOD}
+                               "horizon_days": cfg.horizon_days, "priors": cfg.priors, "method": _CLV_METHOD[cfg.priors]}
     repeaters = int((summary["frequency"] > 0).sum())
     short = find_degenerate_fit({}, history_days=history_days, min_history_days=cfg.min_history_days)
     if short is not None:

@@ -63,13 +63,13 @@ def test_grouping_pays_only_when_histories_repeat(cdnow):
     assert not bgnbd_fit.grouping_pays(distinct)
 
 
-def test_lifetime_value_model_groups_shared_histories_and_keeps_the_library_model_otherwise(cdnow):
-    model = clv.LifetimeValueModel(horizon_days=39, priors="flat")
+def test_lifetime_value_model_with_default_priors_groups_shared_histories(cdnow):
+    model = clv.LifetimeValueModel(horizon_days=39, priors="default")
     with_spend = cdnow.assign(monetary_value=np.where(cdnow["frequency"] > 0, 20.0 + cdnow["recency"], 0.0))
     model.fit(with_spend)
     assert model.bgnbd_model_ is None  # grouped: no per-customer pymc-marketing model was built
     assert model.bgnbd_params_["n_customers"] == len(cdnow)
-    library = _library_fit(cdnow, _config("flat"))
+    library = _library_fit(cdnow, _config("default"))
     assert model.bgnbd_params_["r"] == pytest.approx(library["r"], rel=1e-6)
 
 

@@ -314,9 +314,25 @@ def test_lifetime_value_section_says_why_not_estimated():
 
 
 # ------------------------------------------------------------------------------------------- vectorized prediction
-def test_vectorized_predict_equals_pymc_marketing_horizon_by_horizon(simulated_model, simulated_summary):
+@pytest.fixture(scope="module")
+def library_model(simulated_summary):
+    """pymc-marketing's own flat-prior fits of the simulated customers, and a model holding their parameters."""
+    Prior, BetaGeoModel, GammaGammaModel = clv._pymc_marketing()
+    bgnbd = BetaGeoModel(model_config={k: Prior("HalfFlat") for k in clv.BGNBD_PARAMS})
+    bgnbd.fit(data=clv._check_summary(simulated_summary, monetary=False), method="map", progressbar=False)
+    gg_data, counts = clv._gamma_gamma_data(simulated_summary)
+    gamma_gamma = GammaGammaModel(model_config={k: Prior("HalfFlat") for k in clv.GAMMA_GAMMA_PARAMS})
+    gamma_gamma.fit(data=gg_data, method="map", progressbar=False)
+    model = clv.LifetimeValueModel(horizon_days=365, priors="flat", discount_rate=0.1).set_fitted(
+        {**clv._posterior_values(bgnbd.idata, clv.BGNBD_PARAMS), "n_customers": len(simulated_summary)},
+        {**clv._posterior_values(gamma_gamma.idata, clv.GAMMA_GAMMA_PARAMS), **counts})
+    model.bgnbd_model_, model.gg_model_ = bgnbd, gamma_gamma
+    return model
+
+
+def test_vectorized_predict_equals_pymc_marketing_horizon_by_horizon(library_model, simulated_summary):
     """predict() evaluates every 30-day period end in one broadcast; pymc-marketing, one horizon per call."""
-    model = simulated_model
+    model = library_model
     pred = model.predict(simulated_summary)
     bg = simulated_summary[["customer_id", "frequency", "recency", "T"]].astype({"customer_id": str})
     ids = bg["customer_id"]
