@@ -319,7 +319,10 @@ def snapshot_from_features(features: pd.DataFrame, window: str, *, as_of: dt.dat
     as_of_day = pd.Timestamp(as_of).normalize()
     monetary = cents_to_units(f[f"{window}_revenue_cents"])
     out = pd.DataFrame({
-        "customer_id": f["customer_id"].astype(str).to_numpy(),
+        # Text ids stay in their Arrow storage (a Python object per customer costs a second at a million); integer
+        # keys (the segment step's) stay integers.
+        "customer_id": (f["customer_id"].to_numpy() if pd.api.types.is_integer_dtype(f["customer_id"].dtype)
+                        else f["customer_id"].astype(str).array),
         "frequency": f[f"{window}_orders"].astype("int64").to_numpy(),
         "monetary": monetary,
         "first_order_ts": first.to_numpy(),

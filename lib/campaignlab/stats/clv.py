@@ -96,7 +96,7 @@ def compute_clv_summary(snapshot: pd.DataFrame) -> pd.DataFrame:
     require_columns(snapshot.columns, needed, "snapshot")
     return pd.DataFrame(
         {
-            "customer_id": snapshot["customer_id"].astype(str).to_numpy(),
+            "customer_id": _id_values(snapshot["customer_id"]).array,
             "frequency": snapshot["frequency_repeat"].astype("float64").to_numpy(),
             "recency": snapshot["recency_bgnbd"].astype("float64").to_numpy(),
             "T": snapshot["T"].astype("float64").to_numpy(),
@@ -112,8 +112,9 @@ FIT_VERSION = "3"
 def compute_fit_key(summary: pd.DataFrame, *, priors: str, method: str = "map") -> str:
     """Fingerprint of everything a lifetime-value fit depends on: the data, the settings and the code.
 
-    A BLAKE2b digest of the customer summary (ids, frequency, recency, T, monetary value, in row order), the
-    priors and fit method, :data:`FIT_VERSION` and the installed pymc-marketing version (read from the package
+    A BLAKE2b digest of the customer summary (frequency, recency, T, monetary value, in row order: the order can move
+    an optimiser's last digits; the ids do not enter the fit, so text ids and integer keys of the same customers
+    get the same key), the priors and fit method, :data:`FIT_VERSION` and the installed pymc-marketing version (read from the package
     metadata, without importing it). Two summaries with the same key get the same fit.
 
     Examples
@@ -128,9 +129,7 @@ def compute_fit_key(summary: pd.DataFrame, *, priors: str, method: str = "map") 
 
     data = _check_summary(summary, monetary=True)
     h = hashlib.blake2b(digest_size=16)
-    ids = data["customer_id"].to_numpy(dtype=object)
-    h.update(len(ids).to_bytes(8, "little"))
-    h.update("\x1f".join(ids).encode("utf-8"))
+    h.update(len(data).to_bytes(8, "little"))
     for col in ("frequency", "recency", "T", "monetary_value"):
         h.update(col.encode())
         h.update(np.ascontiguousarray(data[col].to_numpy(dtype="float64")).tobytes())
@@ -145,14 +144,20 @@ def compute_fit_key(summary: pd.DataFrame, *, priors: str, method: str = "map") 
 # -------------------------------------------------------------------------------- validation
 
 
+def _id_values(ids: pd.Series) -> pd.Series:
+    """Customer ids as text, or integer keys kept as they are (the segment step codes a million text ids as
+    integers while it works: :class:`campaignlab.steps.segment.CustomerKeys`)."""
+    return ids if pd.api.types.is_integer_dtype(ids.dtype) else ids.astype(str)
+
+
 def _check_summary(summary: pd.DataFrame, *, monetary: bool) -> pd.DataFrame:
-    """Validated copy with text ids and float measures."""
+    """Validated copy with text ids (or integer keys) and float measures."""
     needed = ["customer_id", "frequency", "recency", "T"] + (["monetary_value"] if monetary else [])
     require_columns(summary.columns, needed, "summary")
     if len(summary) == 0:
         raise ValueError("summary has no customers")
     out = summary[needed].copy()
-    out["customer_id"] = out["customer_id"].astype(str)
+    out["customer_id"] = _id_values(out["customer_id"])
     if out["customer_id"].duplicated().any():
         dupes = out.loc[out["customer_id"].duplicated(), "customer_id"].head(5).tolist()
         raise ValueError(f"summary has duplicate customer_id values, e.g. {dupes}")
@@ -543,9 +548,9 @@ class LifetimeValueModel:
         # thousand where there are millions of customers; hyp2f1 dominates the cost) and spread back, element by
         # element the same numbers. C order (periods x customers) as the former per-period rows: the sum over periods
         # below then adds in the same order, to the last bit (a column-major array would be summed pairwise).
-        combos, back = np.unique(np.column_stack([x, t_x, T]), axis=0, return_inverse=True)
-        per_combo = clv_numpy.expected_purchases(self.bgnbd_params_, combos[:, 0], combos[:, 1], combos[:, 2], period_ends)
-        cumulative = np.ascontiguousarray(per_combo[back.reshape(-1)].T)
+        combos, back = clv_numpy.distinct_rows(x, t_x, T)
+        per_combo = clv_numpy.expected_purchases(self.bgnbd_params_, *combos.T, period_ends)
+        cumulative = np.ascontiguousarray(per_combo[back].T)
         increments = np.diff(np.vstack([np.zeros(len(ids)), cumulative]), axis=0)
         discount = (1.0 + self.discount_rate) ** (-period_ends / _DAYS_PER_YEAR)
         discounted_orders = (increments * discount[:, None]).sum(axis=0)

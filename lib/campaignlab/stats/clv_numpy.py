@@ -40,7 +40,7 @@ import pandas as pd
 from scipy import optimize, special
 
 __all__ = [
-    "bgnbd_loglik", "expected_purchases", "expected_spend", "fit_bgnbd", "fit_gamma_gamma", "gamma_gamma_loglik",
+    "bgnbd_loglik", "distinct_rows", "expected_purchases", "expected_spend", "fit_bgnbd", "fit_gamma_gamma", "gamma_gamma_loglik",
     "probability_alive",
 ]
 
@@ -192,6 +192,22 @@ def fit_gamma_gamma(data: pd.DataFrame) -> dict[str, float]:
 
 
 # ------------------------------------------------------------------------------------------------- predictions
+
+
+def distinct_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of equal-length float columns (sorted by the first column, then the next) and each row's
+    position among them: what ``np.unique(np.column_stack(columns), axis=0, return_inverse=True)`` returns, in
+    another order. Written here because numpy's row unique sorts the rows as opaque byte strings: 1.7 s for a
+    million customers, against about 0.2 s for one ``lexsort`` (``tests/unit/stats/test_clv_numpy.py`` compares
+    the two)."""
+    stacked = np.column_stack(columns)
+    order = np.lexsort(columns[::-1])
+    ordered = stacked[order]
+    starts = np.ones(len(ordered), dtype=bool)
+    starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    back = np.empty(len(ordered), dtype=np.intp)
+    back[order] = np.cumsum(starts) - 1
+    return ordered[starts], back
 
 
 def expected_purchases(params: dict[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray,

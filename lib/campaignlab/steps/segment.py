@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from campaignlab import iorw
@@ -95,19 +96,27 @@ class SegmentResult:
         return describe_result("SegmentResult", lines, tables)
 
 
-def _snapshots_at(run: Run, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The full-history and look-back snapshots at ``as_of``, from the feature table when it holds that date."""
+def _snapshots_at(run: Run, as_of: dt.date, keys: CustomerKeys) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The full-history and look-back snapshots at ``as_of`` on the integer keys of ``keys``, from the feature table
+    when it holds that date."""
     lo, hi = run.data_range
     # The start's windows win a tie: only they carry the lifetime-value columns.
     names = {min(run.windows["post"].end, hi): "after", run.windows["campaign"].start: "start"}
     if as_of in names:
         when = names[as_of]
         table = run.features(prefixes=(f"hist_{when}_", f"rfm_{when}_"))
-        return (features.snapshot_from_features(table, f"hist_{when}", as_of=as_of),
-                features.snapshot_from_features(table, f"rfm_{when}", as_of=as_of))
+        # The feature table holds every customer sorted by id, as the keys do: its row positions are the keys
+        # (checked; else each snapshot is encoded like any other frame).
+        by_position = keys.ids.equals(pd.Index(table["customer_id"]))
+        if by_position:
+            table = table.assign(customer_id=np.arange(len(table), dtype="int64"))
+        snapshots = (features.snapshot_from_features(table, f"hist_{when}", as_of=as_of),
+                     features.snapshot_from_features(table, f"rfm_{when}", as_of=as_of))
+        return snapshots if by_position else (keys.encode(snapshots[0]), keys.encode(snapshots[1]))
     tx = run.tables["transactions"]
-    return (seg.compute_customer_snapshot(tx, as_of=as_of, lookback_days=max((as_of - lo).days, 1)),
-            seg.compute_customer_snapshot(tx, as_of=as_of, lookback_days=run.params.segmentation.lookback_days))
+    return (keys.encode(seg.compute_customer_snapshot(tx, as_of=as_of, lookback_days=max((as_of - lo).days, 1))),
+            keys.encode(seg.compute_customer_snapshot(tx, as_of=as_of,
+                                                      lookback_days=run.params.segmentation.lookback_days)))
 
 
 @dataclass(frozen=True)
@@ -138,15 +147,15 @@ class CustomerKeys:
 def compute_segments_at(run: Run, as_of: dt.date, customers: pd.DataFrame) -> pd.DataFrame:
     """Every rule-based dimension for all customers as of ``as_of`` (orders strictly before it)."""
     keys = CustomerKeys.of(customers["customer_id"])
-    return keys.decode(_segments_at(run, as_of, keys.encode(customers), keys, _snapshots_at(run, as_of)))
+    return keys.decode(_segments_at(run, as_of, keys.encode(customers), keys, _snapshots_at(run, as_of, keys)))
 
 
 def _segments_at(run: Run, as_of: dt.date, customers: pd.DataFrame, keys: CustomerKeys,
                  snapshots: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
     """:func:`compute_segments_at` on integer keys (``customers`` encoded with ``keys``), from the full-history and
-    look-back ``snapshots`` at ``as_of`` (:func:`_snapshots_at`)."""
+    look-back ``snapshots`` at ``as_of`` (:func:`_snapshots_at`, encoded)."""
     cfg = run.params.segmentation
-    full, recent = (keys.encode(s) for s in snapshots)
+    full, recent = snapshots
     ids = customers["customer_id"]
     scores = seg.compute_rfm_segments(seg.compute_rfm_scores(recent, ids), cfg.rfm_rules)
     tiers = seg.compute_value_tiers(recent.set_index("customer_id")["monetary"].reindex(ids).fillna(0.0)
@@ -235,7 +244,7 @@ def analyse(run: Run) -> SegmentResult:
                      "segment on, so every customer is `no_purchase` / never purchased at the snapshot.")
     keys = CustomerKeys.of(customers["customer_id"])
     coded = keys.encode(customers)
-    start = _snapshots_at(run, as_of)
+    start = _snapshots_at(run, as_of, keys)
     before = _segments_at(run, as_of, coded, keys, start)
     tags = seg.compute_tag_dimensions(coded)
     tag_wide = tags.wide.rename(columns={c: f"tag_{c}" for c in tags.wide.columns if c != "customer_id"})
@@ -243,11 +252,11 @@ def analyse(run: Run) -> SegmentResult:
     if as_of > lo:  # the first snapshot's full history (the feature table's hist_start)
         full = start[0]
     else:
-        full = seg.compute_customer_snapshot(run.tables["transactions"], as_of=lo + dt.timedelta(days=1),
-                                             lookback_days=1)
+        full = keys.encode(seg.compute_customer_snapshot(run.tables["transactions"],
+                                                         as_of=lo + dt.timedelta(days=1), lookback_days=1))
     clv_params = fit_lifetime_value(compute_clv_summary(full), cfg.clv, history_days=(as_of - lo).days)
     if clv_params["estimated"]:
-        segments = segments.merge(keys.encode(clv_params.pop("predictions")), on="customer_id", how="left")
+        segments = segments.merge(clv_params.pop("predictions"), on="customer_id", how="left")
     else:
         # Empty rather than numbers from a meaningless fit: the columns exist so every reader finds them.
         segments = segments.assign(**{c: float("nan") for c in LIFETIME_COLUMNS})
@@ -259,7 +268,7 @@ def analyse(run: Run) -> SegmentResult:
     after = min(w["post"].end, hi)
     if after > as_of:
         result.after_as_of = after
-        later = _segments_at(run, after, coded, keys, _snapshots_at(run, after))
+        later = _segments_at(run, after, coded, keys, _snapshots_at(run, after, keys))
         asg = run.tables["assignments"]
         assigned = asg.filter(asg.campaign_id == run.params.campaign).customer_id.to_pyarrow()
         targeted = pd.Series(features.is_in(result.segments["customer_id"], assigned), index=segments.index)

@@ -114,3 +114,18 @@ def test_evaluation_limit_returns_the_last_point(cdnow, monkeypatch):
     stopped = clv_numpy.fit_bgnbd(cdnow)
     assert all(np.isfinite(list(stopped.values())))
     assert stopped["r"] != pytest.approx(full["r"], rel=1e-3)
+
+
+def test_distinct_rows_are_numpys_row_unique():
+    rng = np.random.default_rng(sum(map(ord, "distinct_rows")))
+    columns = [rng.integers(0, 4, 500).astype(float), rng.integers(0, 3, 500).astype(float), rng.normal(size=500)]
+    columns[2][::3] = 1.5  # ties on every column
+    combos, back = clv_numpy.distinct_rows(*columns)
+    stacked = np.column_stack(columns)
+    expected = np.unique(stacked, axis=0)
+    np.testing.assert_array_equal(combos[back], stacked)
+    assert len(combos) == len(expected)
+    np.testing.assert_array_equal(combos[np.lexsort(combos.T[::-1])], combos)  # sorted, first column first
+    np.testing.assert_array_equal(np.sort(combos, axis=0), np.sort(expected, axis=0))
+    empty, none = clv_numpy.distinct_rows(np.array([]), np.array([]))
+    assert empty.shape == (0, 2) and none.size == 0

@@ -53,7 +53,8 @@ def test_the_feature_table_is_written_once_and_rebuilt_for_other_parameters(run)
 def test_snapshots_equal_the_snapshot_queries(run, when):
     lo, hi = run.data_range
     as_of = run.windows["campaign"].start if when == "start" else min(run.windows["post"].end, hi)
-    full, recent = segment._snapshots_at(run, as_of)
+    keys = segment.CustomerKeys.of(run.tables["customers"].to_pandas()["customer_id"])
+    full, recent = (keys.decode(s) for s in segment._snapshots_at(run, as_of, keys))
     tx = run.tables["transactions"]
     old_full = seg.compute_customer_snapshot(tx, as_of=as_of, lookback_days=max((as_of - lo).days, 1))
     old_recent = seg.compute_customer_snapshot(tx, as_of=as_of, lookback_days=run.params.segmentation.lookback_days)

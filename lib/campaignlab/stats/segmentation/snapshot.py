@@ -7,6 +7,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from campaignlab.formatting import require_columns
@@ -52,7 +53,9 @@ def _customer_ids(customers: pd.Series | pd.DataFrame | pd.Index | Iterable[str]
         require_columns(customers.columns, ["customer_id"], "customers")
         ids = customers["customer_id"]
     else:
-        ids = pd.Series(list(customers) if not isinstance(customers, pd.Series) else customers)
+        # An Index or array keeps its dtype (listing a million Arrow strings made a Python object of each).
+        ids = customers if isinstance(customers, pd.Series) else \
+            pd.Series(customers if isinstance(customers, pd.Index | np.ndarray) else list(customers))
     if ids.isna().any():
         raise ValueError("customer ids must not be missing")
     return pd.Index(_id_values(ids).unique(), name="customer_id").sort_values()
