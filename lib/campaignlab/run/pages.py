@@ -3,7 +3,9 @@ the outputs index (the runner writes them)."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from campaignlab import iorw
 
@@ -55,3 +57,38 @@ def _strip_remote_scripts(html: str) -> str:
     import re
 
     return re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.DOTALL | re.IGNORECASE)
+
+
+class PageWriter:
+    """Writes pages (:func:`render_html`) on one background thread, so that a notebook's page is rendered while
+    the next notebook runs in its kernel. The first page of a process also imports nbconvert and loads its
+    templates (about 2 s; each later page 0.1-0.3 s, measured on a 1M-customer run).
+
+    Leaving the ``with`` block waits for every page: on a normal exit the first error is raised (a full disk, say);
+    when the block is left by an error, that error is the one that propagates. :meth:`wait` also waits, before the
+    run folder is moved.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pages")
+        self._pending: list[Future[Path]] = []
+
+    def submit(self, notebook: Path, target: Path, *, hide_code: bool = False, title: str | None = None) -> None:
+        self._pending.append(self._pool.submit(
+            lambda: iorw.write_text(target, render_html(notebook, hide_code=hide_code, title=title))))
+
+    def wait(self, *, raise_errors: bool = True) -> None:
+        pending, self._pending = self._pending, []
+        errors = [f.exception() for f in pending]
+        first = next((e for e in errors if e is not None), None)
+        if raise_errors and first is not None:
+            raise first
+
+    def __enter__(self) -> PageWriter:
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        try:
+            self.wait(raise_errors=exc_type is None)
+        finally:
+            self._pool.shutdown()

@@ -274,25 +274,26 @@ def _run_locked(params_path: Path, params: Any, root: Path, outputs_dir: Path, n
     }
     started = time.perf_counter()
     try:
-        for nb in notebook_paths(root / "notebooks", notebooks):
-            out_nb = staging / nb.name
-            say(f"[{cid}] {nb.stem} ...")
-            t0 = time.perf_counter()
-            try:
-                execute(nb, out_nb, {"params_path": str(params_path), "run_dir": str(staging)}, root=root)
-            except Exception as exc:
-                if isinstance(exc, OSError) and exc.errno in WRITE_FAULTS:
-                    raise
-                _notebook_failed(exc, nb, staging, outputs_dir, cid, stamp)
-            seconds = time.perf_counter() - t0
-            page = f"{cid} · {nb.stem.replace('_', ' ')}"
-            export_html(out_nb, out_nb.with_suffix(".html"), title=page)
-            if nb.stem == "05_review":
-                # The stakeholder version: code hidden, reads on its own.
-                export_html(out_nb, staging / iorw.RunFiles.REVIEW_HTML, hide_code=True,
-                            title=f"{cid} · campaign review")
-            metadata["notebooks"].append({"notebook": nb.stem, "seconds": round(seconds, 2)})
-            say(f"[{cid}] {nb.stem} done in {seconds:.1f} s")
+        with pages.PageWriter() as page_writer:  # a notebook's page is written while the next one runs
+            for nb in notebook_paths(root / "notebooks", notebooks):
+                out_nb = staging / nb.name
+                say(f"[{cid}] {nb.stem} ...")
+                t0 = time.perf_counter()
+                try:
+                    execute(nb, out_nb, {"params_path": str(params_path), "run_dir": str(staging)}, root=root)
+                except Exception as exc:
+                    if isinstance(exc, OSError) and exc.errno in WRITE_FAULTS:
+                        raise
+                    page_writer.wait(raise_errors=False)  # no page is being written into the folder it moves
+                    _notebook_failed(exc, nb, staging, outputs_dir, cid, stamp)
+                seconds = time.perf_counter() - t0
+                page_writer.submit(out_nb, out_nb.with_suffix(".html"), title=f"{cid} · {nb.stem.replace('_', ' ')}")
+                if nb.stem == "05_review":
+                    # The stakeholder version: code hidden, reads on its own.
+                    page_writer.submit(out_nb, staging / iorw.RunFiles.REVIEW_HTML, hide_code=True,
+                                       title=f"{cid} · campaign review")
+                metadata["notebooks"].append({"notebook": nb.stem, "seconds": round(seconds, 2)})
+                say(f"[{cid}] {nb.stem} done in {seconds:.1f} s")
         metadata["seconds"] = round(time.perf_counter() - started, 2)
         metadata["finished"] = dt.datetime.now().isoformat(timespec="seconds")
         clean = iorw.read_json(staging / iorw.CLEAN_POINTER) if (staging / iorw.CLEAN_POINTER).exists() else {}
