@@ -41,54 +41,35 @@ from campaignlab.data.datamodel import DataValidationError
 from campaignlab.formatting import WRITE_FAULTS, describe_write_fault
 from campaignlab.params import find_project_root, load_params, params_to_dict
 from campaignlab.run import pages
+from campaignlab.run.kernels import (  # noqa: F401 (names of the runner's API)
+    KERNEL_ARGS,
+    KERNEL_NAME,
+    KERNEL_THREAD_ENV,
+    ReadyKernel,
+    kernel_environment,
+)
 
 KEEP_HISTORY = 5
 #: A staging folder older than this is removed by the next run even if its owner pid is alive (a reused pid).
 STALE_STAGING_SECONDS = 24 * 3600
-KERNEL_NAME = "campaignlab"
-#: Arguments for every notebook kernel the runner starts. ipykernel 7 logs "Kernel is running over TCP without
-#: encryption" (a warning, kernelapp.py) at start and "KeyboardInterrupt caught in kernel" (an error, kernelbase.py,
-#: when the kernel manager interrupts it on shutdown) to the stderr it inherits: the runner's terminal. Neither says
-#: anything about the notebook (the kernel listens on localhost only, and errors in cells reach the notebook and
-#: the run's failure message through the kernel's messages, not its log), so the kernel app logs only critical
-#: messages. This is the runner's choice: kernels started any other way (JupyterLab, papermill) keep their logs.
-KERNEL_ARGS = ("--IPKernelApp.log_level=CRITICAL",)
-#: Thread pools of the numeric libraries in every notebook kernel: one thread each. The models fitted per customer
-#: table (IRLS logistic and least-squares fits of a few thousand rows, a few hundred times per campaign) are far too
-#: small to gain from threads, and OpenBLAS's worker threads spin while they wait: with two kernels (``--jobs 2``) on
-#: two cores, or any other load, a 2,469 x 25 least-squares solve took 0.88 s with two threads against 0.013 s with
-#: one. The runner spreads campaigns over the cores instead, and every kernel computes with the same thread count
-#: whatever ``--jobs`` is. DuckDB's own threads are not affected. A value the user set is kept.
-KERNEL_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-
-
 def say(message: str) -> None:
     """A progress line on the terminal, at once (also when the output goes to a pipe or a log file)."""
     print(message, flush=True)
 
 
-@contextlib.contextmanager
-def kernel_environment() -> Iterator[None]:
-    """The environment a notebook kernel starts with (it inherits this process's): :data:`KERNEL_THREAD_ENV` where
-    the user set nothing; restored afterwards, so the runner's own process keeps its settings."""
-    added = {name: value for name, value in KERNEL_THREAD_ENV.items() if name not in os.environ}
-    os.environ.update(added)
-    try:
-        yield
-    finally:
-        for name in added:
-            os.environ.pop(name, None)
-
-
-def execute(notebook: Path, target: Path, parameters: dict[str, str], *, root: Path) -> None:
+def execute(notebook: Path, target: Path, parameters: dict[str, str], *, root: Path,
+            kernel: ReadyKernel | None = None) -> None:
     """Run one notebook with papermill as every run does: the project's kernel, started from the project folder in
     :func:`kernel_environment`, its log lines silenced (:data:`KERNEL_ARGS`), no progress bar or cell output on the
-    terminal. Raises what papermill raises."""
+    terminal; in ``kernel`` when one was started ahead for it (:class:`ReadyKernel`; the caller closes it). Raises
+    what papermill raises."""
     import papermill as pm
 
+    ahead = {"km": kernel.manager} if kernel is not None else {}
     with kernel_environment():
         pm.execute_notebook(str(notebook), str(target), parameters=parameters, kernel_name=KERNEL_NAME,
-                            cwd=str(root), progress_bar=False, log_output=False, extra_arguments=list(KERNEL_ARGS))
+                            cwd=str(root), progress_bar=False, log_output=False, extra_arguments=list(KERNEL_ARGS),
+                            **ahead)
 
 
 class RunFailed(RuntimeError):
@@ -274,13 +255,19 @@ def _run_locked(params_path: Path, params: Any, root: Path, outputs_dir: Path, n
     }
     started = time.perf_counter()
     try:
-        with pages.PageWriter() as page_writer:  # a notebook's page is written while the next one runs
-            for nb in notebook_paths(root / "notebooks", notebooks):
+        # A notebook's page is written, and the next notebook's kernel started, while the notebook runs.
+        with pages.PageWriter() as page_writer, contextlib.ExitStack() as kernels:
+            paths, ready = notebook_paths(root / "notebooks", notebooks), []
+            for i, nb in enumerate(paths):
                 out_nb = staging / nb.name
                 say(f"[{cid}] {nb.stem} ...")
                 t0 = time.perf_counter()
                 try:
-                    execute(nb, out_nb, {"params_path": str(params_path), "run_dir": str(staging)}, root=root)
+                    while len(ready) < min(i + 2, len(paths)):  # this notebook's kernel and the next one's
+                        ready.append(kernels.enter_context(_ahead(root)))
+                    with contextlib.closing(ready[i]):
+                        execute(nb, out_nb, {"params_path": str(params_path), "run_dir": str(staging)}, root=root,
+                                kernel=ready[i])
                 except Exception as exc:
                     if isinstance(exc, OSError) and exc.errno in WRITE_FAULTS:
                         raise
@@ -344,6 +331,16 @@ def run_interactive(params_path: str | Path, upto: str, *, root: Path | None = N
             raise RunFailed(f"{params.id}: notebook {stem} failed at {where}: {what}\n"
                             f"The failed notebook is {run_dir / nb.name}.") from None
     return todo
+
+
+@contextlib.contextmanager
+def _ahead(root: Path) -> Iterator[ReadyKernel]:
+    """A kernel started ahead, closed when the block ends (closing twice is harmless)."""
+    kernel = ReadyKernel(root)
+    try:
+        yield kernel
+    finally:
+        kernel.close()
 
 
 def _notebook_failed(exc: Exception, nb: Path, staging: Path, outputs_dir: Path, cid: str, stamp: str) -> None:

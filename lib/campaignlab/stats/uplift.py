@@ -244,12 +244,14 @@ def compute_uplift_curves(y: np.ndarray, treatment: np.ndarray, score: np.ndarra
 
 def _grid_sums(y: np.ndarray, t: np.ndarray, weights: np.ndarray, cuts: np.ndarray) -> tuple[np.ndarray, ...]:
     """Weighted cumulative counts and outcome sums of each arm at the prefix ends ``cuts`` (rows: weight draws)."""
+    at = np.maximum(cuts - 1, 0)
+
+    def at_cuts(a: np.ndarray) -> np.ndarray:
+        return np.where(cuts > 0, np.cumsum(a, axis=1)[:, at], 0.0)
+
+    # One product at a time (each is a draws x customers float array): the same sums, a third less memory.
     wt, wc = weights * t, weights * (1 - t)
-    out = []
-    for a in (wt, wc, wt * y, wc * y):
-        c = np.cumsum(a, axis=1)
-        out.append(np.where(cuts > 0, c[:, np.maximum(cuts - 1, 0)], 0.0))
-    return tuple(out)
+    return at_cuts(wt), at_cuts(wc), at_cuts(wt * y), at_cuts(wc * y)
 
 
 def _grid_curves(y: np.ndarray, t: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -267,10 +269,11 @@ def _grid_curves(y: np.ndarray, t: np.ndarray, draws: np.ndarray) -> tuple[np.nd
             uplift_per_customer = np.where((nt > 0) & (nc > 0), yt / nt - yc / nc, 0.0)
         return _qini(nt, nc, yt, yc) / nt[:, -1:], uplift_per_customer * (nt + nc) / (nt + nc)[:, -1:]
 
-    # Each draw's curves are its own row: chunks of draws (25 at a time, in all threads together, which bounds the
-    # memory of the float copies) run on threads (campaignlab.workers) and stack in order, whatever the chunking.
+    # Each draw's curves are its own row: chunks of draws (16 at a time, in all threads together, which bounds the
+    # memory of the float copies: about 0.4 GB at a million customers) run on threads (campaignlab.workers) and stack
+    # in order, whatever the chunking.
     threads = workers.for_rows(len(y))
-    parts = workers.map_ordered(curves, np.array_split(draws, max(1, threads * len(draws) // 25)), threads)
+    parts = workers.map_ordered(curves, np.array_split(draws, max(1, threads * len(draws) // 16)), threads)
     return np.vstack([q for q, _ in parts]), np.vstack([inc for _, inc in parts])
 
 
@@ -304,7 +307,7 @@ def evaluate_uplift(y: np.ndarray, treatment: np.ndarray, score: np.ndarray, *, 
     o = _order(score)
     y, t = y[o], t[o]
     n = len(y)
-    q, inc = _grid_curves(y, t, _with_observed(_bootstrap_weights(t, n_boot, seed)))
+    q, inc = _grid_curves(y, t, _bootstrap_weights(t, n_boot, seed))
     auuc = np.trapezoid(q, GRID, axis=1)
     lo, hi = 100 * alpha / 2, 100 * (1 - alpha / 2)
     qini = {"auuc": float(auuc[0]), "ci_low": float(np.percentile(auuc[1:], lo)),
@@ -325,26 +328,25 @@ def evaluate_uplift(y: np.ndarray, treatment: np.ndarray, score: np.ndarray, *, 
 
 
 def _bootstrap_weights(t: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
-    """Resampling counts per customer, each arm resampled to its own size (a stratified bootstrap).
+    """The observed sample (weight 1 for everyone) as row 0, then ``n_boot`` rows of resampling counts per
+    customer, each arm resampled to its own size (a stratified bootstrap).
 
     Counts are small integers: held as ``uint16`` (a draw of a million customers takes 2 MB, not 8 as floats), and
     :func:`_grid_curves` turns a chunk of draws into floats as it sums them (the same values: integers are exact).
+    The observed row is written into the same array, not stacked on it afterwards: a stacked copy held both at
+    once, 0.8 GB for 200 draws of a million customers.
     """
     rng = np.random.default_rng(seed)
-    w = np.zeros((n_boot, len(t)), dtype=np.uint16)
+    w = np.zeros((n_boot + 1, len(t)), dtype=np.uint16)
+    w[0] = 1
     for arm in (0, 1):
         idx = np.flatnonzero(t == arm)
         for b in range(n_boot):
             counts = np.bincount(rng.integers(0, idx.size, idx.size), minlength=idx.size)
             if counts.size and counts.max() > np.iinfo(np.uint16).max:
                 raise OverflowError("a bootstrap count does not fit in 16 bits")
-            w[b, idx] = counts
+            w[b + 1, idx] = counts
     return w
-
-
-def _with_observed(weights: np.ndarray) -> np.ndarray:
-    """The observed sample (weight 1 for everyone) as row 0, then the bootstrap draws, in their integer type."""
-    return np.vstack([np.ones((1, weights.shape[1]), dtype=weights.dtype), weights])
 
 
 # ------------------------------------------------------------------------------------------------ the test
@@ -366,7 +368,7 @@ def heldout_qini_excess(y: np.ndarray, treatment: np.ndarray, score: np.ndarray,
     y, t = np.asarray(y, dtype=float), np.asarray(treatment).astype(int)
     o = _order(score)
     y, t = y[o], t[o]
-    q, _ = _grid_curves(y, t, _with_observed(_bootstrap_weights(t, n_boot, seed)))
+    q, _ = _grid_curves(y, t, _bootstrap_weights(t, n_boot, seed))
     ex = _excess(q)
     return float(ex[0]), float(np.std(ex[1:], ddof=1))
 
