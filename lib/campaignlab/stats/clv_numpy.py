@@ -40,8 +40,8 @@ import pandas as pd
 from scipy import optimize, special
 
 __all__ = [
-    "bgnbd_loglik", "distinct_rows", "expected_purchases", "expected_spend", "fit_bgnbd", "fit_gamma_gamma", "gamma_gamma_loglik",
-    "probability_alive",
+    "bgnbd_loglik", "distinct_rows", "expected_purchases", "expected_spend", "fit_bgnbd", "fit_gamma_gamma",
+    "gamma_gamma_loglik", "probability_alive",
 ]
 
 #: ``pm.find_MAP``'s default limit on evaluations of the objective (it then returns the last point evaluated).
@@ -58,12 +58,13 @@ def _minimise(objective: Objective, n_params: int) -> np.ndarray:
     """Parameters maximising the log-likelihood, as ``pm.find_MAP`` finds them for positive ``HalfFlat``
     parameters: L-BFGS-B with scipy's default tolerances over the logs, from log 1 = 0, at most
     :data:`MAX_EVALUATIONS` evaluations (past them, the last point evaluated)."""
-    seen: list[np.ndarray] = []
+    seen = {"evaluations": 0, "last": np.zeros(n_params)}
 
     def cost(log_theta: np.ndarray) -> tuple[float, np.ndarray]:
-        if len(seen) >= MAX_EVALUATIONS:
+        if seen["evaluations"] >= MAX_EVALUATIONS:
             raise _Stop
-        seen.append(log_theta)
+        seen["evaluations"] += 1
+        seen["last"] = np.array(log_theta, copy=True)  # the optimiser may reuse its array
         theta = np.exp(log_theta)
         value, grad = objective(theta)
         # Minus the log-likelihood and its gradient with respect to log theta (chain rule: d/dlog t = t d/dt).
@@ -72,7 +73,7 @@ def _minimise(objective: Objective, n_params: int) -> np.ndarray:
     try:
         log_theta = optimize.minimize(cost, np.zeros(n_params), method="L-BFGS-B", jac=True).x
     except _Stop:
-        log_theta = seen[-1]
+        log_theta = seen["last"]
     return np.exp(log_theta)
 
 
