@@ -35,6 +35,12 @@ def _amt(x: Any, digits: int = 2) -> str:
     return NOT_AVAILABLE if math.isnan(v) else f"{v:,.{digits}f}"
 
 
+def _signed(x: Any) -> str:
+    """A signed ratio, as every other page writes the ROI (``formatting.format_ci``'s default)."""
+    v = _num(x)
+    return NOT_AVAILABLE if math.isnan(v) else f"{v:+,.2f}"
+
+
 def _change(x: Any, currency: str | None = None) -> str:
     v = _num(x)
     return NOT_AVAILABLE if math.isnan(v) else money_change_format(currency)(v)
@@ -150,7 +156,7 @@ def _money_text(r: dict, v: dict) -> str:
             else " In money, that is")
     text = f"{lead} {_ci(inc, change)} of incremental revenue in the {window}; "
     if _num(roi.get("total_cost")) > 0:
-        text += f"against costs of {money(roi.get('total_cost'))}, the ROI is {_ci(roi.get('roi'))} per unit spent."
+        text += f"against costs of {money(roi.get('total_cost'))}, the ROI is {_ci(roi.get('roi'), _signed)} per unit spent."
     else:  # ROI is a ratio to costs: with none counted there is no ROI to state
         text += "no costs were counted, so there is no ROI."
     roi_ci = roi.get("roi") or {}

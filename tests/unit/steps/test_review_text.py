@@ -8,6 +8,7 @@ import math
 import pytest
 
 from campaignlab.data.sampling import describe_sample
+from campaignlab.formatting import format_ci
 from campaignlab.stats.verdict import CAUSAL_VERBS, assess_trust, compose_verdict_sentence
 from campaignlab.steps.review_text import (
     compose_executive_summary,
@@ -88,7 +89,8 @@ def test_positive_headline_says_raised_and_quotes_the_numbers():
     assert head.startswith("**Verdict (randomized test).** The campaign raised revenue per customer by 3.00 in the "
                            "campaign window (95% CI +1.25 to +4.75; Lin (2013) interacted OLS regression adjustment).")
     assert "+32,400 (95% CI +13,500 to +51,300) of incremental revenue" in head
-    assert "against costs of 12,345, the ROI is 0.50 (95% CI 0.10 to 0.90) per unit spent." in head
+    assert "against costs of 12,345, the ROI is +0.50 (95% CI +0.10 to +0.90) per unit spent." in head
+    assert format_ci(0.5, 0.1, 0.9) in head  # the ROI as 03, the portfolio and the index write it
     assert head.endswith("The campaign paid for itself even at the pessimistic end of the interval.")
     assert "lowered" not in head and "cannot tell" not in head
 
