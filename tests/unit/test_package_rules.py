@@ -1,8 +1,9 @@
 """Rules of the package's architecture that a reader relies on (the layers contract is in pyproject.toml).
 
 - Only ``campaignlab.iorw`` (and its siblings ``synth_io``, which streams generated data, and ``locks``, the run lock files) and the runner write to disk, so every file the suite writes has one named place.
-- Process state (environment variables, pandas display options) is set only at the command line's entry point or
-  at a notebook session's start, never by a library function.
+- Process state (environment variables, pandas display options) is set only at the command line's entry point, by
+  the runner around the kernels it starts (``run/kernels.py``: set and restored), or at a notebook session's start,
+  never by a library function.
 - No module over 600 lines.
 """
 
@@ -16,7 +17,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "lib" / "campaignlab"
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
 WRITERS = {"iorw.py", "synth_io.py", "locks.py", "run/runner.py"}
-STATE_SETTERS = {"run/session.py", "run/cli.py", "run/runner.py"}
+STATE_SETTERS = {"run/session.py", "run/cli.py", "run/runner.py", "run/kernels.py"}
 
 #: Calls that write, move or delete files: methods of paths, frames, figures and writers, and module functions.
 #: (``Path.rename``/``Path.replace`` are left out: the names are everyday pandas methods; ``os.replace`` is caught.)
