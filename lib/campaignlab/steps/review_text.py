@@ -293,7 +293,8 @@ def compute_recommendations(summary: dict) -> pd.DataFrame:
     pay). Both need q < 0.05 (Benjamini-Hochberg within the arm and metric) and at least
     :data:`MIN_DECISION_CUSTOMERS` customers in the segment. Otherwise: test again with a holdout, saying why.
     Segments whose value is unknown are not advice; segments with the same customers and numbers under several
-    dimensions (one attribute missing for the same customers) are listed once.
+    dimensions (one attribute missing for the same customers) are listed once. With several treatment arms each row
+    names its arm (``arm``, after ``action``).
     """
     r = summary.get("response") or {}
     segs = pd.DataFrame(r.get("segments") or [])
@@ -326,9 +327,13 @@ def compute_recommendations(summary: dict) -> pd.DataFrame:
                                                 f"(q = {_amt(q, 3)} across the segments tested)")
         else:
             action, why = "test with holdout", f"interval {_amt(lo)} to {_amt(hi)} is too wide to decide"
-        rows.append({"action": action, "dimension": s.dimension, "segment": s.segment, "customers": s.customers,
-                     "lift": s.lift, "ci_low": lo, "ci_high": hi, "q_value": q, "reason": why})
-    out = pd.DataFrame(rows, columns=cols)
+        rows.append({"action": action, "arm": getattr(s, "arm", None), "dimension": s.dimension, "segment": s.segment,
+                     "customers": s.customers, "lift": s.lift, "ci_low": lo, "ci_high": hi, "q_value": q, "reason": why})
+    out = pd.DataFrame(rows, columns=[cols[0], "arm", *cols[1:]])
+    if out["arm"].nunique() <= 1:
+        # One arm: the column would repeat it. With several, a segment's row per arm would read like a duplicate
+        # without it (the same segment, two sizes, two lifts).
+        out = out.drop(columns="arm")
     order = {"target": 0, "suppress": 1, "test with holdout": 2}
     return out.sort_values(["action", "lift"], key=lambda c: c.map(order) if c.name == "action" else -c).reset_index(
         drop=True)

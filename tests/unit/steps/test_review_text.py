@@ -317,3 +317,13 @@ def test_without_costs_the_review_says_there_is_no_roi():
                                 costs_missing=["no cost per contact given: set economics.cost_per_contact"])
     head = compose_executive_summary(s)[1]
     assert "no costs were counted, so there is no ROI" in head and "ROI is not available" not in head
+
+
+def test_recommendations_name_the_arm_when_there_are_several():
+    segs = [{**_segment("East", 5.0, 3.0, 7.0, 0.01), "arm": arm, "customers": n}
+            for arm, n in (("treatment_1", 879), ("treatment_2", 863))]
+    rec = compute_recommendations({"response": {"segments": segs, "roi": {"break_even_lift_per_customer": 2.0}}})
+    assert list(rec.columns[:2]) == ["action", "arm"]
+    assert sorted(zip(rec["arm"], rec["customers"], strict=True)) == [("treatment_1", 879), ("treatment_2", 863)]
+    one = compute_recommendations({"response": {"segments": segs[:1], "roi": {"break_even_lift_per_customer": 2.0}}})
+    assert "arm" not in one.columns
