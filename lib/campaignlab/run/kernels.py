@@ -51,7 +51,8 @@ def kernel_environment() -> Iterator[None]:
 class ReadyKernel:
     """A notebook's kernel, started ahead from ``root`` with the runner's arguments and environment.
 
-    Pass :attr:`manager` to papermill (``km=``), then :meth:`close` it: the runner owns the kernel, not papermill.
+    Pass :attr:`manager` to papermill (``km=``), then :meth:`close` it (or leave its ``with`` block): the runner owns
+    the kernel, not papermill.
     """
 
     def __init__(self, root: Path) -> None:
@@ -65,3 +66,9 @@ class ReadyKernel:
         """Stop the kernel; closing twice is harmless."""
         if self.manager.has_kernel:
             self.manager.shutdown_kernel()
+
+    def __enter__(self) -> ReadyKernel:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

@@ -3,6 +3,7 @@ the outputs index (the runner writes them)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,11 @@ def render_html(notebook: Path, *, hide_code: bool = False, title: str | None = 
     body = decorate_page(_strip_remote_scripts(body), title=title or notebook.stem.replace("_", " "),
                          index_href="../" + iorw.RunFiles.INDEX_HTML)
     return body
+
+
+def write_page(notebook: Path, target: Path, *, hide_code: bool = False, title: str | None = None) -> Path:
+    """Write :func:`render_html` of ``notebook`` to ``target`` (atomically)."""
+    return iorw.write_text(target, render_html(notebook, hide_code=hide_code, title=title))
 
 
 def decorate_page(html: str, *, title: str, index_href: str) -> str:
@@ -69,13 +75,13 @@ class PageWriter:
     run folder is moved.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, write: Callable[..., Path] = write_page) -> None:
+        self._write = write
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pages")
         self._pending: list[Future[Path]] = []
 
     def submit(self, notebook: Path, target: Path, *, hide_code: bool = False, title: str | None = None) -> None:
-        self._pending.append(self._pool.submit(
-            lambda: iorw.write_text(target, render_html(notebook, hide_code=hide_code, title=title))))
+        self._pending.append(self._pool.submit(self._write, notebook, target, hide_code=hide_code, title=title))
 
     def wait(self, *, raise_errors: bool = True) -> None:
         pending, self._pending = self._pending, []

@@ -110,8 +110,8 @@ def _stamp() -> str:
 
 
 def export_html(notebook: Path, target: Path, *, hide_code: bool = False, title: str | None = None) -> Path:
-    """Export an executed notebook to a self-contained HTML page (:func:`campaignlab.run.pages.render_html`)."""
-    return iorw.write_text(target, pages.render_html(notebook, hide_code=hide_code, title=title))
+    """Export an executed notebook to a self-contained HTML page (:func:`campaignlab.run.pages.write_page`)."""
+    return pages.write_page(notebook, target, hide_code=hide_code, title=title)
 
 
 def _pe_message(exc: Exception) -> tuple[str, str]:
@@ -256,7 +256,7 @@ def _run_locked(params_path: Path, params: Any, root: Path, outputs_dir: Path, n
     started = time.perf_counter()
     try:
         # A notebook's page is written, and the next notebook's kernel started, while the notebook runs.
-        with pages.PageWriter() as page_writer, contextlib.ExitStack() as kernels:
+        with pages.PageWriter(export_html) as page_writer, contextlib.ExitStack() as kernels:
             paths, ready = notebook_paths(root / "notebooks", notebooks), []
             for i, nb in enumerate(paths):
                 out_nb = staging / nb.name
@@ -264,7 +264,7 @@ def _run_locked(params_path: Path, params: Any, root: Path, outputs_dir: Path, n
                 t0 = time.perf_counter()
                 try:
                     while len(ready) < min(i + 2, len(paths)):  # this notebook's kernel and the next one's
-                        ready.append(kernels.enter_context(_ahead(root)))
+                        ready.append(kernels.enter_context(ReadyKernel(root)))
                     with contextlib.closing(ready[i]):
                         execute(nb, out_nb, {"params_path": str(params_path), "run_dir": str(staging)}, root=root,
                                 kernel=ready[i])
@@ -331,16 +331,6 @@ def run_interactive(params_path: str | Path, upto: str, *, root: Path | None = N
             raise RunFailed(f"{params.id}: notebook {stem} failed at {where}: {what}\n"
                             f"The failed notebook is {run_dir / nb.name}.") from None
     return todo
-
-
-@contextlib.contextmanager
-def _ahead(root: Path) -> Iterator[ReadyKernel]:
-    """A kernel started ahead, closed when the block ends (closing twice is harmless)."""
-    kernel = ReadyKernel(root)
-    try:
-        yield kernel
-    finally:
-        kernel.close()
 
 
 def _notebook_failed(exc: Exception, nb: Path, staging: Path, outputs_dir: Path, cid: str, stamp: str) -> None:
