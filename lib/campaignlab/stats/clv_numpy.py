@@ -39,6 +39,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from campaignlab.stats import bgnbd_fit
+
 __all__ = [
     "bgnbd_loglik", "distinct_rows", "expected_purchases", "expected_spend", "fit_bgnbd", "fit_gamma_gamma",
     "gamma_gamma_loglik", "probability_alive",
@@ -133,7 +135,7 @@ class _BetaGeo:
 def fit_bgnbd(data: pd.DataFrame) -> dict[str, float]:
     """Maximum-likelihood ``r``, ``alpha``, ``a``, ``b`` of BG/NBD from validated ``frequency``, ``recency`` and
     ``T`` per customer (days), fitted on distinct histories weighted by their counts."""
-    grouped = data.groupby(["frequency", "recency", "T"], sort=True).size().reset_index(name="n")
+    grouped = bgnbd_fit.group_histories(data)
     x, t_x, T = (grouped[c].to_numpy(dtype="float64") for c in ("frequency", "recency", "T"))
     r, alpha, a, b = _minimise(_BetaGeo(x, t_x, T, grouped["n"].to_numpy(dtype="float64")).loglik, 4)
     return {"r": float(r), "alpha": float(alpha), "a": float(a), "b": float(b)}
