@@ -92,7 +92,7 @@ def main() -> int:
         ROWS.append(("= prepare_clean_data (total)", t1 - t0, _peak_mb()))
         _timed("check_campaign_inputs", check_campaign_inputs)(
             iorw.read_clean_tables(clean.path), campaign=params.campaign, control_arm=params.control_arm,
-            params_path=args.params, source=params.data)
+            params_path=args.params, source=params.data, span=iorw.clean_span(clean.path))
         t2 = time.perf_counter()
         ROWS.append(("= start phase (total)", t2 - t0, _peak_mb()))
     width = max(len(r[0]) for r in ROWS)

@@ -15,7 +15,7 @@ import os
 import shutil
 import socket
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,13 +23,14 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from campaignlab import locks
+from campaignlab import clean_store, locks
 from campaignlab.data import cleaning, datamodel
 from campaignlab.data.sources import csv_options, fingerprint_source, read_source, source_files  # noqa: F401
 from campaignlab.locks import RunLock, RunLocked, acquire_run_lock, lock_path, release_run_lock  # noqa: F401
 from campaignlab.params import CampaignParams, DuckDBConfig, find_project_root
 
-CLEANING_VERSION = "2"  # 2: customers in two arms of a campaign are set aside (rule two_arms)
+CLEANING_VERSION = "4"  # 2: customers in two arms of a campaign are set aside (rule two_arms); 4: the clean
+# transactions' first and last time recorded (clean_store.write_span)
 
 
 class RunFiles:
@@ -233,15 +234,13 @@ def prepare_clean_data(params: CampaignParams, cache_dir: Path | None = None) ->
         for name, table in tables.items():
             rows_in[name] = int(table.count().to_pyarrow().as_py())
             if name in result.labelled or name in result.before_copies:
-                rows_out[name], rejected_counts[name] = _write_cleaned(con, name, result, staging, rows_in[name])
+                rows_out[name], rejected_counts[name] = clean_store.write_cleaned(con, name, result, staging,
+                                                                                  rows_in[name])
             else:
                 con.to_parquet(result.clean[name], staging / f"{name}.parquet")
                 rows_out[name] = rows_in[name]
-        stored_tx = con.read_parquet(staging / "transactions.parquet")
-        flagged["transactions"] = {
-            flag: int(stored_tx.filter(expr).count().to_pyarrow().as_py())
-            for flag, expr in cleaning.compute_kept_flags(stored_tx).items()
-        }
+        flagged["transactions"] = clean_store.write_span(con, con.read_parquet(staging / "transactions.parquet"),
+                                                         staging)
         quality = cleaning.compute_quality_table(rows_in, rejected_counts, rows_out, result.rules, flagged)
         quality.to_csv(staging / RunFiles.QUALITY, index=False)
         write_json(staging / RunFiles.SOURCE, {"fingerprint": fingerprint, "source": params.data,
@@ -261,79 +260,17 @@ def prepare_clean_data(params: CampaignParams, cache_dir: Path | None = None) ->
     return CleanData(target, fingerprint, params.data, created=True)
 
 
-def _write_cleaned(con: ibis.BaseBackend, name: str, result: cleaning.CleanResult, staging: Path,
-                   rows: int) -> tuple[int, dict[str, int]]:
-    """Write a cleaned table and its rejected rows to ``staging``; return the rows kept and the rows removed per rule.
-
-    The rules run once: every row is stored with its label (:func:`_store_labelled`), and the clean and rejected
-    rows and the counts are read from there, so each rule is evaluated once per row. Exact copies are
-    found among the few rows whose hash is shared (:func:`cleaning.repeated_hashes`), compared on every column
-    (:func:`cleaning.repeated_rows`): no window over every column of every row.
-    """
-    if name in result.before_copies:
-        labelled, drop = _store_labelled(con, f"_clean_{name}", result.before_copies[name], rows)
-        hashes = con.create_table(f"_clean_{name}_hashes", cleaning.repeated_hashes(labelled), temp=True)
-        repeated = con.create_table(f"_clean_{name}_repeated", cleaning.repeated_rows(labelled, hashes), temp=True)
-        drop += [lambda t=t: con.raw_sql(f'DROP TABLE "_clean_{name}_{t}"') for t in ("hashes", "repeated")]
-        clean_parts, rejected_parts = cleaning.copy_parts(labelled, hashes, repeated)
-    else:
-        labelled, drop = _store_labelled(con, f"_clean_{name}", result.labelled[name], rows)
-        clean, rejected = cleaning.split_labelled(labelled)
-        clean_parts, rejected_parts = {"clean": clean}, {"ruled": rejected}
-    # One pass over the labelled rows: rows per rule, and which columns have a null (for union_parts).
-    columns = [c for c in labelled.columns if c not in ("_rule", "_h")]
-    per_rule = labelled.group_by("_rule").agg(_rows=labelled.count(), **{c: labelled[c].count() for c in columns})
-    per_rule = per_rule.to_pyarrow().to_pylist()
-    counts = {r["_rule"]: r["_rows"] for r in per_rule if r["_rule"] is not None}
-    passing = sum(r["_rows"] for r in per_rule if r["_rule"] is None)
-    required = [c for c in columns if sum(r[c] for r in per_rule) == sum(r["_rows"] for r in per_rule)] + ["rule"]
-    sizes = {"ruled": sum(counts.values()), "clean": passing}
-    if "copies" in rejected_parts:
-        n = repeated.aggregate(all=repeated.count(), first=(repeated._copy == 1).sum()).to_pyarrow().to_pylist()[0]
-        sizes.update(single=passing - n["all"], first=n["first"] or 0, copies=n["all"] - (n["first"] or 0))
-        if sizes["copies"]:
-            counts[cleaning.EXACT_COPY[0]] = sizes["copies"]
-    con.to_parquet(cleaning.union_parts(clean_parts, sizes, required), staging / f"{name}.parquet")
-    con.to_parquet(cleaning.union_parts(rejected_parts, sizes, required), staging / f"rejected_{name}.parquet")
-    for step in reversed(drop):  # Ibis 12's drop_table writes an empty DROP with this sqlglot: SQL it is
-        step()
-    return sum(sizes[k] for k in clean_parts), counts
-
-
-#: Bytes a value takes in an (uncompressed) DuckDB temporary table: 10M labelled lines of 9 columns took 0.84 GB.
-_TEMP_BYTES_PER_VALUE = 10
-
-
-def _store_labelled(con: ibis.BaseBackend, table: str, expr: ibis.Table,
-                    rows: int) -> tuple[ibis.Table, list[Callable[[], Any]]]:
-    """Store the labelled rows once; return them and the steps that remove them when done (last first).
-
-    A temporary table (fastest, but uncompressed) while it takes at most a quarter of the memory limit; beyond, a
-    Parquet file in the engine's temporary folder, which the engine streams (100M lines, 5.9 GB limit: the rows
-    stored in 25 s with a 3.0 GB peak, where a compressed scratch database took 59 s and 5.1 GB, and a temporary
-    table ran 1.4 GB past the limit). Either way the engine's statistics know which columns have nulls.
-    """
-    limit = _memory_limit_bytes(con)
-    if limit is None or rows * (len(expr.columns) + 1) * _TEMP_BYTES_PER_VALUE <= limit / 4:
-        return con.create_table(table, expr, temp=True), [lambda: con.raw_sql(f'DROP TABLE "{table}"')]
-    path = Path(con.raw_sql("SELECT current_setting('temp_directory')").fetchall()[0][0]) / f"{table}.parquet"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con.to_parquet(expr, path)
-    return con.read_parquet(path), [lambda: path.unlink(missing_ok=True)]
-
-
-def _memory_limit_bytes(con: ibis.BaseBackend) -> float | None:
-    """The connection's ``memory_limit`` in bytes (DuckDB reports it as text such as ``5.8 GiB``)."""
-    number, _, unit = str(con.raw_sql("SELECT current_setting('memory_limit')").fetchall()[0][0]).partition(" ")
-    scale = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "KB": 1e3, "MB": 1e6, "GB": 1e9}
-    return float(number) * scale[unit] if unit in scale and number.replace(".", "", 1).isdigit() else None
-
-
 def read_clean_tables(clean_dir: str | Path, con: ibis.BaseBackend | None = None) -> dict[str, ibis.Table]:
     """Open every cleaned table of a cache folder as a lazy Ibis table."""
     clean_dir = Path(clean_dir)
     con = con or connect()
     return {name: con.read_parquet(clean_dir / f"{name}.parquet") for name in datamodel.TABLES}
+
+
+def clean_span(clean_dir: str | Path) -> tuple[dt.date, dt.date] | None:
+    """The first day with clean transactions and the day after the last (None when cleaning kept none)."""
+    lo, hi, _ = clean_store.clean_span(Path(clean_dir))
+    return (lo.date(), hi.date() + dt.timedelta(days=1)) if lo is not None and hi is not None else None
 
 
 def read_rejected(clean_dir: str | Path, table: str) -> pd.DataFrame:

@@ -348,9 +348,11 @@ def test_cache_keeps_every_row_once_with_exact_copies_nulls_and_copies_of_reject
 def test_cache_is_the_same_when_the_labelled_rows_go_to_a_parquet_file(fixture_folder, tmp_path, monkeypatch):
     import pyarrow.parquet as pq
 
+    from campaignlab import clean_store
+
     params = _params(tmp_path, fixture_folder)
     in_memory = iorw.prepare_clean_data(params, cache_dir=tmp_path / "memory").path
-    monkeypatch.setattr(iorw, "_TEMP_BYTES_PER_VALUE", 10**9)  # every table "too large" for a temporary table
+    monkeypatch.setattr(clean_store, "_TEMP_BYTES_PER_VALUE", 10**9)  # every table "too large" for a temporary table
     on_disk = iorw.prepare_clean_data(params, cache_dir=tmp_path / "disk").path
     assert sorted(p.name for p in on_disk.iterdir()) == sorted(p.name for p in in_memory.iterdir())
     assert (on_disk / "quality.csv").read_bytes() == (in_memory / "quality.csv").read_bytes()

@@ -16,7 +16,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "lib" / "campaignlab"
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
-WRITERS = {"iorw.py", "synth_io.py", "locks.py", "run/runner.py"}
+WRITERS = {"iorw.py", "clean_store.py", "synth_io.py", "locks.py", "run/runner.py"}
 STATE_SETTERS = {"run/session.py", "run/cli.py", "run/runner.py", "run/kernels.py"}
 
 #: Calls that write, move or delete files: methods of paths, frames, figures and writers, and module functions.

@@ -15,7 +15,7 @@ import ibis
 
 from campaignlab.data.datamodel import DataValidationError
 
-__all__ = ["check_campaign_inputs", "check_source_file", "refuse_spreadsheets"]
+__all__ = ["check_campaign_inputs", "check_source_file", "refuse_spreadsheets", "transactions_span"]
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 _ZIP_MAGIC, _OLE_MAGIC, _PARQUET_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"PAR1"
@@ -53,8 +53,14 @@ def _first_rows(table: ibis.Table, limit: int = 5) -> str:
     return table.limit(limit).to_pandas().to_string(index=False, max_colwidth=40)
 
 
+def transactions_span(tx: ibis.Table) -> tuple[dt.date, dt.date] | None:
+    """The first day with transactions and the day after the last; None when there are none."""
+    row = tx.aggregate(lo=tx.ts.min(), hi=tx.ts.max()).to_pyarrow().to_pylist()[0]
+    return None if row["lo"] is None else (row["lo"].date(), row["hi"].date() + dt.timedelta(days=1))
+
+
 def check_campaign_inputs(tables: dict[str, ibis.Table], *, campaign: str, control_arm: str | None,
-                          params_path: str, source: str) -> None:
+                          params_path: str, source: str, span: tuple[dt.date, dt.date] | None) -> None:
     """Refuse a campaign that no report can be made of: missing, without transactions, outside the data, or with
     a ``control_arm`` that none of its assignments has.
 
@@ -66,6 +72,9 @@ def check_campaign_inputs(tables: dict[str, ibis.Table], *, campaign: str, contr
         The params' ``campaign`` and ``control_arm``.
     params_path, source
         The params file and the data folder, named in the messages.
+    span
+        The first day of the transactions and the day after the last (:func:`transactions_span`, or the cleaned
+        cache's record of it); None when there are none.
     """
     camps = tables["campaigns"]
     rows = camps.filter(camps.campaign_id == campaign).to_pandas()
@@ -73,14 +82,12 @@ def check_campaign_inputs(tables: dict[str, ibis.Table], *, campaign: str, contr
         known = ", ".join(sorted(camps.campaign_id.to_pandas().astype(str))[:30])
         raise DataValidationError(f"{params_path}: campaign '{campaign}' is not in the campaigns table of {source} "
                                   f"(known: {known}). Set the key 'campaign' to one of them.")
-    tx = tables["transactions"]
-    span = tx.aggregate(lo=tx.ts.min(), hi=tx.ts.max(), n=tx.count()).to_pandas().iloc[0]
-    if not span["n"]:
+    if span is None:
         raise DataValidationError(
             f"The transactions of {source} are empty (after cleaning, which set aside every row it could not use; "
             "see the rejected rows in the data cache). Add the orders: customer_id, order_id, ts, amount "
             "(docs/data-model.md).")
-    lo, hi = span["lo"].date(), span["hi"].date() + dt.timedelta(days=1)
+    lo, hi = span
     start, end = (dt.date.fromisoformat(str(rows.iloc[0][c])[:10]) for c in ("start_date", "end_date"))
     if end <= lo or start >= hi:
         raise DataValidationError(

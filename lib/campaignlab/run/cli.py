@@ -45,7 +45,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     root = find_project_root()
     paths = _all_params(root) if args.all else [Path(p) for p in args.params]
-    from campaignlab.data.checks import check_campaign_inputs
+    from campaignlab.data.checks import check_campaign_inputs, transactions_span
 
     bad = 0
     sources: dict[tuple[str, str], dict] = {}  # (data source, cleaning) -> its tables (each source is read once)
@@ -60,7 +60,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                                                     separator=params.cleaning.csv_separator,
                                                     decimal_comma=params.cleaning.decimal_comma)
                 check_campaign_inputs(sources[key], campaign=params.campaign, control_arm=params.control_arm,
-                                      params_path=str(path), source=params.data)
+                                      params_path=str(path), source=params.data,
+                                      span=transactions_span(sources[key]["transactions"]))
             print(f"ok  {path}  ({params.id})")
         except (ParamsError, ValueError) as exc:
             bad += 1

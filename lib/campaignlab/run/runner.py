@@ -204,7 +204,8 @@ def check_data(params: Any, params_path: str | Path) -> iorw.CleanData:
     """
     clean = iorw.prepare_clean_data(params)
     check_campaign_inputs(iorw.read_clean_tables(clean.path), campaign=params.campaign,
-                          control_arm=params.control_arm, params_path=str(params_path), source=params.data)
+                          control_arm=params.control_arm, params_path=str(params_path), source=params.data,
+                          span=iorw.clean_span(clean.path))
     return clean
 
 

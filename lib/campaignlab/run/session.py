@@ -141,12 +141,12 @@ class Run:
 
     @cached_property
     def data_range(self) -> tuple[dt.date, dt.date]:
-        """First day with transactions and the day after the last one."""
-        tx = self.tables["transactions"]
-        row = tx.aggregate(lo=tx.ts.min(), hi=tx.ts.max()).to_pandas().iloc[0]
-        if pd.isna(row["lo"]):
+        """First day with clean transactions and the day after the last one (of all customers, as cleaning found
+        them: a customer sample does not move the windows)."""
+        span = iorw.clean_span(self.clean_dir)
+        if span is None:
             raise ValueError(f"No transactions are left after cleaning the data of {self.params_path}.")
-        return row["lo"].date(), row["hi"].date() + dt.timedelta(days=1)
+        return span
 
     @cached_property
     def windows(self) -> dict[str, windows.Window]:

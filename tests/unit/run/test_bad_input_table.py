@@ -240,7 +240,7 @@ def _decimal_commas_allowed(folder: Path) -> None:
     _write(folder, "transactions", tx, sep=";")
     _params(folder, "cleaning: {decimal_comma: true}")
     clean, quality = _prepare(folder)
-    got = pd.read_parquet(clean.path / "transactions.parquet")["amount"].astype(float)
+    got = iorw.read_clean_tables(clean.path)["transactions"].to_pandas()["amount"].astype(float)
     assert quality.loc["transactions", "rows_in"] == len(tx)
     assert got.sum() == pytest.approx(expected, abs=0.005) and got.max() == pytest.approx(1234.5)
 

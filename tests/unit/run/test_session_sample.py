@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from campaignlab import iorw
 from campaignlab.run import session
 from campaignlab.steps import clean
 
@@ -38,7 +39,7 @@ def test_duckdb_past_the_limit_analyses_a_recorded_seeded_sample(tmp_path):
         summary["engine"]["note"])
     chosen = set(run.tables["customers"].customer_id.to_pandas())
     assert len(chosen) == 150 and chosen <= set(customers["customer_id"])
-    tx = pd.read_parquet(cleaned.path / "transactions.parquet")
+    tx = iorw.read_clean_tables(cleaned.path)["transactions"].to_pandas()
     kept = run.tables["transactions"].to_pandas()
     assert set(kept["customer_id"]) <= chosen and len(kept) == int(tx["customer_id"].isin(chosen).sum())
     # the quality table is of every row, not the sample

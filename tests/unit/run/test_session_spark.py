@@ -146,6 +146,7 @@ def test_summary_equals_duckdb_but_for_engine_and_source_folder(runs):
 
 
 def test_spark_past_the_memory_limit_analyses_a_recorded_seeded_sample(runs):
+    from campaignlab import iorw
     from campaignlab.run import session
     from campaignlab.steps import clean
 
@@ -159,7 +160,7 @@ def test_spark_past_the_memory_limit_analyses_a_recorded_seeded_sample(runs):
     assert f"150 of the {len(customers):,} customers" in summary["engine"]["note"]
     chosen = set(run.tables["customers"].customer_id.to_pandas())
     assert len(chosen) == 150 and chosen <= set(customers["customer_id"])
-    tx = pd.read_parquet(cleaned.path / "transactions.parquet")
+    tx = iorw.read_clean_tables(cleaned.path)["transactions"].to_pandas()
     kept = run.tables["transactions"].to_pandas()
     assert set(kept["customer_id"]) <= chosen
     assert len(kept) == int(tx["customer_id"].isin(chosen).sum())
