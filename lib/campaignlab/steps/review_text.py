@@ -293,8 +293,9 @@ def compute_recommendations(summary: dict) -> pd.DataFrame:
     pay). Both need q < 0.05 (Benjamini-Hochberg within the arm and metric) and at least
     :data:`MIN_DECISION_CUSTOMERS` customers in the segment. Otherwise: test again with a holdout, saying why.
     Segments whose value is unknown are not advice; segments with the same customers and numbers under several
-    dimensions (one attribute missing for the same customers) are listed once. With several treatment arms each row
-    names its arm (``arm``, after ``action``).
+    dimensions (one attribute missing for the same customers) are listed once. A segment holding every customer of
+    its arm is no choice (without purchase history everyone is ``rfm_segment = no_purchase``): it is left out, the
+    campaign's verdict speaks for it. With several treatment arms each row names its arm (``arm``, after ``action``).
     """
     r = summary.get("response") or {}
     segs = pd.DataFrame(r.get("segments") or [])
@@ -305,6 +306,10 @@ def compute_recommendations(summary: dict) -> pd.DataFrame:
     segs = segs[(segs["metric"] == "revenue_per_customer") & ~segs["small"].astype(bool)
                 & (segs["segment"].astype(str).str.lower() != "unknown")].copy()
     segs = segs.drop_duplicates(subset=[c for c in ("arm", "customers", "lift", "ci_low", "ci_high") if c in segs])
+    arm_customers = {str(a.get("arm")): _num(a.get("customers")) for a in r.get("arms") or []}
+    if "arm" in segs and arm_customers:
+        whole_arm = segs["arm"].astype(str).map(arm_customers) == segs["customers"].map(_num)
+        segs = segs[~whole_arm.to_numpy()]
     rows = []
     for s in segs.itertuples():
         lo, hi, q = _num(s.ci_low), _num(s.ci_high), _num(s.q_value)

@@ -327,3 +327,16 @@ def test_recommendations_name_the_arm_when_there_are_several():
     assert sorted(zip(rec["arm"], rec["customers"], strict=True)) == [("treatment_1", 879), ("treatment_2", 863)]
     one = compute_recommendations({"response": {"segments": segs[:1], "roi": {"break_even_lift_per_customer": 2.0}}})
     assert "arm" not in one.columns
+
+
+def test_a_segment_holding_the_whole_arm_is_no_recommendation():
+    # Without purchase history every customer is rfm_segment = no_purchase: "target" it would read like a choice.
+    segs = [{**_segment("no_purchase", 5.0, 3.0, 7.0, 0.01), "dimension": "rfm_segment", "customers": 1200},
+            {**_segment("East", 6.0, 3.5, 8.5, 0.01), "dimension": "tag_region", "customers": 700},
+            {**_segment("West", 4.0, 1.5, 6.5, 0.01), "dimension": "tag_region", "customers": 500}]
+    summary = {"response": {"segments": segs, "roi": {"break_even_lift_per_customer": 2.0},
+                            "arms": [{"arm": "control", "customers": 1190}, {"arm": "treatment", "customers": 1200}]}}
+    rec = compute_recommendations(summary)
+    assert list(rec["segment"]) == ["East", "West"]
+    summary["response"]["arms"][1]["customers"] = 1300  # the same segment is a choice when it is not everyone
+    assert "no_purchase" in set(compute_recommendations(summary)["segment"])
