@@ -152,6 +152,23 @@ def money_change_format(currency: str | None) -> Callable[[float], str]:
     return money_format(currency, 0, signed=True)
 
 
+def id_values(ids: Any) -> Any:
+    """Customer ids (a pandas Series or Index) as text; integer ids are kept as they are.
+
+    Ids are text everywhere they are stored. In memory, a caller may pass integer keys instead (the segment step
+    codes each id by its position among the sorted ids, so the keys sort as the ids do): joins, unions and sorts
+    on integers cost a fraction of those on a million strings. The segmentation and lifetime-value functions treat
+    both alike.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> id_values(pd.Series([3, 1])).tolist(), id_values(pd.Series(["a", 2], dtype=object)).tolist()
+    ([3, 1], ['a', '2'])
+    """
+    return ids if getattr(ids.dtype, "kind", "") in ("i", "u") else ids.astype(str)
+
+
 def require_columns(columns: Iterable[Any], required: Sequence[str], what: str) -> None:
     """Refuse a table that lacks a required column, naming the column, the table and what it has.
 

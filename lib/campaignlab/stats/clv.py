@@ -32,7 +32,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from campaignlab.formatting import require_columns
+from campaignlab.formatting import id_values, require_columns
 from campaignlab.stats import bgnbd_fit, clv_numpy
 
 __all__ = [
@@ -96,7 +96,7 @@ def compute_clv_summary(snapshot: pd.DataFrame) -> pd.DataFrame:
     require_columns(snapshot.columns, needed, "snapshot")
     return pd.DataFrame(
         {
-            "customer_id": _id_values(snapshot["customer_id"]).array,
+            "customer_id": id_values(snapshot["customer_id"]).array,
             "frequency": snapshot["frequency_repeat"].astype("float64").to_numpy(),
             "recency": snapshot["recency_bgnbd"].astype("float64").to_numpy(),
             "T": snapshot["T"].astype("float64").to_numpy(),
@@ -144,12 +144,6 @@ def compute_fit_key(summary: pd.DataFrame, *, priors: str, method: str = "map") 
 # -------------------------------------------------------------------------------- validation
 
 
-def _id_values(ids: pd.Series) -> pd.Series:
-    """Customer ids as text, or integer keys kept as they are (the segment step codes a million text ids as
-    integers while it works: :class:`campaignlab.steps.segment.CustomerKeys`)."""
-    return ids if pd.api.types.is_integer_dtype(ids.dtype) else ids.astype(str)
-
-
 def _check_summary(summary: pd.DataFrame, *, monetary: bool) -> pd.DataFrame:
     """Validated copy with text ids (or integer keys) and float measures."""
     needed = ["customer_id", "frequency", "recency", "T"] + (["monetary_value"] if monetary else [])
@@ -157,7 +151,7 @@ def _check_summary(summary: pd.DataFrame, *, monetary: bool) -> pd.DataFrame:
     if len(summary) == 0:
         raise ValueError("summary has no customers")
     out = summary[needed].copy()
-    out["customer_id"] = _id_values(out["customer_id"])
+    out["customer_id"] = id_values(out["customer_id"])
     if out["customer_id"].duplicated().any():
         dupes = out.loc[out["customer_id"].duplicated(), "customer_id"].head(5).tolist()
         raise ValueError(f"summary has duplicate customer_id values, e.g. {dupes}")
@@ -213,15 +207,25 @@ def _pymc_marketing() -> tuple[Any, Any, Any]:
     return Prior, BetaGeoModel, GammaGammaModel
 
 
+def _maximum_likelihood(priors: Priors, method: str) -> bool:
+    """Flat priors fitted by MAP: the maximum-likelihood fit of :mod:`clv_numpy` (no PyMC model to build)."""
+    return priors == "flat" and method == "map"
+
+
+def _library_model(kind: Literal["bgnbd", "gamma_gamma"], priors: Priors) -> Any:
+    """pymc-marketing's BG/NBD or Gamma-Gamma model with the ``priors`` (flat: ``HalfFlat`` on every parameter)."""
+    Prior, BetaGeoModel, GammaGammaModel = _pymc_marketing()
+    cls, names = (BetaGeoModel, BGNBD_PARAMS) if kind == "bgnbd" else (GammaGammaModel, GAMMA_GAMMA_PARAMS)
+    return cls(model_config={name: Prior("HalfFlat") for name in names} if priors == "flat" else None)
+
+
 def _fit_bgnbd_model(summary: pd.DataFrame, priors: Priors, method: str) -> tuple[Any, dict[str, float]]:
     _check_priors(priors)
     data = _check_summary(summary, monetary=False)
-    if priors == "flat" and method == "map":
+    if _maximum_likelihood(priors, method):
         model, params = None, clv_numpy.fit_bgnbd(data)
     else:
-        Prior, BetaGeoModel, _ = _pymc_marketing()
-        model_config = {name: Prior("HalfFlat") for name in BGNBD_PARAMS} if priors == "flat" else None
-        model = BetaGeoModel(model_config=model_config)
+        model = _library_model("bgnbd", priors)
         if method == "map" and bgnbd_fit.grouping_pays(data):
             params = bgnbd_fit.fit_bgnbd_map_grouped(data, model.model_config)
             model = None
@@ -255,12 +259,10 @@ def _fit_gamma_gamma_model(summary: pd.DataFrame, priors: Priors, method: str) -
             f"({counts['n_excluded_no_repeat']} without repeat purchase, "
             f"{counts['n_excluded_nonpositive_spend']} with zero or negative spend excluded)"
         )
-    if priors == "flat" and method == "map":
+    if _maximum_likelihood(priors, method):
         model, params = None, clv_numpy.fit_gamma_gamma(data)
     else:
-        Prior, _, GammaGammaModel = _pymc_marketing()
-        model_config = {name: Prior("HalfFlat") for name in GAMMA_GAMMA_PARAMS} if priors == "flat" else None
-        model = GammaGammaModel(model_config=model_config)
+        model = _library_model("gamma_gamma", priors)
         model.fit(data=data, method=method, progressbar=False)
         params = _posterior_values(model.idata, GAMMA_GAMMA_PARAMS)
     params.update(counts)

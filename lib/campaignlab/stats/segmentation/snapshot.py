@@ -10,6 +10,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from campaignlab.formatting import id_values as _id_values
 from campaignlab.formatting import require_columns
 from campaignlab.stats.segmentation._common import SNAPSHOT_COLUMNS
 
@@ -34,16 +35,6 @@ def _as_table(data: ir.Table | pd.DataFrame) -> ir.Table:
     if nanos:
         data = data.assign(**{c: data[c].dt.as_unit("us") for c in nanos})
     return ibis.memtable(data)
-
-
-def _id_values(ids: pd.Series | pd.Index) -> pd.Series | pd.Index:
-    """Customer ids as text; integer ids are kept as they are.
-
-    Ids are text everywhere they are stored. In memory, a caller may pass integer keys instead (the segment step
-    codes each id by its position among the sorted ids, so the keys sort as the ids do): joins, unions and sorts
-    on integers cost a fraction of those on a million strings. The functions of this package treat both alike.
-    """
-    return ids if pd.api.types.is_integer_dtype(ids.dtype) else ids.astype(str)
 
 
 def _customer_ids(customers: pd.Series | pd.DataFrame | pd.Index | Iterable[str]) -> pd.Index:
