@@ -207,9 +207,8 @@ def _add_by_segment(run: Run, result: RetentionResult, nxt: pd.DataFrame) -> Non
             "Retention by segment", f"none of the dimensions {', '.join(cfg.segment_dimensions) or '(none)'} is in "
             "the segments table", "list segment columns in retention.segment_dimensions")
         return
-    frames = [retention.compute_retention_by_segment(nxt, segments, d, cfg.segment_window_days, anchor=result.anchor,
-                                                     data_end=result.data_end) for d in dims]
-    result.by_segment = pd.concat(frames, ignore_index=True)
+    result.by_segment = retention.compute_retention_by_segment(nxt, segments, dims, cfg.segment_window_days,
+                                                               anchor=result.anchor, data_end=result.data_end)
 
 
 def write(run: Run, result: RetentionResult) -> dict[str, Any]:

@@ -154,6 +154,18 @@ def test_retention_by_segment_counts_unknown_segment():
     assert (out["dimension"] == "tier").all() and out["complete"].all()
 
 
+
+def test_retention_by_several_segment_dimensions_is_each_dimension_in_turn():
+    nxt = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "group": ["t", "t", "c", "t"],
+                        "observed": [True, False, True, True], "duration": [3, 45, 10, 40]})
+    seg = pd.DataFrame({"customer_id": ["d", "a", "b", "c"], "tier": ["low", "high", "high", None],
+                        "region": ["N", "S", "N", "S"]})
+    both = r.compute_retention_by_segment(nxt, seg, ["tier", "region"], 30, anchor=ANCHOR, data_end=DATA_END)
+    each = pd.concat([r.compute_retention_by_segment(nxt, seg, d, 30, anchor=ANCHOR, data_end=DATA_END)
+                      for d in ("tier", "region")], ignore_index=True)
+    pd.testing.assert_frame_equal(both, each)
+    assert list(dict.fromkeys(both["dimension"])) == ["tier", "region"]
+
 # --------------------------------------------------------------------------------------------- Kaplan-Meier
 def six_customers():
     return pd.DataFrame({"group": ["g"] * 6, "observed": [True, True, False, True, False, True],

@@ -270,7 +270,7 @@ def compute_repurchase(
 def compute_retention_by_segment(
     next_purchase: pd.DataFrame,
     segments: pd.DataFrame,
-    dimension: str,
+    dimension: str | Sequence[str],
     window_days: int,
     *,
     anchor: dt.date,
@@ -287,8 +287,9 @@ def compute_retention_by_segment(
         Output of :func:`compute_next_purchase` (needs ``customer_id``).
     segments : pandas.DataFrame
         ``customer_id`` and a column named ``dimension`` (e.g. ``"rfm_segment"``).
-    dimension : str
-        The segment column to split by.
+    dimension : str or sequence of str
+        The segment column to split by; several columns give their tables one after the other (the customers are
+        matched to their segments once).
     window_days : int
         Window length in days.
     anchor, data_end : datetime.date
@@ -316,20 +317,25 @@ def compute_retention_by_segment(
     data_end = _as_date(data_end, "data_end")
     df = _check_next_purchase(next_purchase, anchor, data_end)
     require_columns(df.columns, ["customer_id"], "next_purchase")
-    require_columns(segments.columns, ["customer_id", dimension], "segments")
-    seg = segments[["customer_id", dimension]].copy()
+    dims = [dimension] if isinstance(dimension, str) else list(dimension)
+    require_columns(segments.columns, ["customer_id", *dims], "segments")
+    seg = segments[["customer_id", *dims]].copy()
     seg["customer_id"] = seg["customer_id"].astype(str)
     if seg["customer_id"].duplicated().any():
         raise ValueError(f"segments: one row per customer expected; {seg['customer_id'].duplicated().sum()} repeated")
-    df = df.assign(customer_id=df["customer_id"].astype(str)).merge(
-        seg.rename(columns={dimension: "segment"}), on="customer_id", how="left"
-    )
-    df["segment"] = df["segment"].astype(object).where(df["segment"].notna(), "unknown").astype(str)
-    df = df.sort_values(["segment", "group"], key=lambda s: s.astype(str), kind="stable")
-    rows = _repurchase_rows(df, ["segment", "group"], [window_days], anchor, data_end)
-    out = pd.DataFrame(rows, columns=["segment", "group", *REPURCHASE_COLUMNS[1:]])
-    out.insert(0, "dimension", dimension)
-    out["repurchased"] = out["repurchased"].astype("Int64")
-    return out.reset_index(drop=True)
+    seg.columns = ["customer_id", *(f"_segment_{i}" for i in range(len(dims)))]
+    matched = df.assign(customer_id=df["customer_id"].astype(str)).merge(seg, on="customer_id", how="left")
+    frames = []
+    for i, dim in enumerate(dims):
+        one = matched.drop(columns=[c for c in seg.columns[1:] if c != f"_segment_{i}"]).rename(
+            columns={f"_segment_{i}": "segment"})
+        one["segment"] = one["segment"].astype(object).where(one["segment"].notna(), "unknown").astype(str)
+        one = one.sort_values(["segment", "group"], key=lambda s: s.astype(str), kind="stable")
+        rows = _repurchase_rows(one, ["segment", "group"], [window_days], anchor, data_end)
+        out = pd.DataFrame(rows, columns=["segment", "group", *REPURCHASE_COLUMNS[1:]])
+        out.insert(0, "dimension", dim)
+        out["repurchased"] = out["repurchased"].astype("Int64")
+        frames.append(out)
+    return pd.concat(frames, ignore_index=True)
 
 
