@@ -40,7 +40,8 @@ def clean_span(clean_dir: Path) -> tuple[dt.datetime | None, dt.datetime | None,
     lo, hi = (dt.datetime.fromisoformat(m[k]) if m[k] else None for k in ("first_ts", "last_ts"))
     return lo, hi, int(m["rows"])
 
-# --------------------------------------------------------------------------------------------- other tables
+
+# --------------------------------------------------------------------------------------------- clean and rejected rows
 def write_cleaned(con: ibis.BaseBackend, name: str, result: cleaning.CleanResult, staging: Path,
                   rows: int) -> tuple[int, dict[str, int]]:
     """Write a cleaned table and its rejected rows to ``staging``; return the rows kept and the rows removed per rule.

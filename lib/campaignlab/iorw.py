@@ -214,7 +214,8 @@ def prepare_clean_data(params: CampaignParams, cache_dir: Path | None = None) ->
     """Clean the params' data source once per fingerprint and cleaning rules; later calls reuse the cache.
 
     The cache folder holds one Parquet file per cleaned table, ``rejected_<table>.parquet`` with every removed row
-    and its rule, and ``quality.csv``. It is written to a temporary folder and renamed, so it is complete or absent.
+    and its rule, ``quality.csv`` and ``transactions.json`` (the clean transactions' first and last time). It is
+    written to a temporary folder and renamed, so it is complete or absent.
     """
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     fingerprint = fingerprint_source(params.data)
