@@ -24,7 +24,7 @@ import ibis
 import pandas as pd
 
 from campaignlab import clean_store, locks
-from campaignlab.data import cleaning, datamodel
+from campaignlab.data import checks, cleaning, datamodel
 from campaignlab.data.sources import csv_options, fingerprint_source, read_source, source_files  # noqa: F401
 from campaignlab.locks import RunLock, RunLocked, acquire_run_lock, lock_path, release_run_lock  # noqa: F401
 from campaignlab.params import CampaignParams, DuckDBConfig, find_project_root
@@ -269,8 +269,15 @@ def read_clean_tables(clean_dir: str | Path, con: ibis.BaseBackend | None = None
 
 
 def clean_span(clean_dir: str | Path) -> tuple[dt.date, dt.date] | None:
-    """The first day with clean transactions and the day after the last (None when cleaning kept none)."""
-    lo, hi, _ = clean_store.clean_span(Path(clean_dir))
+    """The first day with clean transactions and the day after the last (None when cleaning kept none).
+
+    Read from the cache's record; a cache cleaned by an older version has none (a run folder made before an upgrade,
+    opened in JupyterLab), and its transactions are scanned instead.
+    """
+    clean_dir = Path(clean_dir)
+    if not (clean_dir / clean_store.SPAN).is_file():
+        return checks.transactions_span(connect().read_parquet(clean_dir / "transactions.parquet"))
+    lo, hi, _ = clean_store.clean_span(clean_dir)
     return (lo.date(), hi.date() + dt.timedelta(days=1)) if lo is not None and hi is not None else None
 
 

@@ -37,3 +37,12 @@ def test_a_sampled_run_takes_its_windows_from_the_whole_data(fixture_folder, tmp
     clean = pd.read_parquet(cleaned.path / "transactions.parquet")
     assert run.data_range == (clean["ts"].min().date(), clean["ts"].max().date() + dt.timedelta(days=1))
     assert len(run.tables["customers"].to_pandas()) == 20 and run.sample is not None
+
+
+def test_a_cache_cleaned_before_the_span_was_recorded_still_gives_the_span(fixture_folder, tmp_path):
+    # A run folder made by an older version points at a cache without transactions.json: scanned instead.
+    _, params = _params(tmp_path, fixture_folder)
+    cache = iorw.prepare_clean_data(params, cache_dir=tmp_path / "cache").path
+    recorded = iorw.clean_span(cache)
+    (cache / clean_store.SPAN).unlink()
+    assert iorw.clean_span(cache) == recorded
