@@ -34,7 +34,7 @@ def write_span(con: ibis.BaseBackend, clean_tx: ibis.Table, staging: Path) -> di
     return {k: int(row[k] or 0) for k in flags}
 
 
-def clean_span(clean_dir: Path) -> tuple[dt.datetime | None, dt.datetime | None, int]:
+def read_span(clean_dir: Path) -> tuple[dt.datetime | None, dt.datetime | None, int]:
     """The first and last time of a clean transaction (None when none is left) and the clean rows."""
     m = json.loads((Path(clean_dir) / SPAN).read_text())
     lo, hi = (dt.datetime.fromisoformat(m[k]) if m[k] else None for k in ("first_ts", "last_ts"))

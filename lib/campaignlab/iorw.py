@@ -277,7 +277,7 @@ def clean_span(clean_dir: str | Path) -> tuple[dt.date, dt.date] | None:
     clean_dir = Path(clean_dir)
     if not (clean_dir / clean_store.SPAN).is_file():
         return checks.transactions_span(connect().read_parquet(clean_dir / "transactions.parquet"))
-    lo, hi, _ = clean_store.clean_span(clean_dir)
+    lo, hi, _ = clean_store.read_span(clean_dir)
     return (lo.date(), hi.date() + dt.timedelta(days=1)) if lo is not None and hi is not None else None
 
 

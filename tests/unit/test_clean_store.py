@@ -25,7 +25,7 @@ def test_the_recorded_span_is_that_of_the_stored_clean_transactions(fixture_fold
     _, params = _params(tmp_path, fixture_folder)
     cache = iorw.prepare_clean_data(params, cache_dir=tmp_path / "cache").path
     clean = pd.read_parquet(cache / "transactions.parquet")
-    lo, hi, rows = clean_store.clean_span(cache)
+    lo, hi, rows = clean_store.read_span(cache)
     assert (lo, hi, rows) == (clean["ts"].min().to_pydatetime(), clean["ts"].max().to_pydatetime(), len(clean))
     assert iorw.clean_span(cache) == (lo.date(), hi.date() + dt.timedelta(days=1)) and hi.year < 2031
 

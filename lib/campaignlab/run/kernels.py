@@ -34,7 +34,6 @@ KERNEL_ARGS = ("--IPKernelApp.log_level=CRITICAL",)
 KERNEL_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-
 @contextlib.contextmanager
 def kernel_environment() -> Iterator[None]:
     """The environment a notebook kernel starts with (it inherits this process's): :data:`KERNEL_THREAD_ENV` where
