@@ -154,8 +154,11 @@ def _targeted(response: Any, headline: dict | None) -> float:
         for arm in arms:
             if arm.get("arm") == headline.get("arm"):
                 return _num(arm.get("customers"))
-    # Without a headline, count every arm that is not somebody's comparison group.
-    comparisons = {e.get("versus") for e in _list(_get(response, "effects"))}
+    # Without a headline, or with one pooled over several arms ("all arms"): every arm but the control arm, the
+    # customers the redemption rate is of (_response_rate); a summary that names no control arm counts every arm
+    # that is not somebody's comparison group (arm-versus-arm tests make every arm but one a comparison group).
+    control = _get(response, "control_arm")
+    comparisons = {control} if control else {e.get("versus") for e in _list(_get(response, "effects"))}
     sizes = [_num(a.get("customers")) for a in arms if a.get("arm") not in comparisons]
     sizes = [s for s in sizes if not math.isnan(s)]
     return float(sum(sizes)) if sizes else _NAN

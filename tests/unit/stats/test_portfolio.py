@@ -435,3 +435,19 @@ def test_segment_highlights_name_the_trust_of_their_campaign_beside_q():
     seg = h[h["kind"] == "segment"].set_index("campaign_id")["sentence"]
     assert "q = 0.004" in seg["c1"] and "campaign trust indicative: a difference between groups" in seg["c1"]
     assert "campaign trust not assessed" in seg["c2"]
+
+
+def test_a_verdict_pooled_over_several_arms_reaches_every_treated_arm():
+    # Three arms against one control, the verdict pooled ("all arms"): the reach is every treated customer, the
+    # customers of the review's "reached" and of the redemption rate, not the first arm's.
+    s = summary("c1")
+    arms = s["response"]["arms"]
+    s["response"]["arms"] = [{**arms[0], "arm": f"mail_{i}", "customers": 100 + i} for i in (1, 2, 3)] + [arms[1]]
+    s["response"]["control_arm"] = "holdout"
+    s["response"]["effects"] += [{"arm": "mail_1", "versus": "mail_2", "metric": "revenue_per_customer",
+                                  "method": "adjusted", "estimate": 1.0, "ci_low": 0.0, "ci_high": 2.0}]
+    s["response"]["verdict"] = {"arm": "all arms", "metric": "revenue_per_customer", "estimate": 2.0, "ci_low": 0.5,
+                                "ci_high": 3.5, "p_value": 0.01, "method": "adjusted", "trust": "randomized"}
+    row = pf.compute_campaign_table([s]).iloc[0]
+    assert row["customers"] == 306
+    assert row["response_rate"] == pytest.approx(60 / 306)
