@@ -23,6 +23,8 @@ def test_worker_count_reads_the_environment_and_names_a_bad_value(monkeypatch):
 def test_small_tables_stay_on_one_thread(monkeypatch):
     monkeypatch.setenv(workers.ENV, "2")
     assert workers.for_rows(workers.MIN_ROWS - 1) == 1 and workers.for_rows(workers.MIN_ROWS) == 2
+    assert workers.for_rows(workers.MIN_ROWS_TESTS, workers.MIN_ROWS_TESTS) == 2
+    assert workers.for_rows(workers.MIN_ROWS_TESTS - 1, workers.MIN_ROWS_TESTS) == 1
 
 
 def test_map_keeps_the_input_order_and_raises_a_pieces_error():
@@ -55,6 +57,7 @@ def test_statistics_on_threads_equal_the_sequential_run(monkeypatch, threads):
 
     frame = _randomized(3000, seed=11)
     monkeypatch.setattr(workers, "MIN_ROWS", 0)  # threads at this size too (runs pass 50,000 customers first)
+    monkeypatch.setattr(workers, "MIN_ROWS_TESTS", 0)
     results = {}
     for count in ("1", threads):
         monkeypatch.setenv(workers.ENV, count)

@@ -216,7 +216,7 @@ def compute_holdout_effects(
     tasks = [(arm, versus, metric) for arm, versus in pairs for metric in metrics]
     parts = workers.map_ordered(lambda task: _pair_rows(frame, *task, control_arm=control_arm,
                                                         covariates=covariates, alpha=alpha), tasks,
-                                 workers.for_rows(len(frame)))
+                                 workers.for_rows(len(frame), workers.MIN_ROWS_TESTS))
     rows = [row for part in parts for row in part]
     return add_arm_pair_qvalues(rows, control_arm)
 
@@ -430,7 +430,8 @@ def compute_segment_effects(
 
     # The segments are independent (the matched design's propensity fits are keyed by segment and arm): on threads
     # (campaignlab.workers), in the same order.
-    rows = [row for part in workers.map_ordered(cell_rows, cells, workers.for_rows(len(data))) for row in part]
+    rows = [row for part in workers.map_ordered(cell_rows, cells, workers.for_rows(len(data), workers.MIN_ROWS_TESTS))
+            for row in part]
     out = pd.DataFrame(rows)
     if out.empty:
         return out

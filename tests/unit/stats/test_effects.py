@@ -201,6 +201,26 @@ def test_permutation_interval_excludes_zero_exactly_when_significant(rng: np.ran
     assert min(seen.values()) >= 5  # both outcomes were exercised
 
 
+@pytest.mark.parametrize("n_t, n_c", [(4, 5), (40, 25), (270, 30), (3000, 600)])
+def test_permutation_statistic_at_positions_equals_scipy_on_the_gathered_data(rng, n_t, n_c) -> None:
+    # The product hands scipy the positions and reads outcome and indicator from them; scipy's test of the
+    # (outcome, indicator) rows themselves, with the same seed, must give the same null distribution and p-value.
+    y = np.round((rng.random(n_t + n_c) < 0.3) * rng.gamma(2.0, 20.0, n_t + n_c), 2)
+    yt, yc = y[:n_t], y[n_t:]
+    from campaignlab.stats.effects import two_groups
+
+    positions = np.arange(n_t + n_c)
+    mine = stats.permutation_test((positions[:n_t], positions[n_t:]), two_groups._difference_at(y, n_t),
+                                  vectorized=True, n_resamples=999, axis=-1, rng=np.random.default_rng(5))
+    ref = stats.permutation_test((np.vstack([yt, np.ones(n_t)]), np.vstack([yc, np.zeros(n_c)])),
+                                 lambda x, z, axis: np.mean(x, axis=axis) - np.mean(z, axis=axis),
+                                 vectorized=True, n_resamples=999, axis=-1, rng=np.random.default_rng(5))
+    np.testing.assert_allclose(mine.null_distribution[:, 0], ref.null_distribution[:, 0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(mine.null_distribution[:, 1], ref.null_distribution[:, 1])  # counts: exact
+    assert mine.statistic[0] == pytest.approx(ref.statistic[0], rel=1e-12)
+    assert mine.pvalue[0] == pytest.approx(ref.pvalue[0], rel=1e-12)
+
+
 def test_permutation_test_enumerates_every_split_of_tiny_groups() -> None:
     # C(9, 4) = 126 splits, fewer than the resamples: scipy enumerates them, p = 22 / 126.
     r = compute_mean_effect([1, 2, 3, 4], [2, 3, 5, 6, 9], metric="m")

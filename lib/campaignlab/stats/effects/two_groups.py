@@ -288,19 +288,40 @@ _MEAN_METHOD_TEXT = {
 }
 
 
-def _difference_of_means(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
-    return np.mean(x, axis=axis) - np.mean(y, axis=axis)
+def _difference_at(y: np.ndarray, n_treat: int):
+    """The statistic scipy permutes: differences in means of ``y`` and of the treatment indicator, read at positions.
+
+    scipy's permutation test gathers its data at every permutation's positions before calling the statistic. It is
+    given the positions themselves (``0 .. n - 1``, the first ``n_treat`` treated), so it gathers one small integer
+    per customer instead of an (outcome, indicator) pair of floats, reads the outcomes once, and counts the treated
+    positions for the indicator's difference, which is exact (a count over a group size, as ``np.mean`` of 0/1 gives
+    it). Half the time of the gathered pairs (a 7,000 / 6,000 split: 2.3 s against 4.7 s), the same numbers: each
+    permuted sum is added in order, as numpy summed scipy's interleaved pairs; the observed one pairwise, as numpy
+    sums a contiguous row (tests/unit/stats/test_effects.py compares with scipy's test on the data).
+    """
+
+    def statistic(at_treat: np.ndarray, at_control: np.ndarray, axis: int = -1) -> np.ndarray:
+        size_t, size_c = at_treat.shape[-1], at_control.shape[-1]
+        if at_treat.ndim == 1:
+            a = np.mean(y[at_treat]) - np.mean(y[at_control])
+        else:
+            a = np.cumsum(y[at_treat], axis=-1)[..., -1] / size_t - np.cumsum(y[at_control], axis=-1)[..., -1] / size_c
+        k = np.count_nonzero(at_treat < n_treat, axis=-1)
+        return np.stack([a, k / size_t - (n_treat - k) / size_c], axis=-1)
+
+    return statistic
 
 
 def _permutation_test(yt: np.ndarray, yc: np.ndarray, alpha: float, n_resamples: int, seed: int) -> dict:
     """p-value, matching interval and permutation standard error of the difference in means."""
     n = yt.size + yc.size
-    # The treatment indicator rides along as a second row, permuted with the outcome: its
+    # The treatment indicator rides along with the outcome (read from the positions, see _difference_at): its
     # difference in means under permutation pi is B_pi below, which the interval needs.
-    data = (np.vstack([yt, np.ones_like(yt)]), np.vstack([yc, np.zeros_like(yc)]))
+    positions = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
     res = stats.permutation_test(
-        data, _difference_of_means, permutation_type="independent", vectorized=True, n_resamples=n_resamples,
-        alternative="two-sided", axis=-1, rng=np.random.default_rng(seed), batch=max(1, 2_000_000 // n),
+        (positions[:yt.size], positions[yt.size:]), _difference_at(np.concatenate([yt, yc]), yt.size),
+        permutation_type="independent", vectorized=True, n_resamples=n_resamples, alternative="two-sided", axis=-1,
+        rng=np.random.default_rng(seed), batch=max(1, 2_000_000 // n),
     )
     null = np.asarray(res.null_distribution)
     a, b = null[:, 0], null[:, 1]
