@@ -157,7 +157,8 @@ def test_portfolio_publishes_the_pooled_effects(tmp_path):
     for cid, estimate, days in (("c1", 1.0, 28), ("c2", 3.0, 30), ("c3", 2.0, 56)):
         iorw.write_json(outputs / cid / iorw.SUMMARY_FILE, _portfolio_summary(cid, estimate, days))
     iorw.write_json(outputs / "_portfolio" / "portfolio.json", {"pooled": "from an earlier build"})
-    runner.build_portfolio(ROOT, outputs, progress=lambda msg: None)
+    with runner.ReadyKernel(ROOT) as kernel:  # a run starts the portfolio's kernel while its last campaign runs
+        runner.build_portfolio(ROOT, outputs, progress=lambda msg: None, kernel=kernel)
     published = outputs / "_portfolio"
     assert (published / "portfolio.html").is_file()
     pooled = iorw.read_json(published / "portfolio.json")["pooled"]

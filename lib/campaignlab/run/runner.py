@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import re
 import shutil
@@ -50,6 +51,7 @@ from campaignlab.run.kernels import (  # noqa: F401 (names of the runner's API)
 )
 
 KEEP_HISTORY = 5
+PORTFOLIO_NOTEBOOK = "06_portfolio.ipynb"
 #: A staging folder older than this is removed by the next run even if its owner pid is alive (a reused pid).
 STALE_STAGING_SECONDS = 24 * 3600
 def say(message: str) -> None:
@@ -94,7 +96,7 @@ def notebook_paths(notebooks_dir: Path, only: Sequence[str] | None = None) -> li
             raise ValueError(f"Unknown notebook(s) {', '.join(sorted(unknown))}; available: "
                              f"{', '.join(p.stem for p in paths)}")
         paths = [p for p in paths if p.stem in wanted]
-    return [p for p in paths if p.stem != "06_portfolio"]
+    return [p for p in paths if p.name != PORTFOLIO_NOTEBOOK]
 
 
 def git_commit(root: Path) -> str | None:
@@ -450,20 +452,22 @@ def remove_stale_staging(outputs_dir: Path, *, now: float | None = None) -> list
     return removed
 
 
-def build_portfolio(root: Path, outputs_dir: Path, progress: Callable[[str], None] = say) -> Path:
-    """Execute 06_portfolio over every published report, then write ``outputs/index.html``."""
+def build_portfolio(root: Path, outputs_dir: Path, progress: Callable[[str], None] = say,
+                    kernel: ReadyKernel | None = None) -> Path:
+    """Execute 06_portfolio over every published report (in ``kernel`` when one was started ahead for it; the caller
+    closes it), then write ``outputs/index.html``."""
 
     from campaignlab.run.index import write_index
     from campaignlab.steps.portfolio import PORTFOLIO_DIR, PORTFOLIO_HTML
 
-    nb = root / "notebooks" / "06_portfolio.ipynb"
+    nb = root / "notebooks" / PORTFOLIO_NOTEBOOK
     target = outputs_dir / PORTFOLIO_DIR
     if nb.exists():
         staging = outputs_dir / "_staging" / f"portfolio-{_stamp()}-pid{os.getpid()}"
         staging.mkdir(parents=True)
         out_nb = staging / nb.name
         try:
-            execute(nb, out_nb, {"outputs_dir": str(outputs_dir)}, root=root)
+            execute(nb, out_nb, {"outputs_dir": str(outputs_dir)}, root=root, kernel=kernel)
         except Exception as exc:
             where, what = _pe_message(exc)
             failed = outputs_dir / "_failed" / f"portfolio-{_stamp()}"
@@ -484,10 +488,6 @@ def build_portfolio(root: Path, outputs_dir: Path, progress: Callable[[str], Non
     progress(f"portfolio: {target / PORTFOLIO_HTML}")
     progress(f"index: {index}")
     return index
-
-
-def _run_one(args: dict[str, Any]) -> RunResult:
-    return run_campaign(**args, progress=say)
 
 
 def run_many(
@@ -522,20 +522,40 @@ def run_many(
                  f"({time.perf_counter() - t0:.1f} s): {clean.path}")
     args = [dict(params_path=str(path), root=root, outputs_dir=outputs_dir, notebooks=notebooks, checked=True)
             for path in runnable]
+    # The portfolio's kernel starts while the last campaign runs: the portfolio does not wait for one at the end.
+    with contextlib.ExitStack() as ahead:
+        kernel: list[ReadyKernel] = []
+
+        def running_left(n: int) -> None:
+            if n <= 1 and not kernel and (root / "notebooks" / PORTFOLIO_NOTEBOOK).exists():
+                kernel.append(ahead.enter_context(ReadyKernel(root)))
+
+        parallel = jobs > 1 and len(args) > 1
+        (functools.partial(_run_in_parallel, jobs=jobs) if parallel else _run_in_turn)(
+            args, progress, results, failures, running_left)
+        _finish_many(root, outputs_dir, progress, failures, ran=bool(results), kernel=kernel[0] if kernel else None)
+    return results, failures
+
+
+def _run_in_turn(args: list[dict[str, Any]], progress: Callable[[str], None], results: list[RunResult],
+                 failures: list[str], running_left: Callable[[int], None]) -> None:
+    """The campaigns one after another; ``running_left`` hears how many are left before each starts."""
+    for i, a in enumerate(args, 1):
+        progress(f"campaign {i}/{len(args)}: {a['params_path']}")
+        running_left(len(args) - i + 1)
+        try:
+            results.append(run_campaign(**a, progress=progress))
+        except RunFailed as exc:
+            failures.append(str(exc))
+            progress(f"FAILED {exc}")
+
+
+def _run_in_parallel(args: list[dict[str, Any]], progress: Callable[[str], None], results: list[RunResult],
+                     failures: list[str], running_left: Callable[[int], None], *, jobs: int) -> None:
+    """The campaigns ``jobs`` at a time in spawned processes (fork does not copy the parent's DuckDB threads safely)."""
     total = len(args)
-    if jobs <= 1 or total == 1:
-        for i, a in enumerate(args, 1):
-            progress(f"campaign {i}/{total}: {a['params_path']}")
-            try:
-                results.append(run_campaign(**a, progress=progress))
-            except RunFailed as exc:
-                failures.append(str(exc))
-                progress(f"FAILED {exc}")
-        _finish_many(root, outputs_dir, progress, failures, ran=bool(results))
-        return results, failures
-    # Spawned workers (not forked): the parent holds DuckDB threads, which fork does not copy safely.
     with _cores_shared_by(jobs), ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(_run_one, a): a["params_path"] for a in args}
+        futures = {pool.submit(run_campaign, **a, progress=say): a["params_path"] for a in args}
         for i, fut in enumerate(as_completed(futures), 1):
             try:
                 res = fut.result()
@@ -544,8 +564,7 @@ def run_many(
             except RunFailed as exc:
                 failures.append(str(exc))
                 progress(f"campaign {i}/{total} FAILED: {exc}")
-    _finish_many(root, outputs_dir, progress, failures, ran=bool(results))
-    return results, failures
+            running_left(total - i)
 
 
 @contextlib.contextmanager
@@ -564,12 +583,12 @@ def _cores_shared_by(jobs: int) -> Iterator[None]:
 
 
 def _finish_many(root: Path, outputs_dir: Path | None, progress: Callable[[str], None], failures: list[str],
-                 ran: bool = True) -> None:
+                 ran: bool = True, kernel: ReadyKernel | None = None) -> None:
     if not ran:
         return  # nothing new was published (every campaign refused or failed): the portfolio and index stay as they are
     outputs_dir = Path(outputs_dir) if outputs_dir else root / "outputs"
     try:
-        build_portfolio(root, outputs_dir, progress)
+        build_portfolio(root, outputs_dir, progress, kernel=kernel)
     except RunFailed as exc:
         failures.append(str(exc))
         progress(f"FAILED {exc}")

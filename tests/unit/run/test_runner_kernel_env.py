@@ -52,3 +52,41 @@ def test_campaigns_run_together_share_the_cores_among_their_statistics(monkeypat
     monkeypatch.setenv(workers.ENV, "3")  # the user's choice wins
     with runner._cores_shared_by(2):
         assert os.environ[workers.ENV] == "3"
+
+
+def test_the_portfolio_kernel_starts_while_the_last_campaign_runs(monkeypatch):
+    """Three campaigns in turn: the portfolio's kernel is started before the third runs, not before the second,
+    handed to the portfolio, and stopped afterwards."""
+    from types import SimpleNamespace
+
+    events = []
+
+    class FakeKernel:
+        def __init__(self, root):
+            events.append("kernel started")
+            self.closed = False
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *_):
+            self.closed = True
+            events.append("kernel stopped")
+
+    def fake_run(params_path, **_):
+        events.append(f"run {params_path}")
+        return runner.RunResult(str(params_path), Path(params_path), 1.0)
+
+    def fake_portfolio(root, outputs_dir, progress, kernel=None):
+        events.append(("portfolio", isinstance(kernel, FakeKernel) and not kernel.closed))
+
+    monkeypatch.setattr(runner, "ReadyKernel", FakeKernel)
+    monkeypatch.setattr(runner, "load_params", lambda p: SimpleNamespace(id=str(p)))
+    monkeypatch.setattr(runner, "check_data", lambda p, path: SimpleNamespace(fingerprint="f" * 12, created=False,
+                                                                            path=path))
+    monkeypatch.setattr(runner, "run_campaign", fake_run)
+    monkeypatch.setattr(runner, "build_portfolio", fake_portfolio)
+    root = Path(__file__).resolve().parents[3]
+    results, failures = runner.run_many(["a", "b", "c"], root=root, progress=lambda _m: None)
+    assert len(results) == 3 and not failures
+    assert events == ["run a", "run b", "kernel started", "run c", ("portfolio", True), "kernel stopped"]
