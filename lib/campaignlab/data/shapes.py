@@ -36,6 +36,8 @@ FACTORS: dict[str, tuple[Any, ...]] = {
 
 #: Levels of the many-level text attribute (a zip-code like column).
 MANY_LEVELS = 5000
+#: Customers of the many-level case: 5,000 codes among 6,000 customers (every code used, a sixth of them twice).
+MANY_LEVELS_CUSTOMERS = 6000
 
 
 def all_cases(factors: dict[str, Sequence[Any]] = FACTORS) -> list[dict[str, Any]]:
@@ -152,7 +154,8 @@ def simulate_shape(case: dict[str, Any], n_customers: int = 2000, *, seed: int =
         One level of each factor of :data:`FACTORS`; with ``everyone=True`` (and a holdout) every customer is in
         some arm, the control arm taking ``1 / (arms + 1)`` of them, as the export of a randomized e-mail test.
     n_customers : int
-        Customers (raised to 5,000 for ``attributes="levels5000"`` so that every level occurs).
+        Customers (raised to :data:`MANY_LEVELS_CUSTOMERS` for ``attributes="levels5000"``, so that every level
+        occurs and some are shared: a column with a value per customer is an identifier, left out of the analysis).
     seed : int
         Seed of the simulation.
 
@@ -169,7 +172,7 @@ def simulate_shape(case: dict[str, Any], n_customers: int = 2000, *, seed: int =
     >>> sorted(tables), sorted(tables["assignments"]["arm"].unique()), params["control_arm"]
     (['assignments', 'campaigns', 'customers', 'feedback', 'transactions'], ['control', 'treatment', 'treatment_2'], 'control')
     """
-    n = max(n_customers, MANY_LEVELS) if case["attributes"] == "levels5000" else n_customers
+    n = max(n_customers, MANY_LEVELS_CUSTOMERS) if case["attributes"] == "levels5000" else n_customers
     randomized = bool(case["holdout"])
     everyone = bool(case.get("everyone")) and randomized  # every customer in some arm, as an e-mail test exports
     control_share = 1 / (int(case["arms"]) + 1) if everyone else 0.3

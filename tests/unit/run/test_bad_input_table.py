@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -307,13 +308,34 @@ def _without_events(folder: Path, empty: bool) -> None:
 
 def _many_levels(folder: Path) -> None:
     df = _csv(folder, "customers")
-    df["zip_code"] = [f"Z{i:05d}" for i in range(len(df))]
+    df["zip_code"] = [f"Z{i // 2:05d}" for i in range(len(df))]  # two customers per code: many levels, no identifier
     _write(folder, "customers", df)
     _prepare(folder)
     run = _open_run(folder)
     codes = run.tables["customers"].to_pandas()["zip_code"]
     assert codes.nunique() == MAX_LEVELS + 1 and OTHER in set(codes)
     assert any("zip_code" in n and "other" in n for n in run.attribute_notes)
+
+
+def _identifier_attribute(folder: Path) -> None:
+    df = _csv(folder, "customers")
+    df["email"] = [f"person{i}@example.com" for i in range(len(df))]
+    _write(folder, "customers", df)
+    _prepare(folder)
+    run = _open_run(folder)
+    assert "email" not in run.tables["customers"].columns
+    assert any(n.startswith("Attribute 'email' is left out") for n in run.attribute_notes)
+
+
+def _infinite_attribute(folder: Path) -> None:
+    df = _csv(folder, "customers")
+    df["spend_ratio"] = ["inf" if i % 50 == 0 else f"{i / 7:.3f}" for i in range(len(df))]
+    _write(folder, "customers", df)
+    _prepare(folder)
+    run = _open_run(folder)
+    ratio = run.tables["customers"].to_pandas()["spend_ratio"]
+    assert ratio.isna().sum() == (len(df) + 49) // 50 and np.isfinite(ratio.dropna()).all()
+    assert any("spend_ratio" in n and "infinite" in n for n in run.attribute_notes)
 
 
 def _numbers_as_text(folder: Path) -> None:
@@ -377,6 +399,8 @@ HANDLED: dict[str, Callable[[Path], None]] = {
     "no events file": lambda f: _without_events(f, empty=False),
     "events file with a header only": lambda f: _without_events(f, empty=True),
     "text attribute with 5,000 levels": _many_levels,
+    "text attribute with a value per customer (e-mail, phone)": _identifier_attribute,
+    "numeric attribute with infinite values": _infinite_attribute,
     "numeric attribute in a CSV (read as text)": _numbers_as_text,
     "ids numbers in one file and text in another": _numeric_ids_in_parquet,
 }
