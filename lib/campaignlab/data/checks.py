@@ -8,6 +8,7 @@ every bad input and its outcome is ``docs/bad-input.md``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +61,12 @@ def transactions_span(tx: ibis.Table) -> tuple[dt.date, dt.date] | None:
 
 
 def check_campaign_inputs(tables: dict[str, ibis.Table], *, campaign: str, control_arm: str | None,
-                          params_path: str, source: str, span: tuple[dt.date, dt.date] | None) -> None:
-    """Refuse a campaign that no report can be made of: missing, without transactions, outside the data, or with
-    a ``control_arm`` that none of its assignments has.
+                          params_path: str, source: str, span: tuple[dt.date, dt.date] | None,
+                          planned_split: Mapping[str, float] | None = None) -> None:
+    """Refuse a campaign that no report can be made of: missing, without transactions, outside the data, with
+    a ``control_arm`` that none of its assignments has, or with assigned arms its ``planned_split`` does not list
+    (the sample-ratio check needs every arm's planned share; a label such as ``'Control '`` is named next to the
+    planned arm it resembles).
 
     Parameters
     ----------
@@ -75,6 +79,8 @@ def check_campaign_inputs(tables: dict[str, ibis.Table], *, campaign: str, contr
     span
         The first day of the transactions and the day after the last (:func:`transactions_span`, or the cleaned
         cache's record of it); None when there are none.
+    planned_split
+        The params' ``response.planned_split`` (None when not given).
     """
     camps = tables["campaigns"]
     rows = camps.filter(camps.campaign_id == campaign).to_pandas()
@@ -94,14 +100,23 @@ def check_campaign_inputs(tables: dict[str, ibis.Table], *, campaign: str, contr
             f"Campaign '{campaign}' runs from {start} to {end} (exclusive) but the transactions of {source} cover "
             f"{lo} to {hi}: the campaign window lies wholly outside the data, so nothing it did can be seen. Check "
             "start_date and end_date in the campaigns table, or add the transactions of the campaign's period.")
-    if control_arm is None:
+    if control_arm is None and not planned_split:
         return
     asg = tables["assignments"]
     mine = asg.filter(asg.campaign_id == campaign)
-    arms = mine.group_by("arm").agg(customers=mine.count()).order_by("arm")
-    found = arms.to_pandas()
-    if control_arm not in set(found["arm"].astype(str)):
-        listed = ", ".join(f"'{a}' ({n:,})" for a, n in zip(found["arm"], found["customers"])) or "none"
+    found = mine.group_by("arm").agg(customers=mine.count()).order_by("arm").to_pandas()
+    listed = ", ".join(f"'{a}' ({n:,})" for a, n in zip(found["arm"], found["customers"])) or "none"
+    unplanned = [str(a) for a in found["arm"] if planned_split and str(a) not in planned_split]
+    if unplanned:
+        alike = {a: p for a in unplanned for p in planned_split if a.strip().casefold() == str(p).strip().casefold()}
+        hints = "".join(f" '{a}' looks like the planned '{p}' (spaces or capitals differ)." for a, p in alike.items())
+        raise DataValidationError(
+            f"{params_path}: the assignments of campaign '{campaign}' in {source} have arm(s) "
+            f"{', '.join(repr(a) for a in unplanned)} that key 'response.planned_split' does not list (arms found, "
+            f"with customers: {listed}; planned: {', '.join(repr(p) for p in planned_split)}).{hints} Correct the "
+            "labels in column 'arm' of the assignments, or add each arm to 'response.planned_split' with its planned "
+            "share.")
+    if control_arm is not None and control_arm not in set(found["arm"].astype(str)):
         raise DataValidationError(
             f"{params_path}: key 'control_arm' names the arm '{control_arm}', which no assignment of campaign "
             f"'{campaign}' in {source} has (arms found, with customers: {listed}). Set 'control_arm' to the arm that "

@@ -61,7 +61,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                                                     decimal_comma=params.cleaning.decimal_comma)
                 check_campaign_inputs(sources[key], campaign=params.campaign, control_arm=params.control_arm,
                                       params_path=str(path), source=params.data,
-                                      span=transactions_span(sources[key]["transactions"]))
+                                      span=transactions_span(sources[key]["transactions"]),
+                                      planned_split=params.response.planned_split)
             print(f"ok  {path}  ({params.id})")
         except (ParamsError, ValueError) as exc:
             bad += 1

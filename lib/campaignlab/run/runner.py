@@ -201,13 +201,13 @@ def check_data(params: Any, params_path: str | Path) -> iorw.CleanData:
     ------
     DataValidationError
         The data does not fit the model, or the campaign is missing, has no transactions, lies wholly outside the
-        data, or its ``control_arm`` is not one of its arms; the message says which file, column or key, and what
-        to do.
+        data, its ``control_arm`` is not one of its arms or an arm is not in its ``planned_split``; the message says
+        which file, column or key, and what to do.
     """
     clean = iorw.prepare_clean_data(params)
     check_campaign_inputs(iorw.read_clean_tables(clean.path), campaign=params.campaign,
                           control_arm=params.control_arm, params_path=str(params_path), source=params.data,
-                          span=iorw.clean_span(clean.path))
+                          span=iorw.clean_span(clean.path), planned_split=params.response.planned_split)
     return clean
 
 

@@ -132,6 +132,12 @@ def _params_text(extra: str, drop: str | None = None) -> Callable[[Path], None]:
     return lambda folder: _params(folder, extra, drop)
 
 
+def _unplanned_arms(folder: Path) -> None:
+    df = _csv(folder, "assignments")  # two customers not yet assigned, under labels the planned split lacks
+    extra = pd.DataFrame({"campaign_id": "SIM1", "customer_id": ["C00002", "C00003"], "arm": ["Control ", "mystery"]})
+    _write(folder, "assignments", pd.concat([df, extra], ignore_index=True))
+
+
 REFUSED = [
     Refused("missing required column", _drop_column("transactions", "amount"),
             ("'amount'", "transactions.csv", "Rename the columns")),
@@ -171,6 +177,8 @@ REFUSED = [
             ("nowhere", "does not exist", "'data'")),
     Refused("params: control arm that does not exist", _params_text("control_arm: holdout", drop="control_arm:"),
             ("'control_arm'", "'holdout'", "'control'", "'treatment'", "null")),
+    Refused("assigned arm the planned split does not list", lambda f: _unplanned_arms(f),
+            ("'Control '", "'mystery'", "response.planned_split", "looks like the planned 'control'", "column 'arm'")),
     Refused("params: campaign not in the data", _params_text("campaign: SPRING", drop="campaign:"),
             ("'campaign'", "SPRING", "SIM1")),
 ]
