@@ -343,8 +343,7 @@ def _notebook_failed(exc: Exception, nb: Path, staging: Path, outputs_dir: Path,
     where, what = _pe_message(exc)
     raise RunFailed(
         f"{cid}: notebook {nb.stem} failed at {where}: {what}\n"
-        f"The failed notebook is kept at {failed / nb.name}; the previous report in "
-        f"{outputs_dir / cid} is unchanged."
+        f"The failed notebook is kept at {failed / nb.name}. {_kept(outputs_dir, cid)}"
     ) from None
 
 
@@ -358,7 +357,7 @@ def _check_summary(staging: Path, cid: str, outputs_dir: Path, stamp: str) -> No
         failed.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(staging), failed)
         raise RunFailed(f"{cid}: summary.json does not match lib/campaignlab/run/summary.schema.json: {exc}\n"
-                        f"The run is kept at {failed}; the previous report is unchanged.") from None
+                        f"The run is kept at {failed}. {_kept(outputs_dir, cid)}") from None
 
 
 def _move(src: Path, dst: Path) -> None:

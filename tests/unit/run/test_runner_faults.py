@@ -311,3 +311,17 @@ def test_cli_run_with_a_full_data_cache_exits_non_zero_without_a_traceback(fixtu
     assert main(["run", str(fixture_folder / "fixture.yaml"), "--outputs", str(tmp_path / "outputs")]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"ERROR Cannot write to {cache}: the disk is full.") and "Traceback" not in err
+
+
+def test_a_failed_first_run_does_not_speak_of_a_previous_report(tmp_path):
+    outputs = tmp_path / "outputs"
+    for previous in (False, True):
+        staging = outputs / "_staging" / f"{CID}-{previous}"
+        staging.mkdir(parents=True)
+        if previous:
+            (outputs / CID).mkdir()
+        with pytest.raises(runner.RunFailed) as err:
+            runner._notebook_failed(ValueError("boom"), Path("03_response.ipynb"), staging, outputs, CID, str(previous))
+        said = str(err.value)
+        assert ("previous report" in said) is previous and ("No report of" in said) is not previous
+        assert (outputs / "_failed" / f"{CID}-{previous}").is_dir()
