@@ -74,16 +74,23 @@ def executive_summary(summary: dict) -> None:
     show_markdown("\n\n".join(review.compose_executive_summary(summary)))
 
 
-def recommendations(summary: dict) -> pd.DataFrame:
-    """Say how many segments to target, suppress or test again, and return the recommendations table."""
+def recommendations(summary: dict) -> pd.DataFrame | None:
+    """Say how many segments to target, suppress or test again, and return the recommendations table (None, with a
+    sentence saying why, when there is none)."""
     from campaignlab.steps import review_text as review
 
     rec = review.compute_recommendations(summary)
     nxt = review.compose_next_campaign(summary)
-    counts = rec["action"].value_counts().to_dict() if not rec.empty else {}
+    if rec.empty:
+        segments = (summary.get("response") or {}).get("segments")
+        show_markdown(("No segment to recommend: each estimated segment holds every customer of its arm, has an "
+                       "unknown value or was too small for an estimate; the verdict speaks for the whole campaign."
+                       if segments else "No per-segment results (run 02_segment and 03_response) to recommend from.")
+                      + " " + nxt)
+        return None
+    counts = rec["action"].value_counts().to_dict()
     text = (f"{counts.get('target', 0)} segment(s) to target, {counts.get('suppress', 0)} to suppress, "
-            f"{counts.get('test with holdout', 0)} to test again." if not rec.empty else
-            "No per-segment results (run 02_segment and 03_response) to recommend from.")
+            f"{counts.get('test with holdout', 0)} to test again.")
     shown = rec.copy()
     tests = shown["action"] == "test with holdout"
     if tests.sum() > 5:

@@ -240,22 +240,26 @@ def _segment_text(summary: dict) -> str:
     segs = pd.DataFrame((summary.get("response") or {}).get("segments") or [])
     if segs.empty:
         return ""
-    segs = segs[(segs["metric"] == "revenue_per_customer") & ~segs["small"].astype(bool)]
-    sig = segs[segs["q_value"].astype(float) < 0.05]
+    tested = segs[(segs["metric"] == "revenue_per_customer") & ~segs["small"].astype(bool)]
+    choices = choosable_segments(summary)
+    sig = choices[choices["q_value"].astype(float) < 0.05]
     up = sig[sig["lift"].astype(float) > 0].sort_values("lift", ascending=False)
     down = sig[sig["lift"].astype(float) < 0].sort_values("lift")
     if up.empty and down.empty:
-        return (f"No segment's lift differs from zero after correcting for the {len(segs)} segment comparisons "
+        return (f"No segment's lift differs from zero after correcting for the {len(tested)} segment comparisons "
                 "(Benjamini-Hochberg, q < 0.05).")
+    # With several treatment arms a segment's lift is one arm's: the arm is named, or the lines would contradict.
+    arm = (lambda r: f"{escape_text(r.arm)}: ") if "arm" in choices and choices["arm"].nunique() > 1 else (lambda r: "")
+
+    def listed(rows: pd.DataFrame) -> str:
+        return "; ".join(f"{arm(r)}{escape_text(r.dimension)} = {escape_text(r.segment)} ({_amt(r.lift)} per customer, "
+                         f"q = {_amt(r.q_value, 3)})" for r in rows.head(5).itertuples()) + "."
+
     out = []
     if not up.empty:
-        out.append("Responded: " + "; ".join(
-            f"{escape_text(r.dimension)} = {escape_text(r.segment)} ({_amt(r.lift)} per customer, q = {_amt(r.q_value, 3)})"
-            for r in up.head(5).itertuples()) + ".")
+        out.append("Responded: " + listed(up))
     if not down.empty:
-        out.append("Lost revenue: " + "; ".join(
-            f"{escape_text(r.dimension)} = {escape_text(r.segment)} ({_amt(r.lift)} per customer, q = {_amt(r.q_value, 3)})"
-            for r in down.head(5).itertuples()) + ".")
+        out.append("Lost revenue: " + listed(down))
     r = summary.get("response") or {}
     if r.get("design") == "matched" and not (r.get("balance") or {}).get("balanced"):
         out.append("These segment lifts compare targeted and untargeted customers within each segment, adjusted for "
@@ -285,24 +289,15 @@ def _retention_text(summary: dict) -> str:
 MIN_DECISION_CUSTOMERS = 100
 
 
-def compute_recommendations(summary: dict) -> pd.DataFrame:
-    """Segments to target, to suppress, or to test again, each with its reason in numbers.
-
-    Target: the lift's interval lies above the break-even lift per customer (pays for itself) or, failing a known
-    break-even, above zero; suppress: the interval lies below the break-even lift (even the optimistic end does not
-    pay). Both need q < 0.05 (Benjamini-Hochberg within the arm and metric) and at least
-    :data:`MIN_DECISION_CUSTOMERS` customers in the segment. Otherwise: test again with a holdout, saying why.
-    Segments whose value is unknown are not advice; segments with the same customers and numbers under several
-    dimensions (one attribute missing for the same customers) are listed once. A segment holding every customer of
-    its arm is no choice (without purchase history everyone is ``rfm_segment = no_purchase``): it is left out, the
-    campaign's verdict speaks for it. With several treatment arms each row names its arm (``arm``, after ``action``).
-    """
+def choosable_segments(summary: dict) -> pd.DataFrame:
+    """The segments' revenue lifts a campaign could act on: estimated (not too small), of a known value, listed once
+    when several dimensions hold the same customers with the same numbers, and not holding every customer of their
+    arm (without purchase history everyone is ``rfm_segment = no_purchase``: no choice, the verdict speaks for it).
+    The write-up's segment lines and the recommendations both read these."""
     r = summary.get("response") or {}
     segs = pd.DataFrame(r.get("segments") or [])
-    cols = ["action", "dimension", "segment", "customers", "lift", "ci_low", "ci_high", "q_value", "reason"]
     if segs.empty:
-        return pd.DataFrame(columns=cols)
-    be = _num((r.get("roi") or {}).get("break_even_lift_per_customer"))
+        return segs
     segs = segs[(segs["metric"] == "revenue_per_customer") & ~segs["small"].astype(bool)
                 & (segs["segment"].astype(str).str.lower() != "unknown")].copy()
     segs = segs.drop_duplicates(subset=[c for c in ("arm", "customers", "lift", "ci_low", "ci_high") if c in segs])
@@ -310,6 +305,25 @@ def compute_recommendations(summary: dict) -> pd.DataFrame:
     if "arm" in segs and arm_customers:
         whole_arm = segs["arm"].astype(str).map(arm_customers) == segs["customers"].map(_num)
         segs = segs[~whole_arm.to_numpy()]
+    return segs
+
+
+def compute_recommendations(summary: dict) -> pd.DataFrame:
+    """Segments to target, to suppress, or to test again, each with its reason in numbers.
+
+    Target: the lift's interval lies above the break-even lift per customer (pays for itself) or, failing a known
+    break-even, above zero; suppress: the interval lies below the break-even lift (even the optimistic end does not
+    pay). Both need q < 0.05 (Benjamini-Hochberg within the arm and metric) and at least
+    :data:`MIN_DECISION_CUSTOMERS` customers in the segment. Otherwise: test again with a holdout, saying why.
+    The segments are :func:`choosable_segments`. With several treatment arms each row names its arm (``arm``, after
+    ``action``).
+    """
+    r = summary.get("response") or {}
+    cols = ["action", "dimension", "segment", "customers", "lift", "ci_low", "ci_high", "q_value", "reason"]
+    segs = choosable_segments(summary)
+    if segs.empty:
+        return pd.DataFrame(columns=cols)
+    be = _num((r.get("roi") or {}).get("break_even_lift_per_customer"))
     rows = []
     for s in segs.itertuples():
         lo, hi, q = _num(s.ci_low), _num(s.ci_high), _num(s.q_value)

@@ -11,6 +11,7 @@ from campaignlab.data.sampling import describe_sample
 from campaignlab.formatting import format_ci
 from campaignlab.stats.verdict import CAUSAL_VERBS, assess_trust, compose_verdict_sentence
 from campaignlab.steps.review_text import (
+    _segment_text,
     compose_executive_summary,
     compose_next_campaign,
     compute_recommendations,
@@ -340,3 +341,18 @@ def test_a_segment_holding_the_whole_arm_is_no_recommendation():
     assert list(rec["segment"]) == ["East", "West"]
     summary["response"]["arms"][1]["customers"] = 1300  # the same segment is a choice when it is not everyone
     assert "no_purchase" in set(compute_recommendations(summary)["segment"])
+
+
+def test_the_write_up_names_the_segments_the_recommendations_can_choose():
+    # The segment lines of the write-up read the same segments as the recommendations: no whole-arm segment, and
+    # with several arms each line names its arm (else one segment reads as both gaining and losing).
+    segs = [{**_segment("no_purchase", 5.0, 3.0, 7.0, 0.01), "dimension": "rfm_segment", "customers": 1200},
+            {**_segment("East", 6.0, 3.5, 8.5, 0.01), "dimension": "tag_region", "customers": 700}]
+    summary = {"response": {"segments": segs, "arms": [{"arm": "control", "customers": 1190},
+                                                       {"arm": "treatment", "customers": 1200}]}}
+    lines = _segment_text(summary)
+    assert "tag_region = East" in lines and "no_purchase" not in lines and "treatment:" not in lines
+    two = [{**_segment("high", 9.0, 4.0, 14.0, 0.01), "arm": "mail_a"},
+           {**_segment("high", -7.0, -12.0, -2.0, 0.01), "arm": "mail_b"}]
+    lines = _segment_text({"response": {"segments": two}})
+    assert "Responded: mail_a: tier = high" in lines and "Lost revenue: mail_b: tier = high" in lines

@@ -156,10 +156,16 @@ def test_recommendations_keep_the_decisions_and_the_five_largest_inconclusive_li
 def test_recommendations_without_segments_say_so(summary, shown):
     summary["response"]["segments"] = []
     del summary["response"]["planning"]
-    table = review_views.recommendations(summary).data
-    assert list(table.columns) == SEGMENT_COLUMNS
-    assert table.empty
+    assert review_views.recommendations(summary) is None  # no empty table under the sentence
     assert shown == ["No per-segment results (run 02_segment and 03_response) to recommend from. "]
+
+
+def test_recommendations_when_no_segment_is_a_choice_say_why(summary, shown):
+    arms = {str(a["arm"]): a["customers"] for a in summary["response"]["arms"]}
+    for s in summary["response"]["segments"]:
+        s["customers"] = arms.get(str(s.get("arm")), s["customers"])  # every segment holds its whole arm
+    assert review_views.recommendations(summary) is None
+    assert shown[0].startswith("No segment to recommend: each estimated segment holds every customer of its arm")
 
 
 # ------------------------------------------------------------------------------------------ appendix and glossary
