@@ -29,8 +29,8 @@ from campaignlab.data.sources import csv_options, fingerprint_source, read_sourc
 from campaignlab.locks import RunLock, RunLocked, acquire_run_lock, lock_path, release_run_lock  # noqa: F401
 from campaignlab.params import CampaignParams, DuckDBConfig, find_project_root
 
-CLEANING_VERSION = "4"  # 2: customers in two arms of a campaign are set aside (rule two_arms); 4: the clean
-# transactions' first and last time recorded (clean_store.write_span)
+CLEANING_VERSION = "5"  # 2: customers in two arms of a campaign are set aside (rule two_arms); 4: the clean
+# transactions' first and last time recorded (clean_store.write_span); 5: times stored with a zone are its local times
 
 
 class RunFiles:

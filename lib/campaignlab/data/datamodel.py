@@ -101,8 +101,18 @@ def _sample(rows: ibis.Table, limit: int = 5) -> str:
     return frame.to_string(index=False, max_colwidth=40)
 
 
-def coerce_table(raw: ibis.Table, spec: TableSpec, source: str, *, decimal_comma: bool = False) -> ibis.Table:
+@ibis.udf.scalar.builtin(name="timezone", signature=((dt.String(), dt.Timestamp(timezone="UTC")), dt.Timestamp()))
+def _local_time(zone, ts):
+    """DuckDB's ``timezone(zone, t)``: the wall-clock time in ``zone`` of an instant (Ibis has no such operation)."""
+
+
+def coerce_table(raw: ibis.Table, spec: TableSpec, source: str, *, decimal_comma: bool = False,
+                 zones: dict[str, str] | None = None) -> ibis.Table:
     """Cast a raw table to the canonical column types, refusing values that do not parse.
+
+    Times stored with a time zone (a Parquet column written from tz-aware pandas times) become the wall-clock time in
+    that zone (``zones``, from the file's schema; UTC when it names none): the canonical times have no zone, and a
+    purchase at 00:30 in Berlin belongs to that day, not to the previous day in UTC.
 
     Parameters
     ----------
@@ -115,6 +125,8 @@ def coerce_table(raw: ibis.Table, spec: TableSpec, source: str, *, decimal_comma
     decimal_comma
         Numbers in text columns use ``,`` as the decimal mark and ``.`` for thousands (params
         ``cleaning.decimal_comma``); otherwise a decimal comma is refused with that hint.
+    zones
+        Time zone of each column stored with one (:func:`campaignlab.data.sources.time_zones`).
 
     Returns
     -------
@@ -140,6 +152,9 @@ def coerce_table(raw: ibis.Table, spec: TableSpec, source: str, *, decimal_comma
         original = raw[column]
         if original.type() == dtype:
             exprs[column] = original
+            continue
+        if dtype.is_timestamp() and original.type().is_timestamp() and original.type().timezone:
+            exprs[column] = _local_time((zones or {}).get(column, "UTC"), original).cast(dtype)
             continue
         if dtype.is_string():
             exprs[column] = original.cast(dtype)

@@ -89,6 +89,28 @@ def csv_options(path: Path, *, encoding: str = "auto", separator: str = "auto") 
     return {"encoding": encoding, "delim": separator}
 
 
+def time_zones(path: Path) -> dict[str, str]:
+    """The time zone of each time column of a Parquet file stored with one (a CSV file has none: {})."""
+    if path.suffix != ".parquet":
+        return {}
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    return {f.name: f.type.tz for f in pq.read_schema(path) if pa.types.is_timestamp(f.type) and f.type.tz}
+
+
+def time_zone_notes(data: str) -> list[str]:
+    """One sentence per table whose times were stored with a time zone, saying they are read as local times."""
+    if data == BUNDLED_DATA:
+        return []
+    notes = []
+    for path in sorted(source_files(data).values()):
+        for column, zone in time_zones(path).items():
+            notes.append(f"Column '{column}' of {path.name} stores times in the zone {zone}: they are read as the "
+                         f"local times of {zone} (the data model's times have no zone), so each day is {zone}'s day.")
+    return notes
+
+
 def read_source(con: ibis.BaseBackend, data: str, *, encoding: str = "auto", separator: str = "auto",
                 decimal_comma: bool = False) -> dict[str, ibis.Table]:
     """Read a data source into validated canonical Ibis tables (lazy; nothing is loaded into pandas).
@@ -125,7 +147,8 @@ def read_source(con: ibis.BaseBackend, data: str, *, encoding: str = "auto", sep
     tables = {}
     for name, spec in datamodel.TABLES.items():
         if name in raw:
-            table = datamodel.coerce_table(raw[name], spec, origin[name], decimal_comma=decimal_comma)
+            zones = {} if data == BUNDLED_DATA else time_zones(Path(origin[name]))
+            table = datamodel.coerce_table(raw[name], spec, origin[name], decimal_comma=decimal_comma, zones=zones)
             datamodel.validate_table(table, spec, origin[name])
         else:
             schema = ibis.schema({**spec.required, **spec.optional})

@@ -38,11 +38,13 @@ def quality_table(clean: iorw.CleanData) -> pd.DataFrame:
 def show_windows(run: Run) -> pd.DataFrame:
     """The analysis windows and, where the data does not cover them, a plain sentence saying so."""
     from campaignlab.data import windows as w
+    from campaignlab.data.sources import time_zone_notes
 
     notes = w.describe_clipping(run.windows)
     lo, hi = run.data_range
     text = f"The data covers {lo} to {hi - pd.Timedelta(days=1):%Y-%m-%d}. "
     text += " ".join(notes) if notes else "All three windows lie inside the data."
+    text += "".join(" " + n for n in time_zone_notes(run.params.data))
     if getattr(run, "sample", None):  # past <engine>.max_customers_in_memory (docs/engines.md)
         text += " " + describe_sample(run.sample)
     show_markdown(text)

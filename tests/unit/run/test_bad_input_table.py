@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from campaignlab import iorw
+from campaignlab.data import sources
 from campaignlab.data.attributes import MAX_LEVELS, OTHER
 from campaignlab.params import load_params
 from campaignlab.run import cli, runner, session
@@ -371,6 +372,18 @@ def _numeric_ids_in_parquet(folder: Path) -> None:
     assert quality.loc["assignments", "removed_unknown_customer"] == 0
 
 
+def _times_with_a_zone(folder: Path) -> None:
+    df = _csv(folder, "transactions")
+    local = pd.to_datetime(df["ts"])
+    df = df.assign(ts=local.dt.tz_localize("Europe/Berlin"))  # the other columns stay text, as in the CSV file
+    df.to_parquet(folder / "transactions.parquet", index=False)
+    (folder / "transactions.csv").unlink()
+    clean, _ = _prepare(folder)
+    kept = pd.read_parquet(clean.path / "transactions.parquet")
+    assert set(kept["ts"]) <= set(local) and len(kept) > 0.9 * len(local)  # the wall-clock times, not UTC's
+    assert any("Europe/Berlin" in n and "local times" in n for n in sources.time_zone_notes(str(folder)))
+
+
 def _first_customer_twice(df: pd.DataFrame) -> pd.DataFrame:
     return df.iloc[[0]].assign(arm="treatment" if df.iloc[0]["arm"] == "control" else "control")
 
@@ -411,6 +424,7 @@ HANDLED: dict[str, Callable[[Path], None]] = {
     "numeric attribute with infinite values": _infinite_attribute,
     "numeric attribute in a CSV (read as text)": _numbers_as_text,
     "ids numbers in one file and text in another": _numeric_ids_in_parquet,
+    "times stored with a time zone (Parquet)": _times_with_a_zone,
 }
 
 
