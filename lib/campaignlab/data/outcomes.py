@@ -217,6 +217,23 @@ def compute_weekly_series(
     return agg.sort_values(["group", "week"]).reset_index(drop=True)
 
 
+def has_response_events(events: ibis.Table, campaign_id: str, response_event: str) -> bool:
+    """Whether the data records the campaign's response event at all (at any time, for any customer).
+
+    Without one, "nobody responded" and "who responded is unknown" look the same in the customer table (every
+    ``responded`` is 0): the pages use this to say the second instead of the first.
+
+    Examples
+    --------
+    >>> ev = ibis.memtable({"campaign_id": ["c"], "customer_id": ["a"], "event": ["opened"],
+    ...                     "ts": [dt.datetime(2024, 1, 1)]})
+    >>> has_response_events(ev, "c", "opened"), has_response_events(ev, "c", "redeemed")
+    (True, False)
+    """
+    mine = events.filter((events.campaign_id == campaign_id) & (events.event == response_event))
+    return bool(mine.count().to_pyarrow().as_py())
+
+
 def compute_first_orders(transactions: ibis.Table) -> pd.DataFrame:
     """Each customer's first order timestamp over the whole history (customer_id, first_ts)."""
     return transactions.group_by("customer_id").aggregate(first_ts=transactions.ts.min()).to_pandas()

@@ -115,7 +115,10 @@ def _headline_effect(response: Any) -> tuple[dict | None, str]:
 
 
 def _response_rate(response: Any, control: Any) -> float:
-    """Share of the treated customers with the response event (redemption): the reach that acted."""
+    """Share of the treated customers with the response event (redemption): the reach that acted; NaN when the
+    data holds no response event of the campaign (``response_known`` false: unknown, not zero)."""
+    if _get(response, "response_known") is False:
+        return _NAN
     arms = [a for a in _list(_get(response, "arms")) if a.get("arm") != control]
     n = sum(_num(a.get("customers")) for a in arms)
     k = sum(_num(a.get("responders")) for a in arms)

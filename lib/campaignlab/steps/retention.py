@@ -112,16 +112,20 @@ class RetentionResult:
         return describe_result("RetentionResult", lines, tables)
 
 
-def compute_retention_groups(outcomes: pd.DataFrame, control: str) -> pd.DataFrame:
+def compute_retention_groups(outcomes: pd.DataFrame, control: str, response_known: bool = True) -> pd.DataFrame:
     """customer_id and group: responders and non-responders among the treated, and the comparison or control.
+    When the data records no response event (``response_known`` false) the treated keep their arm's name: who
+    responded is unknown, and calling them all non-responders would be wrong.
 
     Examples
     --------
     >>> d = pd.DataFrame({"customer_id": ["a", "b", "c"], "group": ["t", "t", "comparison"], "responded": [1, 0, 0]})
     >>> compute_retention_groups(d, "comparison")["group"].tolist()
     ['responder', 'non-responder', 'comparison']
+    >>> compute_retention_groups(d.assign(responded=0), "comparison", response_known=False)["group"].tolist()
+    ['t', 't', 'comparison']
     """
-    treated = outcomes["group"] != control
+    treated = (outcomes["group"] != control) & response_known
     group = np.where(~treated, outcomes["group"], np.where(outcomes["responded"] > 0, RESPONDER, NON_RESPONDER))
     return pd.DataFrame({"customer_id": outcomes["customer_id"].to_numpy(), "group": group})
 
@@ -149,11 +153,13 @@ def analyse(run: Run) -> RetentionResult:
     outcomes = iorw.read_table(run.require(OUTCOMES_FILE, "03_response"))
     summary = run.summary()
     control = (summary.get("response") or {}).get("control_arm") or COMPARISON
-    groups = compute_retention_groups(outcomes, control)
+    known = (summary.get("response") or {}).get("response_known") is not False
+    groups = compute_retention_groups(outcomes, control, known)
     tx = run.tables["transactions"]
     anchor = run.windows["campaign"].end
     data_end = run.data_range[1]
-    notes = []
+    notes = [] if known else [f"The data records no '{p.response_event}' event of this campaign, so who responded is "
+                              "unknown: each arm is one group here, not responders and non-responders."]
     if anchor >= data_end:
         notes.append("The data ends before the campaign does: nothing after the campaign can be observed.")
     feats = run.features(["customer_id", "after_end_first_ts", "churn_before_orders", "churn_after_orders"])

@@ -10,6 +10,7 @@ cases through the same data check and cleaning the runner does first.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import shutil
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from campaignlab.data import sources
 from campaignlab.data.attributes import MAX_LEVELS, OTHER
 from campaignlab.params import load_params
 from campaignlab.run import cli, runner, session
+from campaignlab.stats import portfolio
 from campaignlab.steps import response
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -313,6 +315,13 @@ def _without_events(folder: Path, empty: bool) -> None:
     section = response.write(run, result)
     assert set(result.funnel["step"]) == {"purchased"}
     assert any(n["section"] == "The funnel of campaign events" for n in section["notes"] if isinstance(n, dict))
+    # who responded is unknown, not "nobody": the index shows no redemption rate and 04 no non-responders
+    assert section["response_known"] is False
+    assert math.isnan(portfolio.compute_campaign_table([run.summary()]).iloc[0]["response_rate"])
+    from campaignlab.steps import retention
+
+    groups = retention.analyse(run).groups
+    assert retention.NON_RESPONDER not in set(groups["group"]) and "treatment" in set(groups["group"])
 
 
 def _many_levels(folder: Path) -> None:

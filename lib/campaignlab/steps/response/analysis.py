@@ -539,6 +539,9 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
         "design": result.design,
         "control_arm": result.control,
         "response_event": run.params.response_event,
+        # False when the data holds no such event of the campaign: who responded is unknown, not "nobody".
+        "response_known": outcomes.has_response_events(run.tables["events"], run.params.campaign,
+                                                       run.params.response_event),
         "eligibility": result.info,
         "covariates": result.covariates,
         "arms": response.records(result.arms),
