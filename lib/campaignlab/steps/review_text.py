@@ -6,6 +6,7 @@ the interval of each estimate, so it stays correct when a result is null or nega
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 from typing import Any
@@ -118,7 +119,7 @@ def compose_executive_summary(summary: dict) -> list[str]:
                             "numbers describe differences between groups, not effects of the campaign.")
         caveat = f" Note: {v['warning'].rstrip('.')}." if v.get("warning") else ""
         paras.append(f"**Verdict ({_TRUST_WORDS.get(v.get('trust'), v.get('trust'))}).** {v.get('sentence')}"
-                     + caveat + _money_text(r, v))
+                     + caveat + _money_text(r, v, summary.get("windows") or {}))
     elif h is None:
         paras.append("**Headline.** No effect could be estimated for this campaign (see the response notebook).")
     else:
@@ -143,7 +144,22 @@ _TRUST_WORDS = {"randomized": "randomized test", "adjusted": "adjusted compariso
                 "indicative": "indicative only", "not_estimable": "not estimable"}
 
 
-def _money_text(r: dict, v: dict) -> str:
+def _partial_campaign(windows: dict) -> str:
+    """A sentence when the data covers only part of the campaign window (revenue and costs then cover different
+    periods), else ""."""
+    w = windows.get("campaign") or {}
+    if not w.get("start") or not w.get("end"):
+        return ""
+    days = (dt.date.fromisoformat(w["end"]) - dt.date.fromisoformat(w["start"])).days
+    covered = (dt.date.fromisoformat(w["clipped_end"]) - dt.date.fromisoformat(w["clipped_start"])).days \
+        if w.get("clipped_start") and w.get("clipped_end") else 0
+    if covered >= days:
+        return ""
+    return (f" The data covers only {covered} of the campaign's {days} days: the revenue counted is that of those "
+            "days, the costs are the whole campaign's, so the ROI says nothing yet about whether the campaign paid.")
+
+
+def _money_text(r: dict, v: dict, windows: dict | None = None) -> str:
     """Incremental revenue and ROI over the verdict's window, with the costs counted and the ones missing."""
     roi = r.get("roi") or {}
     inc = roi.get("incremental_revenue") or {}
@@ -160,7 +176,9 @@ def _money_text(r: dict, v: dict) -> str:
     else:  # ROI is a ratio to costs: with none counted there is no ROI to state
         text += "no costs were counted, so there is no ROI."
     roi_ci = roi.get("roi") or {}
-    if v.get("trust") in ("randomized", "adjusted"):
+    partial = _partial_campaign(windows or {})
+    text += partial
+    if v.get("trust") in ("randomized", "adjusted") and not partial:
         if _num(roi_ci.get("ci_high")) < 0:
             text += " Even the optimistic end of the interval loses money."
         elif _num(roi_ci.get("ci_low")) > 0:

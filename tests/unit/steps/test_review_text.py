@@ -356,3 +356,13 @@ def test_the_write_up_names_the_segments_the_recommendations_can_choose():
            {**_segment("high", -7.0, -12.0, -2.0, 0.01), "arm": "mail_b"}]
     lines = _segment_text({"response": {"segments": two}})
     assert "Responded: mail_a: tier = high" in lines and "Lost revenue: mail_b: tier = high" in lines
+
+
+def test_a_campaign_the_data_covers_in_part_draws_no_conclusion_from_its_roi():
+    s = summary(-2.0, -3.5, -0.5, roi=(-0.8, -0.95, -0.6))  # as above: loses money at the optimistic end
+    s["windows"] = {"campaign": {"start": "2024-03-31", "end": "2024-04-28", "clipped_start": "2024-03-31",
+                                 "clipped_end": "2024-04-10"}}
+    head = compose_executive_summary(s)[1]
+    assert "The data covers only 10 of the campaign's 28 days" in head and "loses money" not in head
+    s["windows"]["campaign"]["clipped_end"] = "2024-04-28"  # fully covered: the conclusion stands
+    assert "Even the optimistic end of the interval loses money." in compose_executive_summary(s)[1]
