@@ -69,7 +69,7 @@ report ran, not a verdict.</p>
 <td>{% if e.href %}<a href="{{ e.href }}">{{ e.label }}</a>
 {%- else %}{{ e.label }} <span class="na">(report not available)</span>{% endif %}</td>
 <td>{{ e.type }}</td>
-<td class="nowrap">{{ e.start }}<br>to {{ e.end }} (exclusive)</td>
+<td class="nowrap">{% if e.start and e.end %}{{ e.start }}<br>to {{ e.end }} (exclusive){% else %}{{ na }}{% endif %}</td>
 <td class="num">{{ e.reach }}</td>
 <td class="num">{{ e.redemption }}</td>
 <td><b>{{ e.verdict }}</b><br><span class="sub">{{ e.verdict_about }}</span></td>
@@ -159,8 +159,8 @@ def build_index_html(
         verdict = format_ci(e.get("verdict_estimate"), e.get("verdict_ci_low"), e.get("verdict_ci_high"), fmt=vfmt)
         rows.append({
             "label": name if name == cid else f"{name} ({cid})",
-            "start": _text(e.get("start"), "?"),
-            "end": _text(e.get("end"), "?"),
+            "start": _text(e.get("start")),
+            "end": _text(e.get("end")),
             "reach": NOT_AVAILABLE if math.isnan(as_number(e.get("customers"))) else f"{as_number(e.get('customers')):,.0f}",
             "redemption": NOT_AVAILABLE if math.isnan(as_number(e.get("response_rate")))
             else f"{as_number(e.get('response_rate')):.1%}",
@@ -180,7 +180,7 @@ def build_index_html(
         })
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(_INDEX_TEMPLATE).render(
-        title=title, entries=rows, portfolio_href=_relative_href(portfolio_href), generated=generated
+        title=title, entries=rows, portfolio_href=_relative_href(portfolio_href), generated=generated, na=NOT_AVAILABLE
     )
 
 

@@ -345,6 +345,7 @@ def test_index_html_links_every_report_and_is_self_contained():
     assert "Campaign reports &lt;2024&gt;" in html
     assert "+18,000 (95% CI +10 to +54,000)" in html and "+0.25 (95% CI -0.10 to +0.60)" in html
     assert html.count("not available") >= 3  # the failed and stale rows' missing numbers
+    assert "? to ?" not in html and "?<br>to ?" not in html  # a failed run without dates: "not available"
     assert 'class="status failed"' in html and 'class="status stale"' in html
 
 
