@@ -324,46 +324,41 @@ def _without_events(folder: Path, empty: bool) -> None:
     assert retention.NON_RESPONDER not in set(groups["group"]) and "treatment" in set(groups["group"])
 
 
-def _many_levels(folder: Path) -> None:
+def _with_customer_column(folder: Path, column: str, values: Callable[[int], list[str]]):
+    """The run of the fixture with one more attribute column (``values`` for its number of customers)."""
     df = _csv(folder, "customers")
-    df["zip_code"] = [f"Z{i // 2:05d}" for i in range(len(df))]  # two customers per code: many levels, no identifier
+    df[column] = values(len(df))
     _write(folder, "customers", df)
     _prepare(folder)
-    run = _open_run(folder)
+    return _open_run(folder)
+
+
+def _many_levels(folder: Path) -> None:
+    # two customers per code: many levels, no identifier
+    run = _with_customer_column(folder, "zip_code", lambda n: [f"Z{i // 2:05d}" for i in range(n)])
     codes = run.tables["customers"].to_pandas()["zip_code"]
     assert codes.nunique() == MAX_LEVELS + 1 and OTHER in set(codes)
     assert any("zip_code" in n and "other" in n for n in run.attribute_notes)
 
 
 def _identifier_attribute(folder: Path) -> None:
-    df = _csv(folder, "customers")
-    df["email"] = [f"person{i}@example.com" for i in range(len(df))]
-    _write(folder, "customers", df)
-    _prepare(folder)
-    run = _open_run(folder)
+    run = _with_customer_column(folder, "email", lambda n: [f"person{i}@example.com" for i in range(n)])
     assert "email" not in run.tables["customers"].columns
     assert any(n.startswith("Attribute 'email' is left out") for n in run.attribute_notes)
 
 
 def _infinite_attribute(folder: Path) -> None:
-    df = _csv(folder, "customers")
-    df["spend_ratio"] = ["inf" if i % 50 == 0 else f"{i / 7:.3f}" for i in range(len(df))]
-    _write(folder, "customers", df)
-    _prepare(folder)
-    run = _open_run(folder)
+    run = _with_customer_column(folder, "spend_ratio",
+                                lambda n: ["inf" if i % 50 == 0 else f"{i / 7:.3f}" for i in range(n)])
     ratio = run.tables["customers"].to_pandas()["spend_ratio"]
-    assert ratio.isna().sum() == (len(df) + 49) // 50 and np.isfinite(ratio.dropna()).all()
+    assert ratio.isna().sum() == (len(ratio) + 49) // 50 and np.isfinite(ratio.dropna()).all()
     assert any("spend_ratio" in n and "infinite" in n for n in run.attribute_notes)
 
 
 def _numbers_as_text(folder: Path) -> None:
-    df = _csv(folder, "customers")
-    df["spend_last_year"] = [f"{i * 1.25:.2f}" for i in range(len(df))]
-    _write(folder, "customers", df)
-    _prepare(folder)
-    run = _open_run(folder)
+    run = _with_customer_column(folder, "spend_last_year", lambda n: [f"{i * 1.25:.2f}" for i in range(n)])
     spend = run.tables["customers"].to_pandas()["spend_last_year"]
-    assert pd.api.types.is_float_dtype(spend) and spend.sum() == pytest.approx(sum(i * 1.25 for i in range(len(df))))
+    assert pd.api.types.is_float_dtype(spend) and spend.sum() == pytest.approx(sum(i * 1.25 for i in range(len(spend))))
 
 
 def _numeric_ids_in_parquet(folder: Path) -> None:
