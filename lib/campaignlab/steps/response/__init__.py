@@ -13,8 +13,6 @@ from campaignlab.steps.response.analysis import (
     build_customer_table,
     campaign_costs,
     compute_period_table,
-    explain_naive_gap,
-    naive_vs_adjusted,
     read_segments,
     segment_dimensions,
     write,
@@ -22,6 +20,8 @@ from campaignlab.steps.response.analysis import (
 from campaignlab.steps.response.views import (
     arm_table,
     effects_table,
+    explain_naive_gap,
+    naive_vs_adjusted,
     plot_segment_lifts,
     response_crosstabs,
     segment_effects,

@@ -514,6 +514,7 @@ def read_segments(run: Run) -> pd.DataFrame | None:
 
 def write(run: Run, result: ResponseResult) -> dict[str, Any]:
     """Write the response tables and the ``response`` section of summary.json; returns that section."""
+    p = run.params
     iorw.write_table(result.frame.drop(columns=[c for c in result.frame.columns if c.startswith("_")]),
                      run.path(OUTCOMES_FILE))
     iorw.write_table(result.effects, run.path(iorw.RunFiles.EFFECTS))
@@ -538,10 +539,8 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
     section = {
         "design": result.design,
         "control_arm": result.control,
-        "response_event": run.params.response_event,
-        # False when the data holds no such event of the campaign: who responded is unknown, not "nobody".
-        "response_known": outcomes.has_response_events(run.tables["events"], run.params.campaign,
-                                                       run.params.response_event),
+        "response_event": p.response_event,
+        "response_known": outcomes.has_response_events(run.tables["events"], p.campaign, p.response_event),
         "eligibility": result.info,
         "covariates": result.covariates,
         "arms": response.records(result.arms),
@@ -571,33 +570,3 @@ def _notes(result: ResponseResult) -> list[Any]:
     missing = unavailable(result)
     said = {na.missing for na in missing}
     return [n for n in result.notes if n not in said] + [na.as_note() for na in missing]
-
-
-def naive_vs_adjusted(result: ResponseResult, metric: str = "revenue_per_customer") -> pd.DataFrame:
-    """The naive comparison next to every adjusted estimate of one metric."""
-    e = result.effects
-    e = e[e["metric"] == metric]
-    cols = ["arm", "versus", "role", "method", "estimate", "ci_low", "ci_high", "p_value"]
-    order = {"naive": 0, "headline": 1, "supporting": 2, "sensitivity": 3, "descriptive": 4, "post-period": 5}
-    return e[cols].sort_values("role", key=lambda s: s.map(order)).reset_index(drop=True)
-
-
-def explain_naive_gap(result: ResponseResult) -> str:
-    """One plain sentence on why the naive and adjusted estimates differ, from the numbers."""
-    e = result.effects
-    rev = e[e["metric"] == "revenue_per_customer"]
-    naive = rev[rev["role"] == "naive"]
-    head = rev[rev["role"] == "headline"]
-    if result.design == "holdout":
-        return ("In a randomized holdout the arms are comparable by design: the unadjusted and adjusted estimates "
-                "differ only by chance, and the adjustment narrows the interval.")
-    if naive.empty or head.empty:
-        return ""
-    n, h = naive.iloc[0], head.iloc[0]
-    f = result.frame
-    pre = f.groupby(f["group"] != response.COMPARISON)["pre_revenue"].mean()
-    ratio = pre.get(True, np.nan) / pre.get(False, np.nan) if pre.get(False, 0) else np.nan
-    return (f"Before the campaign, targeted customers spent {ratio:.1f} times as much as the comparison group "
-            f"({pre.get(True, np.nan):,.0f} vs {pre.get(False, np.nan):,.0f} per customer in the pre-period), so the "
-            f"naive difference of {n['estimate']:,.2f} per customer mostly reflects who was targeted; comparing "
-            f"like with like leaves {h['estimate']:,.2f} ({h['ci_low']:,.2f} to {h['ci_high']:,.2f}).")

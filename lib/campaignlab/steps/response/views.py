@@ -5,10 +5,12 @@ Each helper computes nothing new: it calls a ``compute_*`` function and formats 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from campaignlab import iorw
 from campaignlab.formatting import NotAvailable, escape_text, format_ci, money_change_format, money_format
+from campaignlab.stats.response import COMPARISON
 from campaignlab.steps.display import drop_empty_columns, label_methods, say, show_markdown, show_not_available
 from campaignlab.steps.response.result import NO_FUNNEL
 
@@ -292,7 +294,6 @@ def show_naive_vs_adjusted(result) -> None:
     import matplotlib.pyplot as plt
 
     from campaignlab.plots import response as rp
-    from campaignlab.steps.response.analysis import explain_naive_gap, naive_vs_adjusted
 
     if result.effects.empty:
         show_markdown("No estimates (see above).")
@@ -333,3 +334,33 @@ def show_products(result) -> pd.DataFrame:
         show_markdown("Effect on revenue per customer in the campaign window:\n" + "\n".join(lines) + verdict)
     out = result.products.copy()
     return out.round(2)
+
+
+def naive_vs_adjusted(result, metric: str = "revenue_per_customer") -> pd.DataFrame:
+    """The naive comparison next to every adjusted estimate of one metric."""
+    e = result.effects
+    e = e[e["metric"] == metric]
+    cols = ["arm", "versus", "role", "method", "estimate", "ci_low", "ci_high", "p_value"]
+    order = {"naive": 0, "headline": 1, "supporting": 2, "sensitivity": 3, "descriptive": 4, "post-period": 5}
+    return e[cols].sort_values("role", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def explain_naive_gap(result) -> str:
+    """One plain sentence on why the naive and adjusted estimates differ, from the numbers."""
+    e = result.effects
+    rev = e[e["metric"] == "revenue_per_customer"]
+    naive = rev[rev["role"] == "naive"]
+    head = rev[rev["role"] == "headline"]
+    if result.design == "holdout":
+        return ("In a randomized holdout the arms are comparable by design: the unadjusted and adjusted estimates "
+                "differ only by chance, and the adjustment narrows the interval.")
+    if naive.empty or head.empty:
+        return ""
+    n, h = naive.iloc[0], head.iloc[0]
+    f = result.frame
+    pre = f.groupby(f["group"] != COMPARISON)["pre_revenue"].mean()
+    ratio = pre.get(True, np.nan) / pre.get(False, np.nan) if pre.get(False, 0) else np.nan
+    return (f"Before the campaign, targeted customers spent {ratio:.1f} times as much as the comparison group "
+            f"({pre.get(True, np.nan):,.0f} vs {pre.get(False, np.nan):,.0f} per customer in the pre-period), so the "
+            f"naive difference of {n['estimate']:,.2f} per customer mostly reflects who was targeted; comparing "
+            f"like with like leaves {h['estimate']:,.2f} ({h['ci_low']:,.2f} to {h['ci_high']:,.2f}).")
