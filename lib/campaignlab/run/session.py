@@ -170,6 +170,12 @@ class Run:
     def path(self, name: str) -> Path:
         return self.run_dir / name
 
+    @property
+    def report_dir(self) -> Path:
+        """The folder a reader finds this run's files in: a scheduled run writes into ``outputs/_staging/...``,
+        published as ``outputs/<id>`` once every notebook has run; any other run folder is its own."""
+        return self.run_dir.parent.parent / self.params.id if self.run_dir.parent.name == "_staging" else self.run_dir
+
     def require(self, name: str, producer: str) -> Path:
         return iorw.require_file(self.run_dir, name, producer, self._hint)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -170,26 +169,10 @@ def _shape(value: Any) -> str:
 
 
 def say_written(folder: Any, files: list[str], section: str) -> None:
-    """One line after a step's ``write``: which files and which summary section it wrote, in which folder (a
-    scheduled run writes into its staging folder, published as the report folder when every notebook has run: the
-    line names the report folder, where a reader of the published page finds the files)."""
+    """One line after a step's ``write``: which files and which summary section it wrote, in which folder (the
+    run's ``report_dir``: where a reader of the published page finds the files)."""
     names = ", ".join(f"`{f}`" for f in files)
-    show_markdown(f"Wrote {names + ' and ' if names else ''}the `{section}` section of `summary.json` in "
-                  f"`{report_folder(folder)}`.")
-
-
-def report_folder(folder: Any) -> Path:
-    """The folder a reader finds a run's files in: a staging folder's report folder, else the folder itself.
-
-    Examples
-    --------
-    >>> report_folder("outputs/_staging/cj_campaign_18-20261201T101500123456-pid42").as_posix()
-    'outputs/cj_campaign_18'
-    >>> report_folder("outputs/_interactive/cj_campaign_18").as_posix()
-    'outputs/_interactive/cj_campaign_18'
-    """
-    where = Path(str(folder))
-    return where.parent.parent / where.name.rsplit("-", 2)[0] if where.parent.name == "_staging" else where
+    show_markdown(f"Wrote {names + ' and ' if names else ''}the `{section}` section of `summary.json` in `{folder}`.")
 
 
 #: The longest method label in a table; the footnote under the table gives the full method.

@@ -236,7 +236,7 @@ def write(run: Run, result: RetentionResult) -> dict[str, Any]:
                   "responders select themselves, so group comparisons are descriptive, not effects",
     }
     run.write_section("retention", section)
-    say_written(run.run_dir, [iorw.RunFiles.REPURCHASE, iorw.RunFiles.KM_CURVES], "retention")
+    say_written(run.report_dir, [iorw.RunFiles.REPURCHASE, iorw.RunFiles.KM_CURVES], "retention")
     return section
 
 

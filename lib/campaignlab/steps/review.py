@@ -15,7 +15,7 @@ from campaignlab.formatting import escape_text
 from campaignlab.plots import retention as rplots
 from campaignlab.steps import glossary as terms
 from campaignlab.steps import review_text as review
-from campaignlab.steps.display import report_folder, show_markdown
+from campaignlab.steps.display import show_markdown
 
 if TYPE_CHECKING:
     from campaignlab.run.session import Run
@@ -53,7 +53,7 @@ def export_tables(run: Run, summary: dict[str, Any]) -> list[str]:
         iorw.write_table(sheets[name], run.path(f"{name}.csv"))
     written = iorw.write_workbook(run.path(TABLES_WORKBOOK), sheets)
     show_markdown(f"Wrote `recommendations.csv`, `arms.csv` and `{TABLES_WORKBOOK}` (every table at full length, "
-                  f"one sheet each) in `{report_folder(run.run_dir)}`.")
+                  f"one sheet each) in `{run.report_dir}`.")
     return written
 
 

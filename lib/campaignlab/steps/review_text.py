@@ -6,7 +6,6 @@ the interval of each estimate, so it stays correct when a result is null or nega
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import math
 from typing import Any
@@ -146,17 +145,13 @@ _TRUST_WORDS = {"randomized": "randomized test", "adjusted": "adjusted compariso
 
 def _partial_campaign(windows: dict) -> str:
     """A sentence when the data covers only part of the campaign window (revenue and costs then cover different
-    periods), else ""."""
+    periods), else "" (the window's ``days`` and ``covered_days`` as the summary records them)."""
     w = windows.get("campaign") or {}
-    if not w.get("start") or not w.get("end"):
+    if w.get("complete", True):
         return ""
-    days = (dt.date.fromisoformat(w["end"]) - dt.date.fromisoformat(w["start"])).days
-    covered = (dt.date.fromisoformat(w["clipped_end"]) - dt.date.fromisoformat(w["clipped_start"])).days \
-        if w.get("clipped_start") and w.get("clipped_end") else 0
-    if covered >= days:
-        return ""
-    return (f" The data covers only {covered} of the campaign's {days} days: the revenue counted is that of those "
-            "days, the costs are the whole campaign's, so the ROI says nothing yet about whether the campaign paid.")
+    return (f" The data covers only {w.get('covered_days')} of the campaign's {w.get('days')} days: the revenue "
+            "counted is that of those days, the costs are the whole campaign's, so the ROI says nothing yet about "
+            "whether the campaign paid.")
 
 
 def _money_text(r: dict, v: dict, windows: dict | None = None) -> str:

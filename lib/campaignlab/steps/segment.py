@@ -350,7 +350,7 @@ def write(run: Run, result: SegmentResult) -> dict[str, Any]:
         "notes": result.notes + [na.as_note() for na in unavailable(result)],
     }
     run.write_section("segments", section)
-    say_written(run.run_dir, [SEGMENTS_FILE, PROFILES_FILE], "segments")
+    say_written(run.report_dir, [SEGMENTS_FILE, PROFILES_FILE], "segments")
     return section
 
 

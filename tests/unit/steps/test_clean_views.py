@@ -121,3 +121,10 @@ def test_quality_table_of_a_clean_data_set_keeps_the_row_counts(tmp_path):
     table = clean_views.quality_table(clean)
     assert list(table.columns) == ["rows_in", "rows_out"]
     assert table.loc["transactions"].tolist() == [10, 10]
+
+
+def test_a_staged_runs_files_are_named_in_its_report_folder(tmp_path):
+    staged = make_run(tmp_path)
+    staged.run_dir = tmp_path / "outputs" / "_staging" / "spring-20261201T101500123456-pid42"
+    assert staged.report_dir == tmp_path / "outputs" / "spring"
+    assert make_run(tmp_path).report_dir == tmp_path / "run"  # a folder of its own (Lab, tests)

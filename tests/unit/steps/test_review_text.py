@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import math
 
 import pytest
 
 from campaignlab.data.sampling import describe_sample
+from campaignlab.data.windows import compute_windows
 from campaignlab.formatting import format_ci
 from campaignlab.stats.verdict import CAUSAL_VERBS, assess_trust, compose_verdict_sentence
 from campaignlab.steps.review_text import (
@@ -360,9 +362,10 @@ def test_the_write_up_names_the_segments_the_recommendations_can_choose():
 
 def test_a_campaign_the_data_covers_in_part_draws_no_conclusion_from_its_roi():
     s = summary(-2.0, -3.5, -0.5, roi=(-0.8, -0.95, -0.6))  # as above: loses money at the optimistic end
-    s["windows"] = {"campaign": {"start": "2024-03-31", "end": "2024-04-28", "clipped_start": "2024-03-31",
-                                 "clipped_end": "2024-04-10"}}
+    window = compute_windows(dt.date(2024, 3, 31), dt.date(2024, 4, 28), pre_days=30, post_days=30,
+                             data_start=dt.date(2024, 1, 1), data_end=dt.date(2024, 4, 10))["campaign"]
+    s["windows"] = {"campaign": window.to_dict()}  # as the summary records it
     head = compose_executive_summary(s)[1]
     assert "The data covers only 10 of the campaign's 28 days" in head and "loses money" not in head
-    s["windows"]["campaign"]["clipped_end"] = "2024-04-28"  # fully covered: the conclusion stands
+    s["windows"]["campaign"].update(covered_days=28, complete=True)  # fully covered: the conclusion stands
     assert "Even the optimistic end of the interval loses money." in compose_executive_summary(s)[1]

@@ -561,7 +561,7 @@ def write(run: Run, result: ResponseResult) -> dict[str, Any]:
         "notes": _notes(result),
     }
     run.write_section("response", section)
-    say_written(run.run_dir, written, "response")
+    say_written(run.report_dir, written, "response")
     return section
 
 
