@@ -85,3 +85,41 @@ def test_duckdb_and_pandas_references_compute_the_same_aggregates(tmp_path):
         assert x.isna().equals(y.isna()), column
         np.testing.assert_allclose(x.fillna(0), y.fillna(0), rtol=1e-9, atol=1e-6, err_msg=column)
     assert isinstance(b, pd.DataFrame)
+
+
+def test_the_cleaning_floors_count_what_the_cleaning_step_removes(tmp_path):
+    # The bare queries of benchmarks/cleaning_floors.py must do the work they stand for: on lines with planted
+    # copies, a return, an empty line, an unknown customer and a missing id, they count what the cleaning rules do.
+    import ibis
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from campaignlab.data.cleaning import compute_clean_tables
+
+    spec = importlib.util.spec_from_file_location("cleaning_floors", ROOT / "benchmarks" / "cleaning_floors.py")
+    floors = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(floors)
+    data = tmp_path / "data"
+    write_synth_dataset(SynthSpec(customers=500, lines=5_000, seed=3, block_customers=200), data)
+    tx = pq.read_table(data / "transactions.parquet").to_pandas()
+    bad = tx.iloc[[0, 1, 2, 3, 4]].copy()
+    bad.iloc[1, bad.columns.get_loc("amount")] = -bad.iloc[1]["amount"]
+    bad.iloc[2, bad.columns.get_loc("amount")] = 0
+    if "quantity" in bad:
+        bad.iloc[2, bad.columns.get_loc("quantity")] = 0
+    bad.iloc[3, bad.columns.get_loc("customer_id")] = "nobody"
+    bad.iloc[4, bad.columns.get_loc("order_id")] = None
+    dirty = pd.concat([tx, tx.iloc[[10, 10, 11]], bad.iloc[1:]], ignore_index=True)
+    schema = pq.read_schema(data / "transactions.parquet")
+    pq.write_table(pa.Table.from_pandas(dirty, schema=schema, preserve_index=False), data / "transactions.parquet")
+
+    con = ibis.duckdb.connect()
+    tables = {t: con.read_parquet(data / f"{t}.parquet") for t in ("customers", "transactions", "campaigns",
+                                                                     "assignments")}
+    rejected = compute_clean_tables(tables).rejected["transactions"].to_pandas()["rule"].value_counts().to_dict()
+    labels = {r[0]: int(r[1]) for r in floors.run_one("labels", data, "25%")["result"] if r[0] != "None"}
+    assert labels == {k: v for k, v in rejected.items() if k != "duplicate"}
+    assert labels == {"return": 1, "empty_line": 1, "unknown_customer": 1, "missing_id": 1}
+    hashes, rows = (int(v) for v in floors.run_one("copies", data, "25%")["result"][0])
+    assert rows - hashes == rejected["duplicate"], (rows, hashes, rejected)
+    assert rejected["duplicate"] >= 2

@@ -116,6 +116,16 @@ def check_campaign_inputs(tables: dict[str, ibis.Table], *, campaign: str, contr
             f"with customers: {listed}; planned: {', '.join(repr(p) for p in planned_split)}).{hints} Correct the "
             "labels in column 'arm' of the assignments, or add each arm to 'response.planned_split' with its planned "
             "share.")
+    spelled: dict[str, list[str]] = {}
+    for a in found["arm"].astype(str):
+        spelled.setdefault(a.strip().casefold(), []).append(a)
+    twins = [names for names in spelled.values() if len(names) > 1]
+    if twins:
+        raise DataValidationError(
+            f"The assignments of campaign '{campaign}' in {source} spell one arm in several ways: "
+            + "; ".join(" and ".join(repr(a) for a in names) for names in twins)
+            + f" differ only in spaces or capitals (arms found, with customers: {listed}). They would be analysed as "
+            "different arms: correct the labels in column 'arm' of the assignments so each arm has one spelling.")
     if control_arm is not None and control_arm not in set(found["arm"].astype(str)):
         raise DataValidationError(
             f"{params_path}: key 'control_arm' names the arm '{control_arm}', which no assignment of campaign "

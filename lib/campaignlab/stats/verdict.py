@@ -11,7 +11,9 @@ campaign window, with a trust level that says what the design supports:
 - ``not_estimable``: no comparison could be formed, with the reason.
 
 Only ``randomized`` and ``adjusted`` verdicts speak of causes (:data:`CAUSAL_VERBS`); an ``indicative`` one
-describes a difference between groups.
+describes a difference between groups. :func:`find_silent_arms` finds arms whose numbers point at the data rather
+than the campaign (no buyer where the other arms' rate expects many): pages warn of them, the trust level is not
+changed by them.
 
 References
 ----------
@@ -29,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from campaignlab.formatting import as_number
 
@@ -225,3 +228,33 @@ def compose_verdict_sentence(trust: str, *, metric: str, estimate: float, ci_low
     because = " ".join(r.rstrip(".") + "." for r in reasons[:2])
     return (f"Targeted customers {what} {amount} than {compared_with} in the {window_label} ({ci}). This is "
             f"indicative only, not a measured effect of the campaign: {because}")
+
+
+#: How many buyers an arm would be expected to have, at the other arms' conversion rate, before its having none is
+#: flagged: the chance of none when about 10 are expected is below 1e-4 (Poisson, e**-10).
+SILENT_ARM_EXPECTED_BUYERS = 10.0
+
+
+def find_silent_arms(arms: pd.DataFrame) -> list[dict]:
+    """Arms without a single buyer while the other arms' conversion rate would give them at least
+    :data:`SILENT_ARM_EXPECTED_BUYERS`: more often an export that lost the arm's transactions (or ids that do not
+    match them) than a campaign that stopped everyone buying. Each: ``arm``, ``customers`` and ``expected`` buyers.
+
+    Examples
+    --------
+    >>> arms = pd.DataFrame({"arm": ["control", "mail"], "customers": [2000, 2000], "converters": [300, 0]})
+    >>> find_silent_arms(arms)
+    [{'arm': 'mail', 'customers': 2000, 'expected': 300.0}]
+    >>> find_silent_arms(arms.assign(converters=[3, 0]))  # 3 expected: none is not unusual
+    []
+    """
+    out = []
+    for a in arms.itertuples():
+        if a.converters != 0:
+            continue
+        rest = arms[arms["arm"] != a.arm]
+        rate = rest["converters"].sum() / rest["customers"].sum() if rest["customers"].sum() else 0.0
+        expected = float(rate * a.customers)
+        if expected >= SILENT_ARM_EXPECTED_BUYERS:
+            out.append({"arm": a.arm, "customers": int(a.customers), "expected": round(expected, 1)})
+    return out

@@ -38,8 +38,9 @@ def read_result_table(run: Run, name: str) -> pd.DataFrame:
     return iorw.read_table(path) if path.exists() else pd.DataFrame()
 
 
-def export_tables(run: Run, summary: dict[str, Any]) -> list[str]:
-    """Write the tables behind the report as CSV and as one XLSX workbook (one sheet per table)."""
+def export_tables(run: Run, summary: dict[str, Any]) -> pd.DataFrame:
+    """Write the tables behind the report as CSV and as one XLSX workbook (one sheet per table); return one row per
+    sheet written, with its rows and columns."""
     sheets = {
         "arms": pd.DataFrame((summary.get("response") or {}).get("arms") or []),
         "effects": read_result_table(run, iorw.RunFiles.EFFECTS),
@@ -54,7 +55,8 @@ def export_tables(run: Run, summary: dict[str, Any]) -> list[str]:
     written = iorw.write_workbook(run.path(TABLES_WORKBOOK), sheets)
     show_markdown(f"Wrote `recommendations.csv`, `arms.csv` and `{TABLES_WORKBOOK}` (every table at full length, "
                   f"one sheet each) in `{run.report_dir}`.")
-    return written
+    return pd.DataFrame({"sheet": written, "rows": [len(sheets[n]) for n in written],
+                         "columns": [sheets[n].shape[1] for n in written]})
 
 
 # ------------------------------------------------------------------------------------------ views
@@ -91,6 +93,9 @@ def recommendations(summary: dict) -> pd.DataFrame | None:
     counts = rec["action"].value_counts().to_dict()
     text = (f"{counts.get('target', 0)} segment(s) to target, {counts.get('suppress', 0)} to suppress, "
             f"{counts.get('test with holdout', 0)} to test again.")
+    if not review.segments_are_effects(summary):
+        text += (" The campaign's verdict is not a measured effect, so neither is any segment's difference: each is a "
+                 "lead to test with a holdout, not a decision.")
     shown = rec.copy()
     tests = shown["action"] == "test with holdout"
     if tests.sum() > 5:

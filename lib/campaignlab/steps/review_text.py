@@ -14,6 +14,7 @@ import pandas as pd
 
 from campaignlab.data.sampling import describe_sample
 from campaignlab.formatting import NOT_AVAILABLE, escape_text, format_ci, money_change_format, money_format
+from campaignlab.stats.verdict import find_silent_arms
 from campaignlab.steps.glossary import GLOSSARY  # noqa: F401  (re-exported: the review shows it)
 
 
@@ -240,6 +241,12 @@ def _trust_text(summary: dict, h: dict | None) -> str:
         parts.append(f"**Warning: {two_arms:,} customers were assigned to two arms of this campaign**; they are "
                      "left out of the comparison (see the data-quality table in 01_clean) and the assignment "
                      "process should be checked.")
+    arms = pd.DataFrame(r.get("arms") or [])
+    if {"arm", "customers", "converters"} <= set(arms.columns):
+        for a in find_silent_arms(arms):
+            parts.append(f"**Warning: arm {escape_text(a['arm'])} has no buyer** among its {a['customers']:,} customers, "
+                         f"where the other arms' rate would give about {a['expected']:,.0f}: check the export before "
+                         "acting on this arm's numbers.")
     notes = (summary.get("windows") or {}).get("notes") or []
     if notes:
         parts.append("Data coverage: " + " ".join(notes))
@@ -269,15 +276,16 @@ def _segment_text(summary: dict) -> str:
                          f"q = {_amt(r.q_value, 3)})" for r in rows.head(5).itertuples()) + "."
 
     out = []
+    effects = segments_are_effects(summary)
     if not up.empty:
-        out.append("Responded: " + listed(up))
+        out.append(("Responded: " if effects else "Spent more than their comparison group: ") + listed(up))
     if not down.empty:
-        out.append("Lost revenue: " + listed(down))
-    r = summary.get("response") or {}
-    if r.get("design") == "matched" and not (r.get("balance") or {}).get("balanced"):
-        out.append("These segment lifts compare targeted and untargeted customers within each segment, adjusted for "
-                   "pre-period behaviour only, and carry the same caveat as the headline: treat them as leads to "
-                   "test with a holdout, not as proven effects.")
+        out.append(("Lost revenue: " if effects else "Spent less than their comparison group: ") + listed(down))
+    if not effects:
+        matched = (summary.get("response") or {}).get("design") == "matched"
+        out.append("Like the headline, these are differences between groups, not shown to be the campaign's effects"
+                   + (": they compare targeted and untargeted customers within each segment, adjusted for pre-period "
+                      "behaviour only" if matched else "") + ". Treat them as leads to test with a holdout.")
     return " ".join(out)
 
 
@@ -300,6 +308,16 @@ def _retention_text(summary: dict) -> str:
 
 #: Customers a segment needs before the review advises targeting or suppressing it.
 MIN_DECISION_CUSTOMERS = 100
+
+
+def segments_are_effects(summary: dict) -> bool:
+    """Whether the campaign's segment lifts may be read as its effects: its verdict is randomized or adjusted (every
+    check passed). Without a verdict (an older summary), a matched design must have passed its balance check."""
+    r = summary.get("response") or {}
+    verdict = r.get("verdict")
+    if verdict:
+        return verdict.get("trust") in ("randomized", "adjusted")
+    return not (r.get("design") == "matched" and not (r.get("balance") or {}).get("balanced"))
 
 
 def choosable_segments(summary: dict) -> pd.DataFrame:
@@ -328,6 +346,8 @@ def compute_recommendations(summary: dict) -> pd.DataFrame:
     break-even, above zero; suppress: the interval lies below the break-even lift (even the optimistic end does not
     pay). Both need q < 0.05 (Benjamini-Hochberg within the arm and metric) and at least
     :data:`MIN_DECISION_CUSTOMERS` customers in the segment. Otherwise: test again with a holdout, saying why.
+    A campaign whose verdict is not an effect (:func:`segments_are_effects`) decides nothing: a segment's difference
+    there is selection as much as the campaign, so every segment is to test with a holdout, its numbers kept.
     The segments are :func:`choosable_segments`. With several treatment arms each row names its arm (``arm``, after
     ``action``).
     """
@@ -337,12 +357,18 @@ def compute_recommendations(summary: dict) -> pd.DataFrame:
     if segs.empty:
         return pd.DataFrame(columns=cols)
     be = _num((r.get("roi") or {}).get("break_even_lift_per_customer"))
+    effects = segments_are_effects(summary)
     rows = []
     for s in segs.itertuples():
         lo, hi, q = _num(s.ci_low), _num(s.ci_high), _num(s.q_value)
         if math.isnan(lo):
             continue
-        if _num(s.customers) < MIN_DECISION_CUSTOMERS:
+        if not effects:
+            trust = str((r.get("verdict") or {}).get("trust") or "not assessed").replace("_", " ")
+            action, why = "test with holdout", (f"difference {_amt(s.lift)} (CI {_amt(lo)} to {_amt(hi)}, q = "
+                                                f"{_amt(q, 3)}) in a campaign whose verdict is {trust}: not shown to "
+                                                "be the campaign's effect")
+        elif _num(s.customers) < MIN_DECISION_CUSTOMERS:
             action, why = "test with holdout", (f"only {_num(s.customers):,.0f} customers: a decision needs at least "
                                                 f"{MIN_DECISION_CUSTOMERS}")
         elif not math.isnan(be) and lo > be and q < 0.05:

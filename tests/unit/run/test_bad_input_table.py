@@ -141,6 +141,12 @@ def _unplanned_arms(folder: Path) -> None:
     _write(folder, "assignments", pd.concat([df, extra], ignore_index=True))
 
 
+def _arm_spelled_twice(folder: Path) -> None:
+    _unplanned_arms(folder)  # 'Control ' beside 'control', and no planned split to compare them with
+    _params(folder, drop="response:")
+    _params(folder, drop="  planned_split:")
+
+
 REFUSED = [
     Refused("missing required column", _drop_column("transactions", "amount"),
             ("'amount'", "transactions.csv", "Rename the columns")),
@@ -182,6 +188,8 @@ REFUSED = [
             ("'control_arm'", "'holdout'", "'control'", "'treatment'", "null")),
     Refused("assigned arm the planned split does not list", lambda f: _unplanned_arms(f),
             ("'Control '", "'mystery'", "response.planned_split", "looks like the planned 'control'", "column 'arm'")),
+    Refused("one arm spelled two ways (no planned split)", _arm_spelled_twice,
+            ("'SIM1'", "'Control ' and 'control'", "spaces or capitals", "column 'arm'")),
     Refused("params: campaign not in the data", _params_text("campaign: SPRING", drop="campaign:"),
             ("'campaign'", "SPRING", "SIM1")),
 ]

@@ -246,7 +246,7 @@ def test_design_not_estimable_says_so_with_the_reason(not_estimable, shown):
 
 # ------------------------------------------------------------------------------------------ tables
 def test_arm_table_shows_rates_in_percent_and_money_rounded(holdout):
-    table = response_views.arm_table(holdout)
+    table = response_views.arm_table(holdout).data
     assert list(table.columns) == ["customers", "responders", "response rate %", "converters", "conversion rate %",
                                    "orders", "revenue", "revenue per customer", "average order value",
                                    "campaign discounts"]
@@ -257,6 +257,25 @@ def test_arm_table_shows_rates_in_percent_and_money_rounded(holdout):
     assert table.loc["treatment", "revenue per customer"] == 13.72
     assert table.loc["treatment", "average order value"] == 20.58
     assert table.loc["treatment", "campaign discounts"] == 2346.0
+
+
+def test_arm_table_reads_well_and_says_nothing_when_every_arm_bought(holdout, shown):
+    html = response_views.arm_table(holdout).to_html()
+    assert "123,457" in html and "20.58" in html and "33.3" in html and "NaN" not in html
+    assert shown == []
+
+
+def test_an_arm_without_orders_has_no_order_value_and_is_flagged_when_the_others_bought(holdout, shown):
+    arms = holdout.arms.set_index("arm")
+    arms.loc["control", ["converters", "orders", "revenue", "revenue_per_customer", "conversion_rate"]] = 0
+    arms.loc["control", "aov"] = np.nan
+    holdout.arms = arms.reset_index()
+    html = response_views.arm_table(holdout).to_html()
+    assert "no orders" in html and "NaN" not in html
+    # 1,000 customers at the treatment arm's 50% conversion: about 500 buyers expected, none seen
+    assert shown == ["**Arm control has no buyer** among its 1,000 customers, where the other arms' conversion rate "
+                     "would give about 500: check that the export holds this arm's transactions and that its "
+                     "customer ids match them before reading its estimates."]
 
 
 def test_effects_table_rounds_estimates_and_writes_small_and_missing_p_values_as_text(holdout):
@@ -495,6 +514,21 @@ def test_planning_quotes_the_detectable_effect_and_the_holdout_needed(holdout, s
     assert table.loc["holdout_needed_at_9_to_1", "value"] == "1,867"
     assert table.loc["power", "value"] == "80%" and table.loc["n_treat", "value"] == "9,000"
     assert len(table) == 13
+
+
+def test_planning_lists_its_split_options_as_sentences_not_a_raw_list(holdout, shown):
+    holdout.planning = {**holdout.planning, "customers_available": 10000, "options": [
+        {"option": "90/10 split of every customer", "n_treat": 9000, "n_control": 1000,
+         "mde_revenue_per_customer": 2.35, "detects_observed": True},
+        {"option": "50/50 split of every customer", "n_treat": 5000, "n_control": 5000,
+         "mde_revenue_per_customer": 1.43, "detects_observed": False}]}
+    table = response_views.show_planning(holdout)
+    assert "options" not in table.index
+    assert shown[1] == ("Splits of the 10,000 customers there are:\n\n"
+                        "- 90/10 split of every customer: 9,000 treated, 1,000 held out, smallest detectable effect "
+                        "2.35 per customer\n"
+                        "- 50/50 split of every customer: 5,000 treated, 5,000 held out, smallest detectable effect "
+                        "1.43 per customer (would not detect the effect seen here)")
 
 
 def test_planning_without_an_estimate_recommends_a_holdout(not_estimable, shown):

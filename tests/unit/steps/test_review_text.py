@@ -360,6 +360,52 @@ def test_the_write_up_names_the_segments_the_recommendations_can_choose():
     assert "Responded: mail_a: tier = high" in lines and "Lost revenue: mail_b: tier = high" in lines
 
 
+@pytest.mark.parametrize("design, srm_passed", [("matched", True), ("holdout", False)])
+def test_a_campaign_whose_verdict_is_not_an_effect_decides_nothing_per_segment(design, srm_passed):
+    # An indicative verdict (a failed balance check, or a holdout whose split failed its sample-ratio check): a
+    # segment's difference is not the campaign's effect, so no segment is to target or suppress, and the write-up's
+    # lines describe differences in words that claim no cause.
+    s = summary(1.0, 0.2, 1.8, design=design, srm_passed=srm_passed)
+    assert s["response"]["verdict"]["trust"] == "indicative"
+    s["response"]["segments"] = [*copy.deepcopy(SEGMENTS), _segment("down", -4.0, -6.0, -2.0, 0.01)]
+    rec = compute_recommendations(s)
+    assert set(rec["action"]) == {"test with holdout"}
+    before = compute_recommendations({"response": {**s["response"], "verdict": None}})
+    same = ["segment", "lift", "ci_low", "ci_high", "q_value"]  # the same segments with the same numbers
+    assert sorted(map(tuple, rec[same].to_numpy())) == sorted(map(tuple, before[same].to_numpy()))
+    reasons = dict(zip(rec["segment"], rec["reason"], strict=True))
+    assert reasons["pays_zero"] == ("difference 1.00 (CI 0.20 to 1.80, q = 0.010) in a campaign whose verdict is "
+                                    "indicative: not shown to be the campaign's effect")
+    lines = _segment_text(s)
+    assert "Responded" not in lines and "Lost revenue" not in lines
+    assert "Spent more than their comparison group: tier = best (8.00 per customer" in lines
+    assert "Spent less than their comparison group: tier = down (-4.00 per customer" in lines
+    assert "Treat them as leads to test with a holdout." in lines
+    assert ("adjusted for pre-period behaviour only" in lines) == (design == "matched")
+    words = {w.strip(".,;:()") for w in lines.split()}
+    assert not words & set(CAUSAL_VERBS)
+
+
+def test_an_adjusted_or_randomized_verdict_keeps_its_segment_decisions():
+    for design in ("holdout", "matched"):
+        s = summary(1.0, 0.2, 1.8, design=design)
+        s["response"]["verdict"]["trust"] = "randomized" if design == "holdout" else "adjusted"
+        s["response"]["segments"] = copy.deepcopy(SEGMENTS)
+        assert {"target", "suppress"} <= set(compute_recommendations(s)["action"])
+        assert "Responded: tier = best" in _segment_text(s)
+
+
+def test_the_trust_paragraph_warns_of_an_arm_without_a_buyer():
+    s = summary(1.0, 0.2, 1.8)
+    s["response"]["arms"] = [{"arm": "control", "customers": 1200, "converters": 240},
+                             {"arm": "treatment", "customers": 10800, "converters": 0}]
+    trust = next(p for p in compose_executive_summary(s) if p.startswith("**Can we trust it?**"))
+    assert ("**Warning: arm treatment has no buyer** among its 10,800 customers, where the other arms' rate would "
+            "give about 2,160") in trust
+    s["response"]["arms"][1]["converters"] = 2000
+    assert "no buyer" not in " ".join(compose_executive_summary(s))
+
+
 def test_a_campaign_the_data_covers_in_part_draws_no_conclusion_from_its_roi():
     s = summary(-2.0, -3.5, -0.5, roi=(-0.8, -0.95, -0.6))  # as above: loses money at the optimistic end
     window = compute_windows(dt.date(2024, 3, 31), dt.date(2024, 4, 28), pre_days=30, post_days=30,

@@ -153,6 +153,16 @@ def test_recommendations_keep_the_decisions_and_the_five_largest_inconclusive_li
                                "decisions and the 5 largest inconclusive lifts; all 10 are in tables.xlsx.")
 
 
+def test_recommendations_of_an_indicative_campaign_are_leads_not_decisions(summary, shown):
+    summary["response"]["verdict"] = {"trust": "indicative", "estimate": 3.0, "ci_low": 1.25, "ci_high": 4.75}
+    table = review_views.recommendations(summary).data
+    assert table["action"].tolist() == ["test with holdout"] * 3
+    assert shown[0].startswith("0 segment(s) to target, 0 to suppress, 3 to test again. The campaign's verdict is "
+                               "not a measured effect, so neither is any segment's difference")
+    summary["response"]["verdict"]["trust"] = "randomized"
+    assert review_views.recommendations(summary).data["action"].tolist()[:2] == ["target", "suppress"]
+
+
 def test_recommendations_without_segments_say_so(summary, shown):
     summary["response"]["segments"] = []
     del summary["response"]["planning"]
@@ -269,3 +279,18 @@ def test_review_charts_draw_the_weighted_weekly_comparison_of_a_matched_campaign
     sentence = next(s for s in shown if "weighted comparison" in s)
     assert "not a model forecast" in sentence and "Kish effective size 250 of 900" in sentence
     assert "gap averaged 2%" in sentence  # 1 / mean(t - 1) over the six pre-period weeks
+
+
+def test_export_tables_writes_the_workbook_and_lists_its_sheets(tmp_path, summary, shown):
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    run = SimpleNamespace(path=lambda name: tmp_path / name, report_dir=tmp_path)
+    sheets = review_views.export_tables(run, summary)
+    assert list(sheets.columns) == ["sheet", "rows", "columns"]
+    assert {"arms", "recommendations", "glossary"} <= set(sheets["sheet"])
+    book = pd.read_excel(tmp_path / review_views.TABLES_WORKBOOK, sheet_name=None)
+    assert sorted(book) == sorted(sheets["sheet"])
+    assert all(len(book[r.sheet]) == r.rows and book[r.sheet].shape[1] == r.columns for r in sheets.itertuples())
+    assert (tmp_path / "recommendations.csv").exists() and "tables.xlsx" in shown[0]

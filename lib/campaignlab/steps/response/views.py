@@ -9,8 +9,16 @@ import numpy as np
 import pandas as pd
 
 from campaignlab import iorw
-from campaignlab.formatting import NotAvailable, escape_text, format_ci, money_change_format, money_format
+from campaignlab.formatting import (
+    NOT_AVAILABLE,
+    NotAvailable,
+    escape_text,
+    format_ci,
+    money_change_format,
+    money_format,
+)
 from campaignlab.stats.response import COMPARISON
+from campaignlab.stats.verdict import find_silent_arms
 from campaignlab.steps.display import drop_empty_columns, label_methods, say, show_markdown, show_not_available
 from campaignlab.steps.response.result import NO_FUNNEL
 
@@ -47,8 +55,17 @@ def show_design(result) -> None:
     show_markdown(text)
 
 
-def arm_table(result) -> pd.DataFrame:
-    """One row per arm: customers, responders, conversion, orders, revenue and discounts, rounded for reading."""
+def arm_table(result):
+    """One row per arm: customers, responders, conversion, orders, revenue and discounts, rounded for reading.
+
+    An arm without orders has no average order value (left empty); an arm without a buyer where the other arms'
+    rate expects many (:func:`~campaignlab.stats.verdict.find_silent_arms`) is said above the table.
+    """
+    for s in find_silent_arms(result.arms):
+        show_markdown(f"**Arm {escape_text(s['arm'])} has no buyer** among its {s['customers']:,} customers, where the "
+                      f"other arms' conversion rate would give about {s['expected']:,.0f}: check that the export "
+                      "holds this arm's transactions and that its customer ids match them before reading its "
+                      "estimates.")
     a = result.arms.set_index("arm")
     out = pd.DataFrame({
         "customers": a["customers"], "responders": a["responders"],
@@ -57,7 +74,11 @@ def arm_table(result) -> pd.DataFrame:
         "revenue": a["revenue"].round(0), "revenue per customer": a["revenue_per_customer"].round(2),
         "average order value": a["aov"].round(2), "campaign discounts": a["discount_cost"].round(0),
     })
-    return out
+    counts = ["customers", "responders", "converters", "orders"]
+    return (out.style.format("{:,.0f}", subset=[*counts, "revenue", "campaign discounts"], na_rep=NOT_AVAILABLE)
+            .format("{:.1f}", subset=["response rate %", "conversion rate %"], na_rep=NOT_AVAILABLE)
+            .format("{:,.2f}", subset=["revenue per customer"], na_rep=NOT_AVAILABLE)
+            .format("{:,.2f}", subset=["average order value"], na_rep="no orders"))
 
 
 def effects_table(result) -> pd.DataFrame:
@@ -224,7 +245,13 @@ def show_planning(result) -> pd.DataFrame | None:
         f"{p['mde_revenue_per_customer']:,.2f} ({100 * p['power']:.0f}% power, two-sided {p['alpha']:.0%} test). To "
         f"detect the effect seen here ({p['observed_lift']:,.2f}) with a 90/10 split, the next campaign needs a "
         f"holdout of {p['holdout_needed_at_9_to_1']:,} customers. Method: {p['method']}.")
-    return pd.DataFrame({"value": {k: _planning_value(k, v) for k, v in p.items()}})
+    options = p.get("options") or []
+    if options:
+        show_markdown(f"Splits of the {p.get('customers_available', 0):,} customers there are:\n\n" + "\n".join(
+            f"- {escape_text(o['option'])}: {o['n_treat']:,} treated, {o['n_control']:,} held out, smallest detectable "
+            f"effect {o['mde_revenue_per_customer']:,.2f} per customer"
+            f"{'' if o.get('detects_observed') else ' (would not detect the effect seen here)'}" for o in options))
+    return pd.DataFrame({"value": {k: _planning_value(k, v) for k, v in p.items() if k != "options"}})
 
 
 def _planning_value(key: str, value):
