@@ -101,7 +101,8 @@ def recommendations(summary: dict) -> pd.DataFrame | None:
     if tests.sum() > 5:
         # A manager reads the decisions; the long tail of inconclusive segments is in tables.xlsx.
         shown = pd.concat([shown[~tests], shown[tests].head(5)])
-        text += f" The table shows the decisions and the 5 largest inconclusive lifts; all {len(rec)} are in tables.xlsx."
+        text += (f" The table shows {'the decisions and ' if (~tests).any() else ''}the first 5 segments to test "
+                 f"(those with q < 0.05 first, then the largest lifts); all {len(rec)} are in tables.xlsx.")
     show_markdown(text + " " + nxt)
     for col in ("lift", "ci_low", "ci_high"):
         shown[col] = shown[col].astype(float).round(2)

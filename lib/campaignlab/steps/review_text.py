@@ -392,9 +392,13 @@ def compute_recommendations(summary: dict) -> pd.DataFrame:
         # One arm: the column would repeat it. With several, a segment's row per arm would read like a duplicate
         # without it (the same segment, two sizes, two lifts).
         out = out.drop(columns="arm")
+    # Decisions first; among the segments to test, the differences that passed q < 0.05 lead (in an indicative
+    # campaign they are the leads worth a holdout), then the largest lifts.
     order = {"target": 0, "suppress": 1, "test with holdout": 2}
-    return out.sort_values(["action", "lift"], key=lambda c: c.map(order) if c.name == "action" else -c).reset_index(
-        drop=True)
+    out["_lead"] = ~(out["q_value"].astype(float) < 0.05)
+    out = out.sort_values(["action", "_lead", "lift"], key=lambda c: c.map(order) if c.name == "action"
+                          else (c if c.name == "_lead" else -c))
+    return out.drop(columns="_lead").reset_index(drop=True)
 
 
 def compose_next_campaign(summary: dict) -> str:

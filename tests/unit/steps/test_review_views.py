@@ -150,7 +150,21 @@ def test_recommendations_keep_the_decisions_and_the_five_largest_inconclusive_li
     # "high" (lift 1.5) and the lifecycle states with the largest lifts are shown; the two smallest are not
     assert table["segment"].tolist()[2:] == ["high", "state_7", "state_6", "state_5", "state_4"]
     assert shown[0].startswith("1 segment(s) to target, 1 to suppress, 8 to test again. The table shows the "
-                               "decisions and the 5 largest inconclusive lifts; all 10 are in tables.xlsx.")
+                               "decisions and the first 5 segments to test (those with q < 0.05 first, then the "
+                               "largest lifts); all 10 are in tables.xlsx.")
+
+
+def test_an_indicative_campaign_shows_its_significant_differences_first_among_the_leads(summary, shown):
+    # An indicative campaign's one clear difference must not fall below the five largest lifts out of the table.
+    summary["response"]["verdict"] = {"trust": "indicative"}
+    summary["response"]["segments"] += [segment("lifecycle", f"state_{i}", 3.0 + i, -1.0, 9.0 + i, 0.5)
+                                        for i in range(1, 8)]
+    summary["response"]["segments"].append(segment("tag_home", "owner", -9.0, -14.0, -4.0, 0.002))
+    table = review_views.recommendations(summary).data
+    assert set(table["action"]) == {"test with holdout"} and len(table) == 5
+    assert "The table shows the first 5 segments to test (those with q < 0.05 first" in shown[0]
+    significant = table["q-value"] < 0.05
+    assert significant.iloc[:significant.sum()].all() and "owner" in set(table["segment"])
 
 
 def test_recommendations_of_an_indicative_campaign_are_leads_not_decisions(summary, shown):
