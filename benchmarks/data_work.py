@@ -48,7 +48,9 @@ def _phase_segment(run) -> dict:
     after = min(run.windows["post"].end, run.data_range[1])
     t0 = time.perf_counter()
     segment.compute_segments_at(run, as_of, customers)
-    if hasattr(segment, "_snapshots_at"):
+    if hasattr(segment, "CustomerKeys"):  # the snapshots on integer keys
+        segment._snapshots_at(run, as_of, segment.CustomerKeys.of(customers["customer_id"]))
+    elif hasattr(segment, "_snapshots_at"):
         segment._snapshots_at(run, as_of)
     else:
         lo = run.data_range[0]
