@@ -12,8 +12,7 @@ campaign window, with a trust level that says what the design supports:
 
 Only ``randomized`` and ``adjusted`` verdicts speak of causes (:data:`CAUSAL_VERBS`); an ``indicative`` one
 describes a difference between groups. :func:`find_silent_arms` finds arms whose numbers point at the data rather
-than the campaign (no buyer where the other arms' rate expects many): pages warn of them, the trust level is not
-changed by them.
+than the campaign (no buyer where the other arms' rate expects many): such an arm makes the verdict indicative.
 
 References
 ----------
@@ -105,7 +104,7 @@ def _covers_zero(row: dict | None) -> bool:
 def assess_trust(design: str | None, *, srm: dict | None = None, planned_split: bool = False,
                  diagnostics: dict | None = None, doubly_robust: dict | None = None, ipw: dict | None = None,
                  treated: int = 0, in_overlapping: int = 0, placebo: dict | None = None,
-                 not_estimable_reason: str = "") -> tuple[str, list[str]]:
+                 not_estimable_reason: str = "", silent_arms: list[dict] | None = None) -> tuple[str, list[str]]:
     """The trust level of a design's estimate and, for each failed check, one plain sentence.
 
     Parameters
@@ -126,6 +125,10 @@ def assess_trust(design: str | None, *, srm: dict | None = None, planned_split: 
         Matched: the pre-period placebo estimate (``ci_low``, ``ci_high``), or None when it could not be run.
     not_estimable_reason : str
         Why no comparison could be formed.
+    silent_arms : list of dict, optional
+        Either design: :func:`find_silent_arms` of the arms compared. An arm without a buyer where many were
+        expected points at the data (an export that lost its transactions), so no design makes its comparison an
+        effect: the verdict is indicative, as for a failed sample-ratio check.
 
     Returns
     -------
@@ -142,14 +145,18 @@ def assess_trust(design: str | None, *, srm: dict | None = None, planned_split: 
     """
     if design is None:
         return "not_estimable", [not_estimable_reason or "no comparison group could be formed"]
+    silent = [f"Arm {a['arm']} has no buyer among its {a['customers']:,} customers, where the other arms' rate "
+              f"would give about {a['expected']:,.0f}: the data probably lacks this arm's transactions (check the "
+              "export and its customer ids)." for a in silent_arms or []]
     if design == "holdout":
         if srm is None or srm.get("passed") is not False:
-            return "randomized", []
+            return ("indicative" if silent else "randomized"), silent
         hint = "" if planned_split else (" The check assumed an equal split: if the split was planned otherwise, "
                                          "set response.planned_split in the params file.")
         return "indicative", [f"The split of customers between the arms differs from the plan (sample-ratio check "
-                              f"p = {as_number(srm.get('p_value')):.2g}): the assignment may not be random.{hint}"]
-    reasons = _matched_failures(diagnostics or {}, doubly_robust, ipw, treated, in_overlapping, placebo)
+                              f"p = {as_number(srm.get('p_value')):.2g}): the assignment may not be random.{hint}",
+                              *silent]
+    reasons = _matched_failures(diagnostics or {}, doubly_robust, ipw, treated, in_overlapping, placebo) + silent
     return ("indicative" if reasons else "adjusted"), reasons
 
 

@@ -52,8 +52,9 @@ GLOSSARY = {
     "adjusted": "Trust level: a matched comparison that passed every check (balance, effective size, trimming, "
                 "estimator agreement, overlapping campaigns, placebo); read as the campaign's effect under the "
                 "assumption that targeting depended only on the covariates.",
-    "indicative": "Trust level: a matched comparison with at least one failed check; it describes a difference "
-                  "between groups, not an effect of the campaign.",
+    "indicative": "Trust level: a comparison with at least one failed check (a holdout whose split differs from "
+                  "the plan, an arm without a buyer where many were expected, or a matched comparison that failed a "
+                  "check); it describes a difference between groups, not an effect of the campaign.",
     "not estimable": "Trust level: the data cannot support an effect estimate (for example no pre-period or no one "
                      "to compare with); the reason is given.",
     "holdout": "Customers kept out of the campaign at random, so that they show what the others would have done "

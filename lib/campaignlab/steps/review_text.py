@@ -14,7 +14,6 @@ import pandas as pd
 
 from campaignlab.data.sampling import describe_sample
 from campaignlab.formatting import NOT_AVAILABLE, escape_text, format_ci, money_change_format, money_format
-from campaignlab.stats.verdict import find_silent_arms
 from campaignlab.steps.glossary import GLOSSARY  # noqa: F401  (re-exported: the review shows it)
 
 
@@ -114,9 +113,11 @@ def compose_executive_summary(summary: dict) -> list[str]:
     v = r.get("verdict")
     if v:
         if v.get("trust") == "indicative":
-            paras.insert(0, "> **Indicative only.** This campaign had no randomized holdout that passed its checks, "
-                            "and the comparison with similar customers failed at least one check (below): the "
-                            "numbers describe differences between groups, not effects of the campaign.")
+            failed = ("its randomized holdout failed a check (below)" if r.get("design") == "holdout" else
+                      "it had no randomized holdout, and the comparison with similar customers failed at least one "
+                      "check (below)")
+            paras.insert(0, f"> **Indicative only.** This campaign's numbers are not shown to be its effects: {failed}. "
+                            "They describe differences between groups, not effects of the campaign.")
         caveat = f" Note: {v['warning'].rstrip('.')}." if v.get("warning") else ""
         paras.append(f"**Verdict ({_TRUST_WORDS.get(v.get('trust'), v.get('trust'))}).** {v.get('sentence')}"
                      + caveat + _money_text(r, v, summary.get("windows") or {}))
@@ -241,12 +242,6 @@ def _trust_text(summary: dict, h: dict | None) -> str:
         parts.append(f"**Warning: {two_arms:,} customers were assigned to two arms of this campaign**; they are "
                      "left out of the comparison (see the data-quality table in 01_clean) and the assignment "
                      "process should be checked.")
-    arms = pd.DataFrame(r.get("arms") or [])
-    if {"arm", "customers", "converters"} <= set(arms.columns):
-        for a in find_silent_arms(arms):
-            parts.append(f"**Warning: arm {escape_text(a['arm'])} has no buyer** among its {a['customers']:,} customers, "
-                         f"where the other arms' rate would give about {a['expected']:,.0f}: check the export before "
-                         "acting on this arm's numbers.")
     notes = (summary.get("windows") or {}).get("notes") or []
     if notes:
         parts.append("Data coverage: " + " ".join(notes))

@@ -105,7 +105,9 @@ def _check_inputs(run: Run, result) -> TargetingResult | None:
                               "(matched) comparison are out of scope for now",
                               "keep a random holdout of the targeted customers in the next campaign")
     if result.verdict.get("trust") != "randomized":
-        return _not_available("the holdout split failed its sample-ratio check, so the arms may not be comparable",
+        failed = [r.split(":")[0].rstrip(".") for r in result.verdict.get("trust_reasons") or []]
+        return _not_available("the randomized holdout failed a check (" + "; ".join(
+            f[:1].lower() + f[1:] for f in failed or ["see the trust section"]) + "), so the arms may not be comparable",
                               "see the trust section above")
     if not result.covariates:
         return _not_available("there is no pre-period behaviour and no customer attribute to predict uplift from",

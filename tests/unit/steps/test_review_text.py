@@ -6,12 +6,13 @@ import copy
 import datetime as dt
 import math
 
+import pandas as pd
 import pytest
 
 from campaignlab.data.sampling import describe_sample
 from campaignlab.data.windows import compute_windows
 from campaignlab.formatting import format_ci
-from campaignlab.stats.verdict import CAUSAL_VERBS, assess_trust, compose_verdict_sentence
+from campaignlab.stats.verdict import CAUSAL_VERBS, assess_trust, compose_verdict_sentence, find_silent_arms
 from campaignlab.steps.review_text import (
     _segment_text,
     compose_executive_summary,
@@ -140,7 +141,9 @@ def test_matched_design_with_failed_checks_is_indicative_and_never_causal():
         {"role": "naive", "metric": "revenue_per_customer", "estimate": 5.5},
     ]
     paras = compose_executive_summary(s)
-    assert paras[0].startswith("> **Indicative only.**")
+    assert paras[0].startswith("> **Indicative only.** This campaign's numbers are not shown to be its effects: it "
+                               "had no randomized holdout, and the comparison with similar customers failed at least "
+                               "one check (below).")
     assert "a matched comparison group of 1,200 eligible customers the campaign did not target" in paras[1]
     verdict = next(p for p in paras if p.startswith("**Verdict"))
     assert verdict.startswith("**Verdict (indicative only).** Targeted customers spent 1.00 more per customer than "
@@ -396,15 +399,32 @@ def test_an_adjusted_or_randomized_verdict_keeps_its_segment_decisions():
         assert "Responded: tier = best" in _segment_text(s)
 
 
-def test_the_trust_paragraph_warns_of_an_arm_without_a_buyer():
-    s = summary(1.0, 0.2, 1.8)
-    s["response"]["arms"] = [{"arm": "control", "customers": 1200, "converters": 240},
-                             {"arm": "treatment", "customers": 10800, "converters": 0}]
-    trust = next(p for p in compose_executive_summary(s) if p.startswith("**Can we trust it?**"))
-    assert ("**Warning: arm treatment has no buyer** among its 10,800 customers, where the other arms' rate would "
-            "give about 2,160") in trust
-    s["response"]["arms"][1]["converters"] = 2000
-    assert "no buyer" not in " ".join(compose_executive_summary(s))
+def test_an_arm_without_a_buyer_makes_a_randomized_verdict_indicative_and_the_review_says_why():
+    arms = pd.DataFrame({"arm": ["control", "treatment"], "customers": [1200, 10800], "converters": [240, 0]})
+    silent = find_silent_arms(arms)
+    assert silent == [{"arm": "treatment", "customers": 10800, "expected": 2160.0}]
+    trust, reasons = assess_trust("holdout", srm={"passed": True, "p_value": 0.5}, planned_split=True,
+                                  silent_arms=silent)
+    assert trust == "indicative"
+    assert reasons == ["Arm treatment has no buyer among its 10,800 customers, where the other arms' rate would give "
+                       "about 2,160: the data probably lacks this arm's transactions (check the export and its "
+                       "customer ids)."]
+    # with a failed sample-ratio check too, both reasons are given; a matched design is held to the same check
+    assert len(assess_trust("holdout", srm={"passed": False, "p_value": 1e-9}, silent_arms=silent)[1]) == 2
+    passing = {"diagnostics": {"balanced": True, "max_abs_smd_after": 0.02, "effective_comparison": 900.0,
+                               "trimmed_treated": 0}, "placebo": {"ci_low": -1.0, "ci_high": 1.0}}
+    assert assess_trust("matched", **passing) == ("adjusted", [])
+    assert assess_trust("matched", **passing, silent_arms=silent) == ("indicative", reasons)
+    s = summary(-20.0, -25.0, -15.0)
+    s["response"]["verdict"].update(trust=trust, trust_reasons=reasons)
+    s["response"]["segments"] = copy.deepcopy(SEGMENTS)
+    paras = compose_executive_summary(s)
+    assert paras[0] == ("> **Indicative only.** This campaign's numbers are not shown to be its effects: its "
+                        "randomized holdout failed a check (below). They describe differences between groups, not "
+                        "effects of the campaign.")
+    trust_text = next(p for p in paras if p.startswith("**Can we trust it?**"))
+    assert "Trust: **indicative only**, because: Arm treatment has no buyer among its 10,800 customers" in trust_text
+    assert set(compute_recommendations(s)["action"]) == {"test with holdout"}
 
 
 def test_a_campaign_the_data_covers_in_part_draws_no_conclusion_from_its_roi():

@@ -132,8 +132,16 @@ def test_a_test_with_nothing_to_predict_from_is_not_available():
                              frame=frame, control="control")
     sentence = targeting.analyse(run, result).not_available.sentence
     assert "no pre-period behaviour and no customer attribute to predict uplift from" in sentence
-    failed = SimpleNamespace(**{**vars(result), "verdict": {"trust": "indicative"}, "covariates": ["pre_revenue"]})
-    assert "sample-ratio check" in targeting.analyse(run, failed).not_available.sentence
+    srm = ("The split of customers between the arms differs from the plan (sample-ratio check p = 1e-06): the "
+           "assignment may not be random.")
+    silent = ("Arm Mail_B has no buyer among its 2,248 customers, where the other arms' rate would give about 644: the "
+              "data probably lacks this arm's transactions (check the export and its customer ids).")
+    failed = SimpleNamespace(**{**vars(result), "verdict": {"trust": "indicative", "trust_reasons": [srm, silent]},
+                                "covariates": ["pre_revenue"]})
+    # each failed check is named, in the verdict's own words (an arm's name keeps its capitals)
+    assert ("the randomized holdout failed a check (the split of customers between the arms differs from the plan "
+            "(sample-ratio check p = 1e-06); arm Mail_B has no buyer among its 2,248 customers, where the other arms' "
+            "rate would give about 644), so the arms may not be comparable") in targeting.analyse(run, failed).not_available.sentence
 
 
 @pytest.mark.parametrize("low, high, said", [(-0.83, -0.05, "lies below 0"), (-0.5, 0.7, "covers 0")])

@@ -288,7 +288,8 @@ def _add_verdict(run: Run, result: ResponseResult, rows: list[dict], pooled: dic
         result.design, srm=result.srm, planned_split=run.params.response.planned_split is not None,
         diagnostics={**result.diagnostics, "threshold": run.params.response.balance_threshold},
         doubly_robust=dr, ipw=ipw, treated=int(result.info.get("treated") or 0),
-        in_overlapping=int(result.info.get("targeted_in_overlapping_campaigns") or 0), placebo=placebo)
+        in_overlapping=int(result.info.get("targeted_in_overlapping_campaigns") or 0), placebo=placebo,
+        silent_arms=verdict.find_silent_arms(result.arms))
     if pooled is None:
         trust, reasons = "not_estimable", [f"no estimate of {metric.replace('_', ' ')} could be made"]
     pooled = pooled or {}
